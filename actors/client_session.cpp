@@ -1,0 +1,769 @@
+#include "actors/client_session.hpp"
+
+#include "lib/auth/random_id.hpp"
+#include "lib/http/ws_connection.hpp"
+#include "lib/protocol/eio_codec.hpp"
+#include "lib/protocol/eio_handshake.hpp"
+#include "lib/protocol/sio_decoder.hpp"
+#include "lib/protocol/sio_encoder.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <map>
+
+namespace sio {
+
+// -- session_registry ----------------------------------------------------------
+
+void session_registry::add(const std::string& sid, entry e) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  map_.insert_or_assign(sid, std::move(e));
+}
+
+void session_registry::remove(const std::string& sid) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  map_.erase(sid);
+}
+
+std::optional<session_registry::entry>
+session_registry::find(const std::string& sid) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = map_.find(sid);
+  if (i == map_.end())
+    return std::nullopt;
+  return i->second;
+}
+
+std::vector<session_registry::entry> session_registry::snapshot() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<entry> out;
+  out.reserve(map_.size());
+  for (auto& [sid, e] : map_)
+    out.push_back(e);
+  return out;
+}
+
+size_t session_registry::size() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return map_.size();
+}
+
+// -- the session actor -----------------------------------------------------------
+
+namespace {
+
+using protocol::eio_packet;
+using protocol::eio_packet_type;
+using protocol::sio_packet;
+using protocol::sio_packet_type;
+
+/// One namespace connection on this Engine.IO connection.
+struct sio_socket {
+  std::string socket_id;
+  bool connected = false;  ///< false while the connect verdict is pending
+};
+
+struct session_state {
+  session_config cfg;
+
+  // -- transport ---------------------------------------------------------------
+  bool websocket = false;               ///< upgraded or WebSocket-only
+  ws_link ws;                           ///< the WebSocket transport
+  ws_link probe;                        ///< an upgrade candidate
+  std::optional<http::exchange> poll;   ///< the pending polling GET
+  uint64_t poll_id = 0;
+  std::deque<wire_packet> queue;        ///< polling outbound queue
+  size_t queued_bytes = 0;
+  bool closed = false;                  ///< no more traffic; waiting to quit
+
+  // -- heartbeat and timers ------------------------------------------------------
+  uint64_t ping_gen = 0;
+  bool awaiting_pong = false;
+  uint64_t upgrade_gen = 0;
+  uint64_t close_gen = 0;
+
+  // -- Socket.IO ---------------------------------------------------------------------
+  std::map<std::string, sio_socket> sockets;  ///< by namespace
+  protocol::sio_decoder decoder;
+  std::string partial_text;  ///< text of a binary packet awaiting attachments
+  size_t pending_events = 0;
+
+  static inline const char* name = "client_session";
+};
+
+using self_ptr = client_session_actor::stateful_pointer<session_state>;
+
+// -- small helpers ------------------------------------------------------------------
+
+wire_packet make_wire(eio_packet_type type, std::string_view data) {
+  auto frame = std::make_shared<std::string>();
+  frame->reserve(data.size() + 1);
+  frame->push_back(protocol::to_digit(type));
+  frame->append(data);
+  return {false, std::move(frame)};
+}
+
+wire_packet make_wire(const eio_packet& p) {
+  if (p.binary)
+    return {true, std::make_shared<const std::string>(p.data)};
+  return make_wire(p.type, p.data);
+}
+
+std::string engineio_error(int code, std::string_view message) {
+  return "{\"code\":" + std::to_string(code) + ",\"message\":\""
+         + std::string{message} + "\"}";
+}
+
+http::response bad_request() {
+  return http::response::json(400, engineio_error(3, "Bad request"));
+}
+
+socket_ref make_ref(self_ptr self, const std::string& nsp,
+                    const std::string& socket_id) {
+  auto& c = self->state.cfg;
+  return {c.hub_name, c.connection_id, nsp, socket_id, c.info.user_id};
+}
+
+std::string json_string(std::string_view s) {
+  // Minimal JSON string escaping for texts we produce ourselves.
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+void schedule(self_ptr self, std::chrono::milliseconds after,
+              session_timer which, uint64_t gen) {
+  self->delayed_send(self, after, tick_atom::value,
+                     static_cast<uint8_t>(which), gen);
+}
+
+void close_session(self_ptr self, const std::string& reason);
+
+// -- outbound --------------------------------------------------------------------------
+
+/// Answers the pending GET with everything queued.
+void flush_poll(self_ptr self) {
+  auto& st = self->state;
+  if (!st.poll || st.queue.empty())
+    return;
+  std::string body;
+  body.reserve(st.queued_bytes + st.queue.size() * 2);
+  for (auto& p : st.queue)
+    protocol::append_frame_to_payload(body, *p.frame, p.binary);
+  st.queue.clear();
+  st.queued_bytes = 0;
+  auto r = http::response::text(200, std::move(body));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  st.poll->respond(std::move(r));
+  st.poll.reset();
+}
+
+void send_wire(self_ptr self, const wire_packet& p) {
+  auto& st = self->state;
+  if (st.closed)
+    return;
+  if (st.websocket) {
+    st.ws.conn->send(p.frame, p.binary);
+    return;
+  }
+  st.queue.push_back(p);
+  st.queued_bytes += p.frame->size();
+  if (st.queued_bytes > st.cfg.settings.max_queued_bytes) {
+    // A polling client that does not fetch its packets: bound the memory.
+    st.queue.clear();
+    st.queued_bytes = 0;
+    close_session(self, "transport error");
+    return;
+  }
+  flush_poll(self);
+}
+
+void send_eio(self_ptr self, eio_packet_type type, std::string_view data) {
+  send_wire(self, make_wire(type, data));
+}
+
+void send_sio(self_ptr self, const sio_packet& p) {
+  send_wire(self,
+            {false, std::make_shared<const std::string>(
+                      protocol::encode_message(p))});
+  for (auto& a : p.attachments)
+    send_wire(self, {true, std::make_shared<const std::string>(a)});
+}
+
+/// Relays an Engine.IO payload (a handler's reply) to the client.
+void relay_payload(self_ptr self, std::string_view payload) {
+  protocol::payload_limits limits;
+  limits.max_packet_size = self->state.cfg.settings.max_payload;
+  auto packets = protocol::decode_payload(payload, limits);
+  if (!packets) {
+    spdlog::warn("dropped handler reply for connection={}: {}",
+                 self->state.cfg.connection_id, packets.error());
+    return;
+  }
+  for (auto& p : *packets)
+    send_wire(self, make_wire(p));
+}
+
+// -- Socket.IO layer -------------------------------------------------------------------
+
+void on_verdict(self_ptr self, const std::string& nsp,
+                const std::string& socket_id, const connect_verdict& v) {
+  auto& st = self->state;
+  auto i = st.sockets.find(nsp);
+  if (st.closed || i == st.sockets.end() || i->second.socket_id != socket_id
+      || i->second.connected)
+    return;
+  if (!v.accepted) {
+    st.sockets.erase(i);
+    sio_packet err;
+    err.type = sio_packet_type::connect_error;
+    err.nsp = nsp;
+    err.data = v.error.empty() ? std::string{R"({"message":"rejected"})"}
+                               : v.error;
+    send_sio(self, err);
+    spdlog::info("socket rejected hub={} nsp={} connection={} error={}",
+                 st.cfg.hub_name, nsp, st.cfg.connection_id, err.data);
+    return;
+  }
+  i->second.connected = true;
+  sio_packet reply;
+  reply.type = sio_packet_type::connect;
+  reply.nsp = nsp;
+  reply.data = "{\"sid\":" + json_string(socket_id) + "}";
+  send_sio(self, reply);
+  self->send(st.cfg.hub, socket_joined{st.cfg.connection_id, nsp, socket_id});
+  if (st.cfg.handler)
+    self->send(st.cfg.handler, connected_event{make_ref(self, nsp, socket_id)});
+  spdlog::info("socket connected hub={} nsp={} socket={} connection={}",
+               st.cfg.hub_name, nsp, socket_id, st.cfg.connection_id);
+}
+
+void on_sio_connect(self_ptr self, sio_packet& p) {
+  auto& st = self->state;
+  if (st.sockets.count(p.nsp) > 0)
+    return; // already connected or pending: ignored, as REC in protocol.md
+  if (st.sockets.size() >= st.cfg.settings.max_namespaces) {
+    sio_packet err;
+    err.type = sio_packet_type::connect_error;
+    err.nsp = p.nsp;
+    err.data = R"({"message":"too many namespaces on one connection"})";
+    send_sio(self, err);
+    return;
+  }
+  auto socket_id = auth::random_id(20);
+  st.sockets[p.nsp] = sio_socket{socket_id, false};
+  if (!st.cfg.handler) {
+    on_verdict(self, p.nsp, socket_id, connect_verdict::accept());
+    return;
+  }
+  connect_event ev;
+  ev.socket = make_ref(self, p.nsp, socket_id);
+  ev.claims = st.cfg.info.claims;
+  ev.query = st.cfg.info.query;
+  ev.headers = st.cfg.info.headers;
+  ev.auth = std::move(p.data);
+  auto nsp = p.nsp;
+  self->request(st.cfg.handler, st.cfg.settings.handler_timeout, std::move(ev))
+    .then(
+      [self, nsp, socket_id](connect_verdict& v) {
+        on_verdict(self, nsp, socket_id, v);
+      },
+      [self, nsp, socket_id](caf::error& err) {
+        auto why = "event handler failed: " + self->system().render(err);
+        on_verdict(self, nsp, socket_id,
+                   connect_verdict::reject("{\"message\":" + json_string(why)
+                                           + "}"));
+      });
+}
+
+void socket_gone(self_ptr self, const std::string& nsp, const sio_socket& s,
+                 const std::string& reason) {
+  auto& st = self->state;
+  if (st.cfg.handler)
+    self->send(st.cfg.handler,
+               disconnected_event{make_ref(self, nsp, s.socket_id), reason});
+  spdlog::info(
+    "socket disconnected hub={} nsp={} socket={} connection={} reason={}",
+    st.cfg.hub_name, nsp, s.socket_id, st.cfg.connection_id, reason);
+}
+
+void on_sio_disconnect(self_ptr self, const std::string& nsp) {
+  auto& st = self->state;
+  auto i = st.sockets.find(nsp);
+  if (i == st.sockets.end())
+    return;
+  auto s = i->second;
+  st.sockets.erase(i);
+  if (!s.connected)
+    return; // never accepted: no events (the verdict is ignored later)
+  self->send(st.cfg.hub, socket_left{st.cfg.connection_id, nsp, s.socket_id});
+  socket_gone(self, nsp, s, "client namespace disconnect");
+}
+
+void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
+  auto& st = self->state;
+  auto i = st.sockets.find(p.nsp);
+  if (i == st.sockets.end() || !i->second.connected) {
+    // The reference server closes a connection that sends to a namespace
+    // it has not joined.
+    close_session(self, "parse error");
+    return;
+  }
+  if (!st.cfg.handler)
+    return; // no handler: events are dropped, as Azure does
+  if (st.pending_events >= st.cfg.settings.max_pending_events) {
+    spdlog::warn("connection={} has {} events awaiting the handler; closing",
+                 st.cfg.connection_id, st.pending_events);
+    close_session(self, "transport error");
+    return;
+  }
+  auto parts = protocol::split_event(p.data);
+  message_event ev;
+  ev.socket = make_ref(self, p.nsp, i->second.socket_id);
+  if (parts) {
+    if (parts->name)
+      ev.event_name = *parts->name;
+    else if (auto pos = p.data.find_first_of(",]"); pos != std::string::npos)
+      ev.event_name = p.data.substr(1, pos - 1); // a numeric event name
+  }
+  ev.packet = std::move(raw);
+  ev.attachments = std::move(p.attachments);
+  ev.has_ack = p.id.has_value();
+  ev.ack_id = p.id.value_or(0);
+  ++st.pending_events;
+  self->request(st.cfg.handler, st.cfg.settings.handler_timeout, std::move(ev))
+    .then(
+      [self](message_reply& r) {
+        --self->state.pending_events;
+        if (!r.payload.empty())
+          relay_payload(self, r.payload);
+      },
+      [self](caf::error& err) {
+        --self->state.pending_events;
+        spdlog::warn("event handler failed for connection={}: {}",
+                     self->state.cfg.connection_id,
+                     self->system().render(err));
+      });
+}
+
+void on_sio_packet(self_ptr self, sio_packet p, std::string raw) {
+  switch (p.type) {
+    case sio_packet_type::connect:
+      on_sio_connect(self, p);
+      return;
+    case sio_packet_type::disconnect:
+      on_sio_disconnect(self, p.nsp);
+      return;
+    case sio_packet_type::event:
+    case sio_packet_type::binary_event:
+      on_sio_event(self, p, std::move(raw));
+      return;
+    case sio_packet_type::ack:
+    case sio_packet_type::binary_ack:
+      return; // nothing in serverless mode waits for a client ack
+    case sio_packet_type::connect_error:
+      close_session(self, "parse error");
+      return;
+  }
+}
+
+/// An Engine.IO message from the client.
+void on_message(self_ptr self, eio_packet& p) {
+  auto& st = self->state;
+  if (st.cfg.settings.engineio_echo) {
+    send_wire(self, make_wire(p));
+    return;
+  }
+  protocol::sio_decoder::status res;
+  if (p.binary) {
+    res = st.decoder.feed_binary(p.data);
+  } else {
+    res = st.decoder.feed_text(p.data);
+    if (res == protocol::sio_decoder::status::need_more)
+      st.partial_text = std::move(p.data);
+  }
+  switch (res) {
+    case protocol::sio_decoder::status::need_more:
+      return;
+    case protocol::sio_decoder::status::invalid:
+      spdlog::info("connection={} sent an invalid packet: {}",
+                   st.cfg.connection_id, st.decoder.error());
+      close_session(self, "parse error");
+      return;
+    case protocol::sio_decoder::status::complete: {
+      std::string raw = "4";
+      raw += p.binary ? st.partial_text : p.data;
+      st.partial_text.clear();
+      on_sio_packet(self, st.decoder.take(), std::move(raw));
+      return;
+    }
+  }
+}
+
+// -- Engine.IO layer -------------------------------------------------------------------
+
+void on_packet(self_ptr self, eio_packet& p) {
+  auto& st = self->state;
+  if (st.closed)
+    return;
+  switch (p.type) {
+    case eio_packet_type::message:
+      on_message(self, p);
+      return;
+    case eio_packet_type::pong:
+      if (st.awaiting_pong) {
+        st.awaiting_pong = false;
+        schedule(self, st.cfg.settings.ping_interval, session_timer::ping,
+                 ++st.ping_gen);
+      }
+      return;
+    case eio_packet_type::close:
+      close_session(self, "transport close");
+      return;
+    case eio_packet_type::ping: // v4: only the server pings
+    default:
+      close_session(self, "parse error");
+      return;
+  }
+}
+
+void on_ws_text_or_binary(self_ptr self, std::string& data, bool binary) {
+  if (binary) {
+    auto p = protocol::decode_binary_frame(data);
+    on_packet(self, p);
+    return;
+  }
+  auto p = protocol::decode_text_frame(data);
+  if (!p) {
+    spdlog::info("connection={} sent an invalid frame: {}",
+                 self->state.cfg.connection_id, p.error());
+    close_session(self, "parse error");
+    return;
+  }
+  on_packet(self, *p);
+}
+
+void on_probe_frame(self_ptr self, std::string& data, bool binary) {
+  auto& st = self->state;
+  if (!binary && data == "2probe") {
+    st.probe.conn->send(std::make_shared<const std::string>("3probe"), false);
+    // Flush a waiting GET so that the client can pause polling.
+    if (st.poll && st.queue.empty()) {
+      st.poll->respond(http::response::text(200, "6"));
+      st.poll.reset();
+    }
+    schedule(self, std::chrono::milliseconds{100}, session_timer::noop_flush,
+             st.upgrade_gen);
+    return;
+  }
+  if (!binary && data == "5") {
+    // Upgrade complete: the probe becomes the transport.
+    st.websocket = true;
+    st.ws = std::move(st.probe);
+    st.probe = ws_link{};
+    ++st.upgrade_gen;
+    if (st.poll) {
+      st.poll->respond(http::response::text(200, "6"));
+      st.poll.reset();
+    }
+    for (auto& p : st.queue)
+      st.ws.conn->send(p.frame, p.binary);
+    st.queue.clear();
+    st.queued_bytes = 0;
+    return;
+  }
+  // Anything else on a probe before the upgrade closes the probe.
+  st.probe.conn->close(1002, "unexpected packet during upgrade");
+  st.probe = ws_link{};
+  ++st.upgrade_gen;
+}
+
+/// Wires a WebSocket's callbacks to this actor (weakly: the connection
+/// must not keep a finished session alive) and starts reading.
+void attach_ws(self_ptr self, ws_link& link) {
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  auto id = link.id;
+  http::ws_connection::callbacks cbs;
+  cbs.on_message = [weak, id](std::string&& data, bool binary) {
+    if (auto strong = weak.lock())
+      caf::anon_send(caf::actor_cast<client_session_actor>(strong),
+                     ws_msg_atom::value, id, std::move(data), binary);
+  };
+  cbs.on_closed = [weak, id](uint16_t code, std::string) {
+    if (auto strong = weak.lock())
+      caf::anon_send(caf::actor_cast<client_session_actor>(strong),
+                     ws_closed_atom::value, id, code);
+  };
+  link.conn->start(std::move(cbs), std::move(link.leftover));
+}
+
+std::string handshake_text(self_ptr self, bool websocket) {
+  auto& s = self->state.cfg.settings;
+  protocol::handshake h;
+  h.sid = self->state.cfg.connection_id;
+  if (!websocket)
+    h.upgrades.push_back("websocket");
+  h.ping_interval = static_cast<uint32_t>(s.ping_interval.count());
+  h.ping_timeout = static_cast<uint32_t>(s.ping_timeout.count());
+  h.max_payload = s.max_payload;
+  return protocol::encode_handshake(h);
+}
+
+void finish(self_ptr self) {
+  auto& st = self->state;
+  if (st.poll) {
+    st.poll->respond(bad_request());
+    st.poll.reset();
+  }
+  self->quit();
+}
+
+void close_session(self_ptr self, const std::string& reason) {
+  auto& st = self->state;
+  if (st.closed)
+    return;
+  // Every accepted socket gets its disconnected event, in namespace order.
+  for (auto& [nsp, s] : st.sockets)
+    if (s.connected)
+      socket_gone(self, nsp, s, reason);
+  st.sockets.clear();
+  self->send(st.cfg.hub, closed_atom::value, st.cfg.connection_id);
+  st.cfg.registry->remove(st.cfg.connection_id);
+  spdlog::debug("connection closed hub={} connection={} reason={}",
+                st.cfg.hub_name, st.cfg.connection_id, reason);
+  if (st.probe.conn)
+    st.probe.conn->close(1000, "");
+  if (st.websocket) {
+    st.closed = true;
+    st.ws.conn->close(1000, "");
+    self->quit();
+    return;
+  }
+  // Polling: the close packet goes out with whatever is still queued, on
+  // the pending GET or the next one (waited for briefly).
+  st.queue.push_back(make_wire(eio_packet_type::close, {}));
+  st.queued_bytes += 1;
+  flush_poll(self);
+  st.closed = true;
+  if (st.queue.empty()) {
+    self->quit();
+    return;
+  }
+  schedule(self, std::chrono::milliseconds{2000}, session_timer::noop_flush,
+           ++st.close_gen + (uint64_t{1} << 63));
+}
+
+client_session_actor::behavior_type
+session_impl(self_ptr self, session_config cfg, open_session open) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  protocol::decoder_limits limits;
+  limits.max_packet_size = st.cfg.settings.max_payload;
+  st.decoder = protocol::sio_decoder{limits};
+  if (open.websocket) {
+    st.websocket = true;
+    st.ws = std::move(open.ws);
+    attach_ws(self, st.ws);
+    send_eio(self, eio_packet_type::open, handshake_text(self, true));
+  } else {
+    auto r = http::response::text(
+      200, std::string{"0"} + handshake_text(self, false));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    open.ex.respond(std::move(r));
+  }
+  schedule(self, st.cfg.settings.ping_interval, session_timer::ping,
+           st.ping_gen);
+  if (!st.cfg.settings.engineio_echo)
+    schedule(self, st.cfg.settings.connect_timeout,
+             session_timer::connect_timeout, 0);
+  return {
+    [self](poll_atom, uint64_t id, http::exchange& ex) {
+      auto& st = self->state;
+      if (st.closed) {
+        if (!st.queue.empty()) {
+          st.poll = std::move(ex);
+          flush_poll(self);
+          finish(self);
+        } else {
+          ex.respond(bad_request());
+        }
+        return;
+      }
+      if (st.websocket) {
+        ex.respond(bad_request()); // transport mismatch after an upgrade
+        return;
+      }
+      if (st.poll) {
+        // A second concurrent GET: the protocol closes the session.
+        ex.respond(bad_request());
+        close_session(self, "transport error");
+        return;
+      }
+      st.poll = std::move(ex);
+      st.poll_id = id;
+      flush_poll(self);
+    },
+    [self](post_atom, http::exchange& ex) {
+      auto& st = self->state;
+      if (st.closed || st.websocket) {
+        ex.respond(bad_request());
+        return;
+      }
+      protocol::payload_limits limits;
+      limits.max_packet_size = st.cfg.settings.max_payload;
+      auto packets = protocol::decode_payload(ex.req().body, limits);
+      if (!packets) {
+        spdlog::info("connection={} posted an invalid payload: {}",
+                     st.cfg.connection_id, packets.error());
+        ex.respond(bad_request());
+        close_session(self, "parse error");
+        return;
+      }
+      http::response ok;
+      ok.headers.emplace_back("Content-Type", "text/html");
+      ok.body = "ok";
+      ex.respond(std::move(ok));
+      for (auto& p : *packets) {
+        if (self->state.closed)
+          break;
+        on_packet(self, p);
+      }
+    },
+    [self](ws_open_atom, ws_link& link) {
+      auto& st = self->state;
+      if (st.closed || st.websocket || st.probe.conn) {
+        // One WebSocket per session; a second one is closed at once.
+        attach_ws(self, link);
+        link.conn->close(1008, "session already has a WebSocket");
+        return;
+      }
+      st.probe = std::move(link);
+      attach_ws(self, st.probe);
+      schedule(self, st.cfg.settings.upgrade_timeout,
+               session_timer::upgrade_timeout, ++st.upgrade_gen);
+    },
+    [self](ws_msg_atom, uint64_t id, std::string& data, bool binary) {
+      auto& st = self->state;
+      if (st.closed)
+        return;
+      if (st.probe.conn && id == st.probe.id) {
+        on_probe_frame(self, data, binary);
+        return;
+      }
+      if (st.websocket && id == st.ws.id)
+        on_ws_text_or_binary(self, data, binary);
+    },
+    [self](ws_closed_atom, uint64_t id, uint16_t code) {
+      auto& st = self->state;
+      if (st.probe.conn && id == st.probe.id) {
+        st.probe = ws_link{};
+        ++st.upgrade_gen;
+        return;
+      }
+      if (st.websocket && id == st.ws.id && !st.closed)
+        close_session(self, code == 1000 || code == 1001 || code == 1005
+                              || code == 1006
+                            ? "transport close"
+                            : "transport error");
+    },
+    [self](aborted_atom, uint64_t id) {
+      auto& st = self->state;
+      if (st.poll && st.poll_id == id) {
+        st.poll.reset();
+        if (!st.probe.conn && !st.closed)
+          close_session(self, "transport close");
+      }
+    },
+    [self](deliver_atom, wire_batch& batch) {
+      if (!batch)
+        return;
+      for (auto& p : *batch)
+        send_wire(self, p);
+    },
+    [self](close_atom, std::string& reason) { close_session(self, reason); },
+    [self](tick_atom, uint8_t which, uint64_t gen) {
+      auto& st = self->state;
+      switch (static_cast<session_timer>(which)) {
+        case session_timer::ping:
+          if (st.closed || gen != st.ping_gen)
+            return;
+          send_eio(self, eio_packet_type::ping, {});
+          st.awaiting_pong = true;
+          schedule(self, st.cfg.settings.ping_timeout,
+                   session_timer::ping_timeout, st.ping_gen);
+          return;
+        case session_timer::ping_timeout:
+          if (!st.closed && gen == st.ping_gen && st.awaiting_pong)
+            close_session(self, "ping timeout");
+          return;
+        case session_timer::connect_timeout:
+          if (!st.closed && st.sockets.empty())
+            close_session(self, "forced server close");
+          return;
+        case session_timer::upgrade_timeout:
+          if (!st.closed && st.probe.conn && gen == st.upgrade_gen) {
+            st.probe.conn->close(1000, "upgrade timeout");
+            st.probe = ws_link{};
+            ++st.upgrade_gen;
+          }
+          return;
+        case session_timer::noop_flush:
+          if (gen >= (uint64_t{1} << 63)) {
+            // The wait for a last GET to carry the close packet is over.
+            if (st.closed)
+              finish(self);
+            return;
+          }
+          // During an upgrade, answer polls with noops until `5` arrives.
+          if (!st.closed && st.probe.conn && gen == st.upgrade_gen) {
+            if (st.poll && st.queue.empty()) {
+              st.poll->respond(http::response::text(200, "6"));
+              st.poll.reset();
+            }
+            schedule(self, std::chrono::milliseconds{100},
+                     session_timer::noop_flush, gen);
+          }
+          return;
+      }
+    },
+  };
+}
+
+} // namespace
+
+client_session_actor spawn_client_session(caf::actor_system& sys,
+                                          session_config cfg,
+                                          open_session open) {
+  return sys.spawn(session_impl, std::move(cfg), std::move(open));
+}
+
+} // namespace sio

@@ -1,0 +1,78 @@
+// actors/client_session.hpp
+// The client_session actor: one per Engine.IO connection (sid). Owns the
+// transport (long-polling, WebSocket, the upgrade between them), the
+// heartbeat, the namespaces joined on the connection and the bounded
+// outbound queue; talks to its hub (membership) and event handler (events).
+#pragma once
+
+#include "actors/interfaces.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sio {
+
+/// Engine.IO and Socket.IO settings of a session.
+struct session_settings {
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+  std::chrono::milliseconds connect_timeout{45000};
+  std::chrono::milliseconds upgrade_timeout{10000};
+  /// Timeout of one connect/message request to the event handler.
+  std::chrono::milliseconds handler_timeout{30000};
+  uint32_t max_payload = 1000000;
+  /// Outbound bytes queued for a polling client; over -> disconnected.
+  size_t max_queued_bytes = 8u << 20;
+  /// Client events awaiting the handler's answer; over -> disconnected.
+  size_t max_pending_events = 1024;
+  /// Namespaces one connection may join.
+  size_t max_namespaces = 64;
+  /// Engine.IO only: echo every message instead of speaking Socket.IO.
+  bool engineio_echo = false;
+};
+
+/// sid -> session, shared by the gateway (lookups for every request) and
+/// the hubs (which add sessions they spawn; sessions remove themselves).
+class session_registry {
+public:
+  struct entry {
+    std::string hub;
+    client_session_actor session;
+  };
+
+  void add(const std::string& sid, entry e);
+  void remove(const std::string& sid);
+  std::optional<entry> find(const std::string& sid) const;
+  size_t size() const;
+  /// Every registered session (for shutdown).
+  std::vector<entry> snapshot() const;
+
+private:
+  mutable std::mutex mtx_;
+  std::unordered_map<std::string, entry> map_;
+};
+
+/// Everything a session is made of (the hub fills it in).
+struct session_config {
+  std::string hub_name;
+  std::string connection_id;
+  session_settings settings;
+  handshake_info info;
+  hub_actor hub;
+  event_handler_actor handler;
+  std::shared_ptr<session_registry> registry;
+};
+
+/// Spawns a session; it answers `open` (the handshake) itself.
+client_session_actor spawn_client_session(caf::actor_system& sys,
+                                          session_config cfg,
+                                          open_session open);
+
+} // namespace sio

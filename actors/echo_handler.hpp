@@ -1,0 +1,18 @@
+// actors/echo_handler.hpp
+// An in-process event handler for demos and tests: accepts sockets (unless
+// the CONNECT auth says {"deny":"why"}), acks every event with its own
+// arguments, answers `echo` with an `echo` event and fans `broadcast` out to
+// the whole namespace through the hub.
+#pragma once
+
+#include "actors/event_handler.hpp"
+#include "actors/interfaces.hpp"
+
+#include <caf/actor_system.hpp>
+
+namespace sio {
+
+/// Spawns the echo handler; `hub` receives the `broadcast` fan-outs.
+event_handler_actor spawn_echo_handler(caf::actor_system& sys, hub_actor hub);
+
+} // namespace sio

@@ -1,0 +1,320 @@
+#include "actors/gateway.hpp"
+
+#include "lib/auth/jwt.hpp"
+#include "lib/auth/random_id.hpp"
+#include "lib/http/ws_handshake.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+
+namespace sio {
+
+namespace {
+
+std::string engineio_error(int code, std::string_view message) {
+  return "{\"code\":" + std::to_string(code) + ",\"message\":\""
+         + std::string{message} + "\"}";
+}
+
+http::response eio_error(int code, std::string_view message, int status = 400) {
+  return http::response::json(status, engineio_error(code, message));
+}
+
+void add_value(multimap& m, std::string_view key, std::string value) {
+  for (auto& [k, vs] : m)
+    if (http::iequals(k, key)) {
+      vs.push_back(std::move(value));
+      return;
+    }
+  m.emplace_back(std::string{key}, std::vector<std::string>{std::move(value)});
+}
+
+int64_t now_seconds() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
+struct gateway::impl : std::enable_shared_from_this<impl> {
+  impl(asio::io_context& io, gateway_config c,
+       std::shared_ptr<session_registry> r)
+    : io(io), cfg(std::move(c)), registry(std::move(r)) {
+    // nop
+  }
+
+  asio::io_context& io;
+  gateway_config cfg;
+  std::shared_ptr<session_registry> registry;
+  std::vector<engineio_endpoint> endpoints;
+  fallback_handler fallback;
+  std::unique_ptr<http::server> server;
+  std::atomic<uint64_t> next_id{1};
+
+  const engineio_endpoint* match(std::string_view path) const {
+    if (path.size() > 1 && path.back() == '/')
+      path.remove_suffix(1);
+    for (auto& ep : endpoints)
+      if (ep.path == path)
+        return &ep;
+    return nullptr;
+  }
+
+  /// CORS headers for a browser request from an allowed origin.
+  void add_cors(const http::exchange& ex) {
+    auto* origin = ex.req().find_header("Origin");
+    if (!origin)
+      return;
+    bool allowed = false;
+    for (auto& o : cfg.cors_origins)
+      if (o == "*" || o == *origin)
+        allowed = true;
+    if (!allowed)
+      return;
+    auto& mex = const_cast<http::exchange&>(ex);
+    mex.add_response_header("Access-Control-Allow-Origin", *origin);
+    mex.add_response_header("Access-Control-Allow-Credentials", "true");
+    mex.add_response_header("Vary", "Origin");
+  }
+
+  void handle(http::exchange ex) {
+    auto* ep = match(ex.req().path());
+    if (!ep) {
+      if (fallback)
+        fallback(ex);
+      else
+        ex.respond(http::response::json(
+          404, R"({"code":"NotFound","message":"no such endpoint"})"));
+      return;
+    }
+    add_cors(ex);
+    auto& req = ex.req();
+    if (req.method == "OPTIONS") {
+      http::response r;
+      r.status = 204;
+      r.headers.emplace_back("Access-Control-Allow-Methods",
+                             "GET, POST, OPTIONS");
+      if (auto* h = req.find_header("Access-Control-Request-Headers"))
+        r.headers.emplace_back("Access-Control-Allow-Headers", *h);
+      r.headers.emplace_back("Access-Control-Max-Age", "86400");
+      ex.respond(std::move(r));
+      return;
+    }
+    auto query = http::parse_query(req.query());
+    if (!query) {
+      ex.respond(eio_error(3, "Bad request"));
+      return;
+    }
+    std::string eio, transport, sid, token;
+    bool has_sid = false;
+    for (auto& [k, v] : *query) {
+      if (k == "EIO")
+        eio = v;
+      else if (k == "transport")
+        transport = v;
+      else if (k == "sid") {
+        sid = v;
+        has_sid = true;
+      } else if (k == "access_token")
+        token = v;
+    }
+    if (transport != "polling" && transport != "websocket") {
+      ex.respond(eio_error(0, "Transport unknown"));
+      return;
+    }
+    if (eio != "4") {
+      ex.respond(eio_error(5, "Unsupported protocol version"));
+      return;
+    }
+    if (has_sid)
+      handle_session_request(ex, *ep, transport, sid);
+    else
+      handle_handshake(ex, *ep, transport, *query, token);
+  }
+
+  void handle_session_request(const http::exchange& ex,
+                              const engineio_endpoint& ep,
+                              const std::string& transport,
+                              const std::string& sid) {
+    auto entry = registry->find(sid);
+    if (!entry || entry->hub != ep.hub_name) {
+      ex.respond(eio_error(1, "Session ID unknown"));
+      return;
+    }
+    auto& req = ex.req();
+    if (transport == "websocket") {
+      auto link = upgrade(ex);
+      if (link.conn)
+        caf::anon_send(entry->session, ws_open_atom::value, std::move(link));
+      return;
+    }
+    if (req.method == "GET") {
+      auto id = next_id.fetch_add(1);
+      auto session = entry->session;
+      ex.on_abort([session, id] {
+        caf::anon_send(session, aborted_atom::value, id);
+      });
+      caf::anon_send(entry->session, poll_atom::value, id, ex);
+    } else if (req.method == "POST") {
+      auto* ct = req.find_header("Content-Type");
+      if (ct && ct->rfind("application/octet-stream", 0) == 0) {
+        ex.respond(eio_error(3, "Bad request"));
+        return;
+      }
+      caf::anon_send(entry->session, post_atom::value, ex);
+    } else {
+      ex.respond(eio_error(2, "Bad request method"));
+    }
+  }
+
+  /// Takes the socket of a valid WebSocket upgrade request and answers 101;
+  /// on failure answers the request and returns an empty link.
+  ws_link upgrade(const http::exchange& ex) {
+    auto& req = ex.req();
+    auto header = [&](std::string_view name) -> std::string_view {
+      auto* h = req.find_header(name);
+      return h ? std::string_view{*h} : std::string_view{};
+    };
+    http::ws_upgrade_headers hs{header("Upgrade"), header("Connection"),
+                                header("Sec-WebSocket-Version"),
+                                header("Sec-WebSocket-Key")};
+    auto check = http::validate_ws_upgrade(hs);
+    if (req.method != "GET" || !check.ok) {
+      auto r = eio_error(3, "Bad request", check.ok ? 400 : check.http_status);
+      if (check.http_status == 426)
+        r.headers.emplace_back("Sec-WebSocket-Version", "13");
+      r.close = true;
+      ex.respond(std::move(r));
+      return {};
+    }
+    auto taken = ex.take_socket();
+    if (!taken)
+      return {};
+    auto head = http::make_ws_101_response(check.accept, {});
+    asio::error_code ec;
+    // The socket's send buffer is empty right after the request: this
+    // short write completes at once without blocking the I/O thread.
+    asio::write(taken->socket, asio::buffer(head), ec);
+    if (ec)
+      return {};
+    ws_link link;
+    link.id = next_id.fetch_add(1);
+    link.conn = http::ws_connection::make(std::move(taken->socket), cfg.ws);
+    link.leftover = std::move(taken->leftover);
+    return link;
+  }
+
+  void handle_handshake(const http::exchange& ex, const engineio_endpoint& ep,
+                        const std::string& transport,
+                        const std::vector<std::pair<std::string, std::string>>&
+                          query,
+                        std::string token) {
+    auto& req = ex.req();
+    if (req.method != "GET") {
+      ex.respond(eio_error(2, "Bad handshake method"));
+      return;
+    }
+    if (token.empty()) {
+      if (auto* h = req.find_header("Authorization");
+          h && h->size() > 7 && http::iequals(h->substr(0, 7), "Bearer "))
+        token = h->substr(7);
+    }
+    handshake_info info;
+    if (!token.empty()) {
+      auto claims = auth::verify_hs256(token, cfg.keys, now_seconds());
+      if (!claims) {
+        reject(ex, claims.error());
+        return;
+      }
+      bool aud_ok = false;
+      for (auto& aud : claims->aud)
+        if (auth::client_audience_matches(aud, cfg.public_endpoint,
+                                          ep.hub_name))
+          aud_ok = true;
+      if (!aud_ok) {
+        reject(ex, "token audience does not match this hub");
+        return;
+      }
+      info.user_id = claims->sub.value_or("");
+      info.claims = std::move(claims->all);
+    } else if (!ep.allow_anonymous) {
+      reject(ex, "access token required");
+      return;
+    }
+    for (auto& [k, v] : query)
+      if (k != "access_token")
+        add_value(info.query, k, v);
+    for (auto& [k, v] : req.headers)
+      add_value(info.headers, k, v);
+    info.remote_address = req.remote_address;
+    open_session open;
+    open.connection_id = auth::random_id(22);
+    open.info = std::move(info);
+    if (transport == "websocket") {
+      open.websocket = true;
+      open.ws = upgrade(ex);
+      if (!open.ws.conn)
+        return;
+    } else {
+      open.ex = ex;
+    }
+    caf::anon_send(ep.hub, std::move(open));
+  }
+
+  void reject(const http::exchange& ex, const std::string& why) {
+    spdlog::info("handshake rejected from {}: {}", ex.req().remote_address,
+                 why);
+    std::string body = R"({"code":"Unauthorized","message":")";
+    for (char c : why)
+      if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20)
+        body.push_back(c);
+    body += "\"}";
+    ex.respond(http::response::json(401, std::move(body)));
+  }
+};
+
+gateway::gateway(asio::io_context& io, gateway_config cfg,
+                 std::shared_ptr<session_registry> registry)
+  : impl_(std::make_shared<impl>(io, std::move(cfg), std::move(registry))) {
+  // nop
+}
+
+gateway::~gateway() {
+  stop();
+}
+
+void gateway::add_endpoint(engineio_endpoint ep) {
+  if (ep.path.size() > 1 && ep.path.back() == '/')
+    ep.path.pop_back();
+  impl_->endpoints.push_back(std::move(ep));
+}
+
+void gateway::set_fallback(fallback_handler fn) {
+  impl_->fallback = std::move(fn);
+}
+
+void gateway::start() {
+  auto self = impl_;
+  impl_->server = std::make_unique<http::server>(
+    impl_->io, impl_->cfg.http,
+    [self](http::exchange ex) { self->handle(std::move(ex)); });
+  impl_->server->start();
+}
+
+void gateway::stop() {
+  if (impl_->server)
+    impl_->server->stop();
+}
+
+void gateway::set_public_endpoint(std::string endpoint) {
+  impl_->cfg.public_endpoint = std::move(endpoint);
+}
+
+uint16_t gateway::port() const {
+  return impl_->server ? impl_->server->port() : 0;
+}
+
+} // namespace sio

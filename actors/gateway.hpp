@@ -1,0 +1,78 @@
+// actors/gateway.hpp
+// The network layer: serves Engine.IO (long-polling and WebSocket) on each
+// hub's client path, checks client tokens, and turns requests and frames
+// into messages to hub and session actors. Other routes (REST, health,
+// an application's own) are handed to a fallback.
+#pragma once
+
+#include "actors/client_session.hpp"
+#include "actors/interfaces.hpp"
+#include "lib/auth/access_keys.hpp"
+#include "lib/http/server.hpp"
+#include "lib/http/ws_connection.hpp"
+
+#include <asio.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sio {
+
+/// One Engine.IO endpoint: a path served by a hub.
+struct engineio_endpoint {
+  /// e.g. "/clients/socketio/hubs/chat"; served with and without a
+  /// trailing slash.
+  std::string path;
+  std::string hub_name;
+  hub_actor hub;
+  /// Connections without a token are let in (anonymousConnectPolicy).
+  bool allow_anonymous = false;
+};
+
+/// Settings of the network layer.
+struct gateway_config {
+  http::server_settings http;
+  http::ws_limits ws;
+  /// Keys that sign client tokens (either one verifies).
+  auth::access_keys keys;
+  /// scheme://host[:port] of the service: the audience of client tokens.
+  std::string public_endpoint;
+  /// Allowed browser origins; "*" allows any.
+  std::vector<std::string> cors_origins{"*"};
+};
+
+/// Requests that no Engine.IO endpoint claims.
+using fallback_handler = std::function<void(const http::exchange&)>;
+
+/// Owns the HTTP server; lives as long as the service.
+class gateway {
+public:
+  gateway(asio::io_context& io, gateway_config cfg,
+          std::shared_ptr<session_registry> registry);
+  ~gateway();
+  gateway(const gateway&) = delete;
+  gateway& operator=(const gateway&) = delete;
+
+  /// Adds an endpoint; call before start().
+  void add_endpoint(engineio_endpoint ep);
+  /// Sets the handler for all other requests (default: 404 JSON).
+  void set_fallback(fallback_handler fn);
+
+  /// Binds and starts serving; throws std::system_error if it cannot bind.
+  void start();
+  /// Stops accepting connections.
+  void stop();
+  /// The bound port (after start()).
+  uint16_t port() const;
+  /// Sets the audience base of client tokens once the port is known; call
+  /// before the I/O threads run.
+  void set_public_endpoint(std::string endpoint);
+
+private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace sio

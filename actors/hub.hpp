@@ -1,0 +1,27 @@
+// actors/hub.hpp
+// The hub actor: one per hub name. Owns the hub's connections and the group
+// index (namespace groups, socket rooms, application rooms) and routes
+// sends to the member sessions with one shared payload.
+#pragma once
+
+#include "actors/client_session.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <string>
+
+namespace sio {
+
+/// What a hub is made of.
+struct hub_config {
+  std::string name;
+  event_handler_actor handler;      ///< may be replaced by handler_atom
+  session_settings session;         ///< Engine.IO / Socket.IO settings
+  std::shared_ptr<session_registry> registry;  ///< shared with the gateway
+};
+
+/// Spawns a hub.
+hub_actor spawn_hub(caf::actor_system& sys, hub_config cfg);
+
+} // namespace sio

@@ -1,0 +1,64 @@
+// actors/interfaces.hpp
+// The typed actor interfaces of the service: client_session and hub (the
+// event_handler interface has its own header). Spawn functions and
+// settings live in client_session.hpp and hub.hpp.
+#pragma once
+
+#include "actors/event_handler.hpp"
+#include "actors/messages.hpp"
+
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace sio {
+
+/// Which timer fired (tick_atom messages a session sends itself).
+enum class session_timer : uint8_t {
+  ping = 0,           ///< time to send the next ping
+  ping_timeout = 1,   ///< no pong in time
+  connect_timeout = 2,///< no namespace joined in time
+  upgrade_timeout = 3,///< probe WebSocket did not upgrade in time
+  noop_flush = 4,     ///< keep flushing a polling GET during an upgrade
+};
+
+/// The interface of a session; the gateway and the hub send to it.
+using client_session_actor = caf::typed_actor<
+  /// Long-polling GET: answered when packets are queued.
+  caf::reacts_to<poll_atom, uint64_t /* poll id */, http::exchange>,
+  /// Long-polling POST: the body is an Engine.IO payload.
+  caf::reacts_to<post_atom, http::exchange>,
+  /// A WebSocket for this sid (the transport of a WebSocket-only session,
+  /// or a probe to upgrade to).
+  caf::reacts_to<ws_open_atom, ws_link>,
+  /// A complete WebSocket message (link id, data, binary?).
+  caf::reacts_to<ws_msg_atom, uint64_t, std::string, bool>,
+  /// A WebSocket is gone (link id, close code).
+  caf::reacts_to<ws_closed_atom, uint64_t, uint16_t>,
+  /// The HTTP connection holding GET poll `id` went away.
+  caf::reacts_to<aborted_atom, uint64_t>,
+  /// Packets for the client (fan-out: shared, never copied per client).
+  caf::reacts_to<deliver_atom, wire_batch>,
+  /// Server-initiated close with a reason.
+  caf::reacts_to<close_atom, std::string>,
+  /// Own timers (session_timer as uint8_t, generation).
+  caf::reacts_to<tick_atom, uint8_t, uint64_t>>;
+
+/// Commands a hub understands. Hub commands are plain values, so that a
+/// later multi-node version can relay them unchanged.
+using hub_actor = caf::typed_actor<
+  /// A new Engine.IO connection: spawn and register its session.
+  caf::reacts_to<open_session>,
+  /// Membership notices from the hub's own sessions.
+  caf::reacts_to<socket_joined>,
+  caf::reacts_to<socket_left>,
+  caf::reacts_to<closed_atom, std::string /* connection id */>,
+  /// Fan-out to a group (namespace, room or socket).
+  caf::reacts_to<send_to_group>,
+  /// Counters.
+  caf::replies_to<stats_atom>::with<hub_stats>,
+  /// Replaces the hub's event handler (for handlers that need the hub).
+  caf::reacts_to<handler_atom, event_handler_actor>>;
+
+} // namespace sio

@@ -1,0 +1,223 @@
+// actors/messages.hpp
+// The typed messages of the public actor contract: what sessions, hubs and
+// event handlers tell each other. Plain values only (no pointers into actor
+// state), so that hub commands can later be relayed between nodes.
+#pragma once
+
+#include "actors/atoms.hpp"
+#include "lib/http/server.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sio::http {
+class ws_connection;
+} // namespace sio::http
+
+namespace sio {
+
+/// Name/values pairs in the shape of the connect webhook's `claims`,
+/// `query` and `headers` (every value is a list of strings).
+using multimap = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+/// Identifies one socket: a namespace connection on one Engine.IO connection.
+struct socket_ref {
+  std::string hub;            ///< hub name
+  std::string connection_id;  ///< Engine.IO sid, shared by all its sockets
+  std::string nsp;            ///< namespace, e.g. "/" or "/chat"
+  std::string socket_id;      ///< the id sent to the client in 40{"sid":..}
+  std::string user_id;        ///< token `sub`; empty when anonymous
+};
+
+/// A socket asks to join a namespace (Socket.IO CONNECT). Answer with a
+/// connect_verdict; the socket exists only if it is accepted.
+struct connect_event {
+  socket_ref socket;
+  multimap claims;   ///< claims of the connection's token
+  multimap query;    ///< handshake query, without access_token
+  multimap headers;  ///< handshake request headers
+  std::string auth;  ///< the CONNECT payload (JSON object text) or empty
+};
+
+/// The answer to a connect_event.
+struct connect_verdict {
+  bool accepted = true;
+  /// When rejected: the CONNECT_ERROR payload, a JSON object text such as
+  /// {"message":"Not authorized"}.
+  std::string error;
+
+  static connect_verdict accept() { return {}; }
+  static connect_verdict reject(std::string error_json) {
+    return {false, std::move(error_json)};
+  }
+};
+
+/// A socket was accepted and its CONNECT reply is on its way (async).
+struct connected_event {
+  socket_ref socket;
+};
+
+/// An accepted socket is gone (async, exactly once per accepted socket).
+struct disconnected_event {
+  socket_ref socket;
+  /// "" for a client DISCONNECT or close, otherwise a Socket.IO reason such
+  /// as "ping timeout" or "transport close".
+  std::string reason;
+};
+
+/// A client emitted an event. Answer with a message_reply.
+struct message_event {
+  socket_ref socket;
+  std::string event_name;  ///< first array element (numbers as text)
+  /// The Engine.IO message packet text as received, leading '4' included,
+  /// e.g. `42/chat,7["hello","world"]` (webhook body; protocol.md §4.7).
+  std::string packet;
+  std::vector<std::string> attachments;  ///< binary attachments, in order
+  bool has_ack = false;                  ///< the client waits for an ack
+  uint64_t ack_id = 0;                   ///< valid when has_ack
+};
+
+/// The answer to a message_event: an Engine.IO payload relayed verbatim to
+/// the sending connection (e.g. the ack `43/chat,7["ok"]`), or nothing.
+struct message_reply {
+  std::string payload;  ///< Engine.IO payload text; empty = send nothing
+};
+
+/// One Engine.IO packet in WebSocket frame form (text `42[...]` or raw
+/// bytes), encoded once and shared by every recipient of a fan-out.
+struct wire_packet {
+  bool binary = false;
+  std::shared_ptr<const std::string> frame;
+};
+
+/// Packets delivered together, in order (one REST send, one reply).
+using wire_batch = std::shared_ptr<const std::vector<wire_packet>>;
+
+/// Sends a batch to every connection in a group (hub command).
+struct send_to_group {
+  std::string group;                  ///< e.g. 0~Lw~ (namespace) or a room
+  wire_batch packets;
+  std::vector<std::string> excluded;  ///< connection ids to skip
+};
+
+/// A session reports an accepted socket (hub joins it to its groups).
+struct socket_joined {
+  std::string connection_id;
+  std::string nsp;
+  std::string socket_id;
+};
+
+/// A session reports that a socket left its namespace.
+struct socket_left {
+  std::string connection_id;
+  std::string nsp;
+  std::string socket_id;
+};
+
+/// Counters a hub reports (tests, metrics).
+struct hub_stats {
+  uint64_t connections = 0;
+  uint64_t groups = 0;
+};
+
+// -- inspection (CAF 0.17 style; used for printing and type checks) ----------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, socket_ref& x) {
+  return f(caf::meta::type_name("socket_ref"), x.hub, x.connection_id, x.nsp,
+           x.socket_id, x.user_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connect_event& x) {
+  return f(caf::meta::type_name("connect_event"), x.socket, x.claims, x.query,
+           x.headers, x.auth);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connect_verdict& x) {
+  return f(caf::meta::type_name("connect_verdict"), x.accepted, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connected_event& x) {
+  return f(caf::meta::type_name("connected_event"), x.socket);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, disconnected_event& x) {
+  return f(caf::meta::type_name("disconnected_event"), x.socket, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_event& x) {
+  return f(caf::meta::type_name("message_event"), x.socket, x.event_name,
+           x.packet, x.attachments, x.has_ack, x.ack_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_reply& x) {
+  return f(caf::meta::type_name("message_reply"), x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, socket_joined& x) {
+  return f(caf::meta::type_name("socket_joined"), x.connection_id, x.nsp,
+           x.socket_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, socket_left& x) {
+  return f(caf::meta::type_name("socket_left"), x.connection_id, x.nsp,
+           x.socket_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hub_stats& x) {
+  return f(caf::meta::type_name("hub_stats"), x.connections, x.groups);
+}
+
+// -- session plumbing (gateway <-> hub <-> session) -------------------------
+
+/// A WebSocket handed to a session, with an id that tells its frames apart
+/// from those of an earlier or concurrent (probe) WebSocket.
+struct ws_link {
+  uint64_t id = 0;
+  std::shared_ptr<http::ws_connection> conn;
+  std::string leftover;  ///< bytes that arrived right after the upgrade head
+};
+
+/// Handshake facts of a new connection (kept for the connect events).
+struct handshake_info {
+  multimap query;    ///< without access_token
+  multimap headers;
+  multimap claims;
+  std::string user_id;
+  std::string remote_address;
+};
+
+/// Opens a session (gateway -> hub).
+struct open_session {
+  std::string connection_id;
+  bool websocket = false;  ///< false: polling handshake in `ex`
+  http::exchange ex;       ///< the polling handshake GET
+  ws_link ws;              ///< the WebSocket of a WebSocket-only session
+  handshake_info info;
+};
+
+} // namespace sio
+
+// Local-only messages: they carry shared buffers, sockets and HTTP
+// exchanges, so they are never serialized (a multi-node version relays
+// plain copies instead).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::wire_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::send_to_group)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::ws_link)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::open_session)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::http::exchange)

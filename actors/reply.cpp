@@ -1,0 +1,126 @@
+#include "actors/reply.hpp"
+
+#include "lib/protocol/eio_codec.hpp"
+#include "lib/protocol/sio_decoder.hpp"
+#include "lib/protocol/sio_encoder.hpp"
+
+namespace sio {
+
+namespace {
+
+using protocol::sio_packet;
+using protocol::sio_packet_type;
+
+/// "[" + quoted name + ("," + rest of args) + "]".
+std::string event_array(std::string_view name, std::string_view args_json) {
+  std::string out = "[\"";
+  for (char c : name) {
+    if (c == '"' || c == '\\')
+      out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  // args_json is "[...]": splice its elements after the name.
+  if (args_json.size() > 2) {
+    out.push_back(',');
+    out.append(args_json.substr(1, args_json.size() - 2));
+  }
+  out.push_back(']');
+  return out;
+}
+
+std::string to_payload(const sio_packet& p) {
+  std::string out;
+  protocol::eio_packet text;
+  text.data = protocol::encode(p);
+  protocol::append_to_payload(out, text);
+  for (auto& a : p.attachments) {
+    protocol::eio_packet bin;
+    bin.binary = true;
+    bin.data = a;
+    protocol::append_to_payload(out, bin);
+  }
+  return out;
+}
+
+sio_packet make_event(const parsed_event& ev, std::string_view name,
+                      std::string_view args_json) {
+  sio_packet p;
+  p.type = ev.attachments.empty() ? sio_packet_type::event
+                                  : sio_packet_type::binary_event;
+  p.nsp = ev.nsp;
+  p.data = event_array(name, args_json);
+  p.attachments = ev.attachments;
+  return p;
+}
+
+} // namespace
+
+std::optional<parsed_event> parse_event(const message_event& ev) {
+  if (ev.packet.size() < 2 || ev.packet[0] != '4')
+    return std::nullopt;
+  protocol::sio_decoder dec;
+  auto st = dec.feed_text(std::string_view{ev.packet}.substr(1));
+  for (auto& a : ev.attachments) {
+    if (st != protocol::sio_decoder::status::need_more)
+      break;
+    st = dec.feed_binary(a);
+  }
+  if (st != protocol::sio_decoder::status::complete)
+    return std::nullopt;
+  auto p = dec.take();
+  if (p.type != sio_packet_type::event && p.type != sio_packet_type::binary_event)
+    return std::nullopt;
+  auto parts = protocol::split_event(p.data);
+  if (!parts)
+    return std::nullopt;
+  parsed_event out;
+  out.nsp = p.nsp;
+  out.name = parts->name.value_or(ev.event_name);
+  out.args = std::move(parts->args);
+  out.attachments = std::move(p.attachments);
+  out.ack_id = p.id;
+  return out;
+}
+
+std::string error_payload(std::string_view message) {
+  std::string out = R"({"message":")";
+  for (char c : message) {
+    if (c == '"' || c == '\\')
+      out.push_back('\\');
+    if (static_cast<unsigned char>(c) < 0x20)
+      continue; // control characters are dropped from our own messages
+    out.push_back(c);
+  }
+  out += "\"}";
+  return out;
+}
+
+std::string ack_payload(const parsed_event& ev, std::string_view args_json) {
+  sio_packet p;
+  p.type = ev.attachments.empty() ? sio_packet_type::ack
+                                  : sio_packet_type::binary_ack;
+  p.nsp = ev.nsp;
+  p.id = ev.ack_id;
+  p.data = std::string{args_json};
+  p.attachments = ev.attachments;
+  return to_payload(p);
+}
+
+std::string event_payload(const parsed_event& ev, std::string_view name,
+                          std::string_view args_json) {
+  return to_payload(make_event(ev, name, args_json));
+}
+
+wire_batch event_batch(const parsed_event& ev, std::string_view name,
+                       std::string_view args_json) {
+  auto p = make_event(ev, name, args_json);
+  auto out = std::make_shared<std::vector<wire_packet>>();
+  out->push_back({false, std::make_shared<const std::string>(
+                           protocol::encode_message(p))});
+  for (auto& a : p.attachments)
+    out->push_back({true, std::make_shared<const std::string>(a)});
+  return out;
+}
+
+} // namespace sio

@@ -1,0 +1,134 @@
+#include "actors/service.hpp"
+
+#include "actors/echo_handler.hpp"
+#include "lib/auth/access_keys.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+
+namespace sio {
+
+service::service(caf::actor_system& sys, config::service_config cfg)
+  : sys_(sys),
+    cfg_(std::move(cfg)),
+    registry_(std::make_shared<session_registry>()) {
+  if (cfg_.primary_key.empty())
+    cfg_.primary_key = auth::generate_access_key();
+}
+
+service::~service() {
+  stop();
+}
+
+void service::set_handler(const std::string& hub, handler_factory f) {
+  factories_[hub] = std::move(f);
+}
+
+void service::set_fallback(fallback_handler fn) {
+  fallback_ = std::move(fn);
+}
+
+void service::start() {
+  session_settings ss;
+  ss.ping_interval = std::chrono::milliseconds{cfg_.ping_interval};
+  ss.ping_timeout = std::chrono::milliseconds{cfg_.ping_timeout};
+  ss.connect_timeout = std::chrono::milliseconds{cfg_.connect_timeout};
+  ss.max_payload = cfg_.max_payload;
+
+  gateway_config gc;
+  gc.http.host = cfg_.host;
+  gc.http.port = cfg_.port;
+  // A polling POST carries at most maxPayload bytes (engine.io answers 413).
+  gc.http.limits.max_body_size = cfg_.max_payload;
+  gc.ws.max_message_size = cfg_.max_payload;
+  gc.keys = {cfg_.primary_key, cfg_.secondary_key};
+  gc.cors_origins = cfg_.cors_origins;
+  gateway_ = std::make_unique<gateway>(io_, gc, registry_);
+  if (fallback_)
+    gateway_->set_fallback(fallback_);
+
+  for (auto& h : cfg_.hubs) {
+    hub_config hc;
+    hc.name = h.name;
+    hc.session = ss;
+    hc.registry = registry_;
+    auto hub = spawn_hub(sys_, hc);
+    event_handler_actor handler;
+    if (auto f = factories_.find(h.name); f != factories_.end())
+      handler = f->second(sys_, hub);
+    else if (h.in_process_handler == "echo")
+      handler = spawn_echo_handler(sys_, hub);
+    if (handler) {
+      caf::anon_send(hub, handler_atom::value, handler);
+      handlers_.push_back(handler);
+    }
+    hubs_.emplace(h.name, hub);
+    gateway_->add_endpoint({"/clients/socketio/hubs/" + h.name, h.name, hub,
+                            h.allow_anonymous});
+  }
+  gateway_->start();
+  gateway_->set_public_endpoint(public_endpoint());
+  // The audience of client tokens needs the bound port (listen.port 0).
+  // Set before any request can be served: I/O threads start below.
+  work_ = std::make_unique<
+    asio::executor_work_guard<asio::io_context::executor_type>>(
+    io_.get_executor());
+  for (uint32_t i = 0; i < cfg_.io_threads; ++i)
+    threads_.emplace_back([this] { io_.run(); });
+}
+
+void service::stop(const std::string& reason) {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  if (gateway_)
+    gateway_->stop();
+  // Close every session (each sends its disconnected events), give them a
+  // moment to flush, then make sure none is left running.
+  auto sessions = registry_->snapshot();
+  for (auto& e : sessions)
+    caf::anon_send(e.session, close_atom::value, reason);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{2};
+  while (registry_->size() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  for (auto& e : sessions)
+    caf::anon_send_exit(e.session, caf::exit_reason::user_shutdown);
+  for (auto& [name, hub] : hubs_) {
+    (void) name;
+    caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
+  }
+  for (auto& h : handlers_)
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+  work_.reset();
+  io_.stop();
+  for (auto& t : threads_)
+    if (t.joinable())
+      t.join();
+  threads_.clear();
+}
+
+uint16_t service::port() const {
+  return gateway_ ? gateway_->port() : 0;
+}
+
+std::string service::public_endpoint() const {
+  return config::public_endpoint_for(cfg_, port());
+}
+
+std::string service::connection_string() const {
+  return "Endpoint=" + public_endpoint() + ";AccessKey=" + cfg_.primary_key
+         + ";Version=1.0;";
+}
+
+std::string service::client_url(const std::string& hub) const {
+  return public_endpoint() + "/clients/socketio/hubs/" + hub;
+}
+
+hub_actor service::hub(const std::string& name) const {
+  auto i = hubs_.find(name);
+  return i == hubs_.end() ? hub_actor{} : i->second;
+}
+
+} // namespace sio

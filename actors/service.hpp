@@ -1,0 +1,75 @@
+// actors/service.hpp
+// The service builder: turns a service_config into running hubs, handler
+// pipelines and the gateway on an Asio io_context. Applications plug their
+// own event_handler actors into hubs before start().
+#pragma once
+
+#include "actors/gateway.hpp"
+#include "actors/hub.hpp"
+#include "lib/config/service_config.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sio {
+
+/// Makes a hub's event handler; gets the hub so that it can send to it.
+using handler_factory =
+  std::function<event_handler_actor(caf::actor_system&, hub_actor)>;
+
+/// A running service: hubs, their handlers, and the network layer.
+class service {
+public:
+  service(caf::actor_system& sys, config::service_config cfg);
+  ~service();
+  service(const service&) = delete;
+  service& operator=(const service&) = delete;
+
+  /// Uses `f` for the hub `hub` (instead of its configured handler).
+  void set_handler(const std::string& hub, handler_factory f);
+
+  /// Handles requests no Engine.IO endpoint claims (REST, app routes).
+  void set_fallback(fallback_handler fn);
+
+  /// Spawns hubs and handlers, binds, and runs the I/O threads.
+  void start();
+
+  /// Stops accepting, closes every session with `reason`, stops I/O.
+  void stop(const std::string& reason = "forced server close");
+
+  /// The bound port.
+  uint16_t port() const;
+  /// scheme://host:port clients and backends use.
+  std::string public_endpoint() const;
+  /// Endpoint=...;AccessKey=...;Version=1.0;
+  std::string connection_string() const;
+  /// {public endpoint}/clients/socketio/hubs/{hub}
+  std::string client_url(const std::string& hub) const;
+  /// The hub actor by name (invalid handle if unknown).
+  hub_actor hub(const std::string& name) const;
+  /// The effective configuration (with generated keys filled in).
+  const config::service_config& config() const { return cfg_; }
+
+private:
+  caf::actor_system& sys_;
+  config::service_config cfg_;
+  std::map<std::string, handler_factory> factories_;
+  std::map<std::string, hub_actor> hubs_;
+  std::vector<event_handler_actor> handlers_;
+  std::shared_ptr<session_registry> registry_;
+  asio::io_context io_;
+  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>>
+    work_;
+  std::unique_ptr<gateway> gateway_;
+  fallback_handler fallback_;
+  std::vector<std::thread> threads_;
+  bool stopped_ = false;
+};
+
+} // namespace sio

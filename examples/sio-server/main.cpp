@@ -1,0 +1,167 @@
+// examples/sio-server: the service executable. Reads the config file of
+// ../shared/docs/config.md (or runs an embedded demo hub when none is
+// given), prints the connection string and client URLs, serves until
+// SIGINT/SIGTERM.
+//
+//   sio-server --config service.json
+//   sio-server --port 8080            # demo hub "chat", in-process handler
+
+#include "actors/service.hpp"
+#include "actors/type_registry.hpp"
+#include "lib/config/service_config.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+constexpr const char* usage = R"(usage: sio-server [--config FILE] [--host HOST] [--port PORT]
+
+Runs the Socket.IO serverless service.
+
+  --config FILE   service configuration (JSON); without it a demo hub
+                  "chat" with an in-process echo handler is served
+  --host HOST     listen address (overrides listen.host)
+  --port PORT     listen port, 0 = any free port (overrides listen.port)
+  --help          this text
+
+Environment: SIO_PORT (listen port), SIO_ACCESS_KEY (primary access key).
+Flags override the environment, which overrides the file.
+
+examples:
+  sio-server --config service.json
+  sio-server --port 8080
+)";
+
+constexpr const char* demo_config = R"({
+  "listen": { "host": "127.0.0.1", "port": 8080 },
+  "hubs": { "chat": { "anonymousConnectPolicy": "allow", "inProcessHandler": "echo" } }
+})";
+
+bool parse_port(const std::string& text, uint16_t& out) {
+  char* end = nullptr;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v < 0 || v > 65535)
+    return false;
+  out = static_cast<uint16_t>(v);
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path, host;
+  std::optional<uint16_t> port;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto next = [&]() -> std::optional<std::string> {
+      if (i + 1 >= argc)
+        return std::nullopt;
+      return std::string{argv[++i]};
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::cout << usage;
+      return 0;
+    } else if (arg == "--config") {
+      auto v = next();
+      if (!v) {
+        std::cerr << "--config needs a file\n" << usage;
+        return 1;
+      }
+      config_path = *v;
+    } else if (arg == "--host") {
+      auto v = next();
+      if (!v) {
+        std::cerr << "--host needs a value\n" << usage;
+        return 1;
+      }
+      host = *v;
+    } else if (arg == "--port") {
+      auto v = next();
+      uint16_t p = 0;
+      if (!v || !parse_port(*v, p)) {
+        std::cerr << "--port needs a number 0-65535\n" << usage;
+        return 1;
+      }
+      port = p;
+    } else {
+      std::cerr << "unknown argument: " << arg << "\n" << usage;
+      return 1;
+    }
+  }
+
+  std::string text = demo_config;
+  if (!config_path.empty()) {
+    std::ifstream in{config_path};
+    if (!in) {
+      std::cerr << "cannot read config file " << config_path << "\n";
+      return 1;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  auto cfg = sio::config::parse_service_config(text);
+  if (!cfg) {
+    std::cerr << "invalid config"
+              << (config_path.empty() ? "" : " " + config_path) << ": "
+              << cfg.error() << "\n";
+    return 1;
+  }
+  if (auto* env = std::getenv("SIO_PORT")) {
+    uint16_t p = 0;
+    if (!parse_port(env, p)) {
+      std::cerr << "SIO_PORT: must be a number 0-65535\n";
+      return 1;
+    }
+    cfg->port = p;
+  }
+  if (auto* env = std::getenv("SIO_ACCESS_KEY"); env && *env)
+    cfg->primary_key = env;
+  if (port)
+    cfg->port = *port;
+  if (!host.empty())
+    cfg->host = host;
+
+  // Block the signals in every thread; the main thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [%l] %v");
+  spdlog::flush_on(spdlog::level::info);
+
+  caf::actor_system_config caf_cfg;
+  sio::register_message_types(caf_cfg);
+  caf_cfg.set("scheduler.max-threads", 2);
+  caf_cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{caf_cfg};
+  {
+    sio::service svc{sys, std::move(*cfg)};
+    try {
+      svc.start();
+    } catch (const std::exception& e) {
+      std::cerr << "cannot start: " << e.what() << "\n";
+      return 1;
+    }
+    std::cout << "connection string: " << svc.connection_string() << "\n";
+    for (auto& hub : svc.config().hubs)
+      std::cout << "client url (hub " << hub.name
+                << "): " << svc.client_url(hub.name) << "\n";
+    std::cout.flush();
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("received signal {}, shutting down", sig);
+    svc.stop("forced server close");
+  }
+  return 0;
+}

@@ -1,0 +1,283 @@
+#include "lib/config/service_config.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <initializer_list>
+#include <limits>
+
+namespace sio::config {
+
+namespace {
+
+using protocol::result;
+using value = rapidjson::Value;
+
+/// Collects the first error with the path of the field it concerns.
+struct checker {
+  std::string error;
+
+  bool fail(const std::string& path, const std::string& why) {
+    if (error.empty())
+      error = path + ": " + why;
+    return false;
+  }
+
+  bool only_fields(const value& obj, const std::string& path,
+                   std::initializer_list<const char*> allowed) {
+    for (auto& m : obj.GetObject()) {
+      std::string_view name{m.name.GetString(), m.name.GetStringLength()};
+      bool known = false;
+      for (auto* a : allowed)
+        if (name == a)
+          known = true;
+      if (!known)
+        return fail(path.empty() ? std::string{name}
+                                 : path + "." + std::string{name},
+                    "unknown field");
+    }
+    return true;
+  }
+
+  bool object(const value& v, const std::string& path) {
+    return v.IsObject() || fail(path, "must be an object");
+  }
+
+  bool string(const value& v, const std::string& path, std::string& out,
+              bool non_empty = false) {
+    if (!v.IsString())
+      return fail(path, "must be a string");
+    out.assign(v.GetString(), v.GetStringLength());
+    if (non_empty && out.empty())
+      return fail(path, "must not be empty");
+    return true;
+  }
+
+  bool uint(const value& v, const std::string& path, uint64_t min,
+            uint64_t max, uint64_t& out) {
+    if (!v.IsUint64())
+      return fail(path, "must be a non-negative integer");
+    out = v.GetUint64();
+    if (out < min || out > max)
+      return fail(path, "must be between " + std::to_string(min) + " and "
+                          + std::to_string(max));
+    return true;
+  }
+
+  bool strings(const value& v, const std::string& path,
+               std::vector<std::string>& out) {
+    if (!v.IsArray())
+      return fail(path, "must be an array of strings");
+    out.clear();
+    for (auto& e : v.GetArray()) {
+      if (!e.IsString())
+        return fail(path, "must be an array of strings");
+      out.emplace_back(e.GetString(), e.GetStringLength());
+    }
+    return true;
+  }
+};
+
+bool parse_handler(checker& c, const value& v, const std::string& path,
+                   event_handler_setting& out) {
+  if (!c.object(v, path)
+      || !c.only_fields(v, path,
+                        {"urlTemplate", "userEventPattern", "systemEvents"}))
+    return false;
+  auto url = v.FindMember("urlTemplate");
+  if (url == v.MemberEnd())
+    return c.fail(path + ".urlTemplate", "is required");
+  if (!c.string(url->value, path + ".urlTemplate", out.url_template, true))
+    return false;
+  if (out.url_template.rfind("http://", 0) != 0
+      && out.url_template.rfind("https://", 0) != 0)
+    return c.fail(path + ".urlTemplate", "must start with http:// or https://");
+  if (auto p = v.FindMember("userEventPattern"); p != v.MemberEnd())
+    if (!c.string(p->value, path + ".userEventPattern", out.user_event_pattern))
+      return false;
+  if (auto s = v.FindMember("systemEvents"); s != v.MemberEnd()) {
+    if (!c.strings(s->value, path + ".systemEvents", out.system_events))
+      return false;
+    for (auto& e : out.system_events)
+      if (e != "connect" && e != "connected" && e != "disconnected")
+        return c.fail(path + ".systemEvents",
+                      "unknown system event \"" + e
+                        + "\" (connect, connected, disconnected)");
+  }
+  return true;
+}
+
+bool parse_hub(checker& c, const std::string& name, const value& v,
+               hub_setting& out) {
+  auto path = "hubs." + name;
+  if (!is_valid_hub_name(name))
+    return c.fail(path, "invalid hub name (letters, digits, _`,.[]; starts "
+                        "with a letter; at most 128 characters)");
+  if (!c.object(v, path)
+      || !c.only_fields(v, path, {"anonymousConnectPolicy", "eventHandlers",
+                                  "inProcessHandler"}))
+    return false;
+  out.name = name;
+  if (auto p = v.FindMember("anonymousConnectPolicy"); p != v.MemberEnd()) {
+    std::string policy;
+    if (!c.string(p->value, path + ".anonymousConnectPolicy", policy))
+      return false;
+    if (policy != "allow" && policy != "deny")
+      return c.fail(path + ".anonymousConnectPolicy",
+                    "must be \"allow\" or \"deny\"");
+    out.allow_anonymous = policy == "allow";
+  }
+  if (auto h = v.FindMember("eventHandlers"); h != v.MemberEnd()) {
+    if (!h->value.IsArray())
+      return c.fail(path + ".eventHandlers", "must be an array");
+    size_t i = 0;
+    for (auto& e : h->value.GetArray()) {
+      event_handler_setting s;
+      if (!parse_handler(c, e, path + ".eventHandlers[" + std::to_string(i++) + "]", s))
+        return false;
+      out.event_handlers.push_back(std::move(s));
+    }
+  }
+  if (auto p = v.FindMember("inProcessHandler"); p != v.MemberEnd()) {
+    if (!c.string(p->value, path + ".inProcessHandler", out.in_process_handler))
+      return false;
+    if (out.in_process_handler != "echo" && !out.in_process_handler.empty())
+      return c.fail(path + ".inProcessHandler", "unknown handler \""
+                                                  + out.in_process_handler
+                                                  + "\" (known: echo)");
+  }
+  return true;
+}
+
+bool parse_root(checker& c, const value& root, service_config& cfg) {
+  if (!c.object(root, "config")
+      || !c.only_fields(root, "", {"listen", "publicEndpoint", "accessKeys",
+                                   "engineio", "cors", "hubs", "ioThreads"}))
+    return false;
+  uint64_t n = 0;
+  if (auto l = root.FindMember("listen"); l != root.MemberEnd()) {
+    if (!c.object(l->value, "listen")
+        || !c.only_fields(l->value, "listen", {"host", "port"}))
+      return false;
+    if (auto h = l->value.FindMember("host"); h != l->value.MemberEnd())
+      if (!c.string(h->value, "listen.host", cfg.host, true))
+        return false;
+    if (auto p = l->value.FindMember("port"); p != l->value.MemberEnd()) {
+      if (!c.uint(p->value, "listen.port", 0, 65535, n))
+        return false;
+      cfg.port = static_cast<uint16_t>(n);
+    }
+  }
+  if (auto p = root.FindMember("publicEndpoint"); p != root.MemberEnd()) {
+    if (!c.string(p->value, "publicEndpoint", cfg.public_endpoint, true))
+      return false;
+    if (cfg.public_endpoint.rfind("http://", 0) != 0
+        && cfg.public_endpoint.rfind("https://", 0) != 0)
+      return c.fail("publicEndpoint", "must start with http:// or https://");
+    while (!cfg.public_endpoint.empty() && cfg.public_endpoint.back() == '/')
+      cfg.public_endpoint.pop_back();
+  }
+  if (auto k = root.FindMember("accessKeys"); k != root.MemberEnd()) {
+    if (!c.object(k->value, "accessKeys")
+        || !c.only_fields(k->value, "accessKeys", {"primary", "secondary"}))
+      return false;
+    if (auto p = k->value.FindMember("primary"); p != k->value.MemberEnd())
+      if (!c.string(p->value, "accessKeys.primary", cfg.primary_key, true))
+        return false;
+    if (auto s = k->value.FindMember("secondary"); s != k->value.MemberEnd())
+      if (!c.string(s->value, "accessKeys.secondary", cfg.secondary_key))
+        return false;
+  }
+  if (auto e = root.FindMember("engineio"); e != root.MemberEnd()) {
+    if (!c.object(e->value, "engineio")
+        || !c.only_fields(e->value, "engineio",
+                          {"pingInterval", "pingTimeout", "maxPayload",
+                           "connectTimeout"}))
+      return false;
+    struct field {
+      const char* name;
+      uint32_t* out;
+      uint64_t min, max;
+    } fields[] = {
+      {"pingInterval", &cfg.ping_interval, 10, 3600000},
+      {"pingTimeout", &cfg.ping_timeout, 10, 3600000},
+      {"maxPayload", &cfg.max_payload, 64, 100000000},
+      {"connectTimeout", &cfg.connect_timeout, 10, 3600000},
+    };
+    for (auto& f : fields)
+      if (auto m = e->value.FindMember(f.name); m != e->value.MemberEnd()) {
+        if (!c.uint(m->value, std::string{"engineio."} + f.name, f.min, f.max, n))
+          return false;
+        *f.out = static_cast<uint32_t>(n);
+      }
+  }
+  if (auto co = root.FindMember("cors"); co != root.MemberEnd()) {
+    if (!c.object(co->value, "cors")
+        || !c.only_fields(co->value, "cors", {"origins"}))
+      return false;
+    if (auto o = co->value.FindMember("origins"); o != co->value.MemberEnd())
+      if (!c.strings(o->value, "cors.origins", cfg.cors_origins))
+        return false;
+  }
+  if (auto t = root.FindMember("ioThreads"); t != root.MemberEnd()) {
+    if (!c.uint(t->value, "ioThreads", 1, 64, n))
+      return false;
+    cfg.io_threads = static_cast<uint32_t>(n);
+  }
+  if (auto h = root.FindMember("hubs"); h != root.MemberEnd()) {
+    if (!c.object(h->value, "hubs"))
+      return false;
+    for (auto& m : h->value.GetObject()) {
+      hub_setting hub;
+      std::string name{m.name.GetString(), m.name.GetStringLength()};
+      if (!parse_hub(c, name, m.value, hub))
+        return false;
+      cfg.hubs.push_back(std::move(hub));
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+result<service_config> parse_service_config(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (doc.HasParseError())
+    return result<service_config>::fail(
+      "config: invalid JSON at offset " + std::to_string(doc.GetErrorOffset())
+      + ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+  service_config cfg;
+  checker c;
+  if (!parse_root(c, doc, cfg))
+    return result<service_config>::fail(c.error);
+  return result<service_config>::ok(std::move(cfg));
+}
+
+std::string public_endpoint_for(const service_config& cfg,
+                                uint16_t bound_port) {
+  if (!cfg.public_endpoint.empty())
+    return cfg.public_endpoint;
+  std::string host = cfg.host == "0.0.0.0" || cfg.host == "::" ? "127.0.0.1"
+                                                               : cfg.host;
+  return "http://" + host + ":" + std::to_string(bound_port);
+}
+
+bool is_valid_hub_name(std::string_view name) {
+  if (name.empty() || name.size() > 128)
+    return false;
+  auto alpha = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  };
+  if (!alpha(name[0]))
+    return false;
+  for (char c : name.substr(1)) {
+    bool ok = alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '`'
+              || c == ',' || c == '.' || c == '[' || c == ']';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+} // namespace sio::config

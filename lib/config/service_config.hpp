@@ -1,0 +1,59 @@
+// lib/config/service_config.hpp
+// The service's configuration file (../shared/docs/config.md) as plain
+// values, and its strict loader: unknown fields and bad values are errors
+// that name the field. No I/O: the caller reads the file.
+#pragma once
+
+#include "lib/protocol/result.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sio::config {
+
+/// One upstream event handler setting of a hub (Azure's shape).
+struct event_handler_setting {
+  std::string url_template;                ///< with {hub} and {event}
+  std::string user_event_pattern;          ///< "*", "a,b", or empty
+  std::vector<std::string> system_events;  ///< connect/connected/disconnected
+};
+
+/// One hub.
+struct hub_setting {
+  std::string name;
+  bool allow_anonymous = false;  ///< anonymousConnectPolicy == "allow"
+  std::vector<event_handler_setting> event_handlers;
+  /// Extension: an in-process handler by name ("echo"); empty = none.
+  std::string in_process_handler;
+};
+
+/// The whole file, with defaults filled in.
+struct service_config {
+  std::string host = "0.0.0.0";
+  uint16_t port = 8080;
+  /// Empty = derived from host and the bound port (see public_endpoint_for).
+  std::string public_endpoint;
+  std::string primary_key;    ///< empty = generate at start
+  std::string secondary_key;  ///< optional
+  uint32_t ping_interval = 25000;
+  uint32_t ping_timeout = 20000;
+  uint32_t max_payload = 1000000;
+  uint32_t connect_timeout = 45000;
+  std::vector<std::string> cors_origins{"*"};
+  std::vector<hub_setting> hubs;
+  /// Extension: threads running network I/O.
+  uint32_t io_threads = 1;
+};
+
+/// Parses and validates the JSON text of a config file.
+protocol::result<service_config> parse_service_config(std::string_view json);
+
+/// `publicEndpoint`, or http://host:port with 0.0.0.0 shown as 127.0.0.1.
+std::string public_endpoint_for(const service_config& cfg, uint16_t bound_port);
+
+/// The hub-name rule of Azure (protocol.md §3.1).
+bool is_valid_hub_name(std::string_view name);
+
+} // namespace sio::config

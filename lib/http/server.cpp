@@ -1,0 +1,378 @@
+#include "lib/http/server.hpp"
+
+#include <array>
+#include <deque>
+
+namespace sio::http {
+
+// -- connection ---------------------------------------------------------------
+
+/// One accepted TCP connection speaking HTTP/1.1. Every member is touched
+/// only on the connection's strand.
+class connection : public std::enable_shared_from_this<connection> {
+public:
+  using executor = asio::strand<asio::io_context::executor_type>;
+
+  connection(asio::ip::tcp::socket sock,
+             std::shared_ptr<server::shared_state> shared)
+    : socket_(std::move(sock)),
+      timer_(socket_.get_executor()),
+      shared_(std::move(shared)),
+      parser_(shared_->settings.limits) {
+    shared_->open.fetch_add(1);
+  }
+
+  ~connection() {
+    shared_->open.fetch_sub(1);
+  }
+
+  void start() {
+    asio::error_code ec;
+    auto ep = socket_.remote_endpoint(ec);
+    if (!ec)
+      remote_ = ep.address().to_string();
+    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    arm_timer(shared_->settings.idle_timeout);
+    do_read();
+  }
+
+  /// Refuses the connection with a response and closes it.
+  void refuse(response r) {
+    r.close = true;
+    send_response(std::move(r), false);
+  }
+
+  // -- called through exchange -----------------------------------------------
+
+  void respond(uint64_t generation, response r) {
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this(), generation,
+                r = std::move(r)]() mutable {
+                 if (self->closed_ || generation != self->generation_
+                     || !self->handling_)
+                   return;
+                 self->handling_ = false;
+                 self->abort_fn_ = nullptr;
+                 self->send_response(std::move(r), self->keep_alive_);
+               });
+  }
+
+  std::optional<taken_socket> take_socket(uint64_t generation) {
+    if (!in_handler_ || generation != generation_ || closed_)
+      return std::nullopt;
+    taken_ = true;
+    closed_ = true;
+    handling_ = false;
+    timer_.cancel();
+    taken_socket out{std::move(socket_), std::move(pending_)};
+    pending_.clear();
+    return out;
+  }
+
+  void on_abort(uint64_t generation, std::function<void()> fn) {
+    if (in_handler_ && generation == generation_)
+      abort_fn_ = std::move(fn);
+  }
+
+private:
+  void do_read() {
+    if (reading_ || closed_)
+      return;
+    reading_ = true;
+    socket_.async_read_some(
+      asio::buffer(buf_),
+      [self = shared_from_this()](asio::error_code ec, size_t n) {
+        self->reading_ = false;
+        self->on_read(ec, n);
+      });
+  }
+
+  void on_read(asio::error_code ec, size_t n) {
+    if (closed_)
+      return;
+    if (ec) {
+      close();
+      return;
+    }
+    if (handling_ || writing_) {
+      // Pipelined bytes while a response is pending: keep a bounded amount
+      // for later, and keep reading so a vanished peer is noticed.
+      if (pending_.size() + n > shared_->settings.limits.max_url_size
+                                  + shared_->settings.limits.max_header_bytes
+                                  + shared_->settings.limits.max_body_size) {
+        close();
+        return;
+      }
+      pending_.append(buf_.data(), n);
+      do_read();
+      return;
+    }
+    pending_.append(buf_.data(), n);
+    process_pending();
+  }
+
+  /// Parses buffered bytes; dispatches a complete request or reads more.
+  void process_pending() {
+    size_t consumed = 0;
+    auto st = parser_.parse(pending_, consumed);
+    pending_.erase(0, consumed);
+    switch (st) {
+      case request_parser::status::need_more:
+        if (parser_.started() && !request_timer_armed_) {
+          request_timer_armed_ = true;
+          arm_timer(shared_->settings.request_timeout);
+        }
+        do_read();
+        return;
+      case request_parser::status::invalid: {
+        auto r = response::json(
+          parser_.error_status(),
+          std::string{"{\"code\":\"BadRequest\",\"message\":\""}
+            + parser_.error_reason() + "\"}");
+        r.close = true;
+        send_response(std::move(r), false);
+        return;
+      }
+      case request_parser::status::complete:
+        dispatch();
+        return;
+    }
+  }
+
+  void dispatch() {
+    auto req = std::make_shared<request>(std::move(parser_.current()));
+    req->remote_address = remote_;
+    parser_.reset();
+    keep_alive_ = req->keep_alive;
+    request_timer_armed_ = false;
+    timer_.cancel();
+    ++generation_;
+    handling_ = true;
+    in_handler_ = true;
+    exchange ex{shared_from_this(), req, generation_};
+    shared_->handler(ex);
+    in_handler_ = false;
+    if (taken_)
+      return;
+    // Keep a read pending while the response is outstanding, so that a peer
+    // that goes away (e.g. a long-poll client) is noticed.
+    do_read();
+  }
+
+  void send_response(response r, bool keep_alive) {
+    if (closed_)
+      return;
+    keep_alive_ = keep_alive && !r.close;
+    out_head_ = serialize_head(r, keep_alive_);
+    out_body_ = std::move(r.body);
+    writing_ = true;
+    arm_timer(shared_->settings.write_timeout);
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(out_head_),
+                                           asio::buffer(out_body_)};
+    asio::async_write(socket_, bufs,
+                      [self = shared_from_this()](asio::error_code ec,
+                                                  size_t) {
+                        self->on_written(ec);
+                      });
+  }
+
+  void on_written(asio::error_code ec) {
+    writing_ = false;
+    out_head_.clear();
+    out_body_.clear();
+    out_body_.shrink_to_fit();
+    if (closed_)
+      return;
+    if (ec) {
+      close();
+      return;
+    }
+    if (!keep_alive_) {
+      linger_close();
+      return;
+    }
+    arm_timer(shared_->settings.idle_timeout);
+    if (!pending_.empty())
+      process_pending();
+    else
+      do_read();
+  }
+
+  /// Half-closes, then drains what the peer still sends for a moment, so
+  /// that an error response is not lost to a TCP reset.
+  void linger_close() {
+    asio::error_code ec;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    lingering_ = true;
+    arm_timer(std::chrono::milliseconds{2000});
+    drain();
+  }
+
+  void drain() {
+    if (closed_)
+      return;
+    socket_.async_read_some(
+      asio::buffer(buf_),
+      [self = shared_from_this()](asio::error_code ec, size_t n) {
+        self->drained_ += n;
+        if (ec || self->drained_ > (1u << 20))
+          self->close();
+        else
+          self->drain();
+      });
+  }
+
+  void arm_timer(std::chrono::milliseconds d) {
+    timer_.expires_after(d);
+    timer_.async_wait([self = shared_from_this(),
+                       gen = ++timer_generation_](asio::error_code ec) {
+      if (ec || gen != self->timer_generation_ || self->closed_)
+        return;
+      if (self->handling_) // a deferred response has no deadline here
+        return;
+      if (self->request_timer_armed_ && !self->writing_) {
+        self->request_timer_armed_ = false;
+        auto r = response::json(
+          408, R"({"code":"RequestTimeout","message":"request not complete in time"})");
+        self->send_response(std::move(r), false);
+        return;
+      }
+      self->close();
+    });
+  }
+
+  void close() {
+    if (closed_)
+      return;
+    closed_ = true;
+    asio::error_code ec;
+    timer_.cancel();
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    if (handling_ && abort_fn_) {
+      auto fn = std::move(abort_fn_);
+      abort_fn_ = nullptr;
+      fn();
+    }
+    handling_ = false;
+  }
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::shared_ptr<server::shared_state> shared_;
+  request_parser parser_;
+  std::array<char, 4096> buf_;
+  std::string pending_;
+  std::string out_head_;
+  std::string out_body_;
+  std::string remote_;
+  std::function<void()> abort_fn_;
+  uint64_t generation_ = 0;
+  uint64_t timer_generation_ = 0;
+  size_t drained_ = 0;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool handling_ = false;
+  bool in_handler_ = false;
+  bool keep_alive_ = true;
+  bool closed_ = false;
+  bool taken_ = false;
+  bool lingering_ = false;
+  bool request_timer_armed_ = false;
+};
+
+// -- exchange -----------------------------------------------------------------
+
+exchange::exchange(std::shared_ptr<connection> con,
+                   std::shared_ptr<const request> req, uint64_t generation)
+  : con_(std::move(con)), req_(std::move(req)), generation_(generation) {
+  // nop
+}
+
+void exchange::respond(response r) const {
+  if (!con_)
+    return;
+  r.headers.insert(r.headers.end(), response_headers_.begin(),
+                   response_headers_.end());
+  con_->respond(generation_, std::move(r));
+}
+
+void exchange::add_response_header(std::string name, std::string value) {
+  response_headers_.emplace_back(std::move(name), std::move(value));
+}
+
+std::optional<taken_socket> exchange::take_socket() const {
+  return con_ ? con_->take_socket(generation_) : std::nullopt;
+}
+
+void exchange::on_abort(std::function<void()> fn) const {
+  if (con_)
+    con_->on_abort(generation_, std::move(fn));
+}
+
+// -- server -------------------------------------------------------------------
+
+server::server(asio::io_context& io, server_settings settings,
+               request_handler handler)
+  : io_(io),
+    acceptor_(io),
+    retry_timer_(io),
+    shared_(std::make_shared<shared_state>()) {
+  shared_->settings = std::move(settings);
+  shared_->handler = std::move(handler);
+}
+
+server::~server() {
+  stop();
+}
+
+void server::start() {
+  auto& s = shared_->settings;
+  asio::ip::tcp::endpoint ep{asio::ip::make_address(s.host), s.port};
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+  do_accept();
+}
+
+void server::stop() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  asio::error_code ec;
+  acceptor_.close(ec);
+  retry_timer_.cancel();
+}
+
+void server::do_accept() {
+  acceptor_.async_accept(
+    asio::make_strand(io_),
+    [this](asio::error_code ec, asio::ip::tcp::socket sock) {
+      if (stopped_)
+        return;
+      if (ec) {
+        if (ec == asio::error::operation_aborted)
+          return;
+        // Out of file descriptors (or another transient failure): back off
+        // instead of spinning on accept.
+        retry_timer_.expires_after(std::chrono::milliseconds{100});
+        retry_timer_.async_wait([this](asio::error_code e) {
+          if (!e && !stopped_)
+            do_accept();
+        });
+        return;
+      }
+      auto con = std::make_shared<connection>(std::move(sock), shared_);
+      if (shared_->open.load() > shared_->settings.max_connections) {
+        con->refuse(response::json(
+          503, R"({"code":"ServiceUnavailable","message":"too many connections"})"));
+      } else {
+        con->start();
+      }
+      do_accept();
+    });
+}
+
+} // namespace sio::http

@@ -1,0 +1,123 @@
+// lib/http/server.hpp
+// A small HTTP/1.1 server on Asio for a realtime gateway: keep-alive,
+// deferred (long-poll) responses completed from any thread, WebSocket
+// hand-off of the raw socket, and hard limits that answer 400/413/414/431/503
+// instead of resetting. Parsing is Node's http_parser (request_parser).
+#pragma once
+
+#include "lib/http/request.hpp"
+#include "lib/http/request_parser.hpp"
+#include "lib/http/response.hpp"
+
+#include <asio.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sio::http {
+
+class connection;
+
+/// Everything that shapes how the server treats its peers.
+struct server_settings {
+  std::string host = "0.0.0.0";
+  uint16_t port = 8080;  ///< 0 lets the OS choose; see server::port()
+  request_limits limits;
+  /// From a request's first byte until it is complete (slowloris guard).
+  std::chrono::milliseconds request_timeout{10000};
+  /// Idle keep-alive connection without a request in flight.
+  std::chrono::milliseconds idle_timeout{60000};
+  /// Writing one response.
+  std::chrono::milliseconds write_timeout{15000};
+  /// Open connections (HTTP and taken-over WebSockets counted apart);
+  /// new HTTP connections beyond this get 503 and are closed.
+  size_t max_connections = 19000;
+};
+
+/// A raw socket handed over for another protocol (WebSocket).
+struct taken_socket {
+  asio::ip::tcp::socket socket;
+  std::string leftover;  ///< bytes read after the request head
+};
+
+/// A value handle on one request and its pending response. Copyable and
+/// thread-safe: respond() may be called from any thread, once; later calls
+/// and calls after the peer left are ignored.
+class exchange {
+public:
+  exchange() = default;
+  exchange(std::shared_ptr<connection> con,
+           std::shared_ptr<const request> req, uint64_t generation);
+
+  /// The request (never null on an exchange given to a handler).
+  const request& req() const { return *req_; }
+  bool valid() const { return con_ != nullptr; }
+
+  /// Sends the response (posted to the connection's strand).
+  void respond(response r) const;
+
+  /// Only inside the handler call: takes the socket out of the HTTP
+  /// connection (after an upgrade request). The connection is then done.
+  std::optional<taken_socket> take_socket() const;
+
+  /// Only inside the handler call: `fn` runs (on an I/O thread) if the peer
+  /// closes or the connection fails before respond() - e.g. a long-poll
+  /// client that went away.
+  void on_abort(std::function<void()> fn) const;
+
+  /// Headers added to whatever response is sent (e.g. CORS headers decided
+  /// by the router, while the response is made elsewhere).
+  void add_response_header(std::string name, std::string value);
+
+private:
+  std::shared_ptr<connection> con_;
+  std::shared_ptr<const request> req_;
+  uint64_t generation_ = 0;
+  std::vector<header> response_headers_;
+};
+
+/// Receives every complete request on an I/O thread; must not block.
+using request_handler = std::function<void(exchange)>;
+
+/// Owns the acceptor; connections own themselves (shared_from_this).
+class server {
+public:
+  server(asio::io_context& io, server_settings settings,
+         request_handler handler);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and starts accepting; throws std::system_error if it cannot bind.
+  void start();
+  /// Stops accepting (open connections stay until their peers go).
+  void stop();
+  /// The bound port (after start()).
+  uint16_t port() const { return port_; }
+  /// Open HTTP connections right now.
+  size_t connection_count() const { return shared_->open.load(); }
+
+  /// State shared with connections, which may outlive the server object.
+  struct shared_state {
+    server_settings settings;
+    request_handler handler;
+    std::atomic<size_t> open{0};
+  };
+
+private:
+  void do_accept();
+
+  asio::io_context& io_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;
+  std::shared_ptr<shared_state> shared_;
+  uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+} // namespace sio::http

@@ -1,0 +1,36 @@
+// lib/http/utf8.hpp
+// UTF-8 validation (RFC 3629 / Unicode Table 3-7): rejects overlongs, UTF-16
+// surrogates, code points above U+10FFFF and truncated sequences. Used for
+// WebSocket text frames and close reasons (RFC 6455 §8.1); no I/O.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace sio::http {
+
+/// Streaming validator: feed a text message piece by piece (fragments may split
+/// a code point), then ask complete() at the end of the message.
+class utf8_validator {
+ public:
+  /// Validates the next piece; false once the input can never become valid.
+  bool feed(std::string_view bytes) noexcept;
+
+  /// True when everything fed so far is valid and ends on a code point boundary.
+  bool complete() const noexcept { return state_ == 0; }
+
+  /// True once invalid input was seen (sticky until reset()).
+  bool failed() const noexcept;
+
+  /// Starts over for a new message.
+  void reset() noexcept { state_ = 0; }
+
+ private:
+  /// DFA state; 0 = at a boundary (accept).
+  uint8_t state_ = 0;
+};
+
+/// True if `bytes` is a complete, well-formed UTF-8 string.
+bool is_valid_utf8(std::string_view bytes) noexcept;
+
+} // namespace sio::http

@@ -1,0 +1,427 @@
+#include "lib/http/ws_connection.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace sio::http {
+
+namespace {
+
+/// Vectors above this capacity are released once drained, so a burst does not
+/// pin memory on an otherwise idle connection.
+constexpr size_t keep_capacity = 64;
+
+/// First growth step of a large message read straight into its buffer; later
+/// steps double, so memory follows the bytes that actually arrived.
+constexpr size_t min_direct_chunk = 64 * 1024;
+
+template <class T>
+void clear_and_trim(std::vector<T>& v) {
+  v.clear();
+  if (v.capacity() > keep_capacity)
+    std::vector<T>().swap(v);
+}
+
+} // namespace
+
+// -- construction -------------------------------------------------------------
+
+std::shared_ptr<ws_connection> ws_connection::make(asio::ip::tcp::socket sock,
+                                                   ws_limits limits) {
+  return std::make_shared<ws_connection>(private_tag{}, std::move(sock), limits);
+}
+
+ws_connection::ws_connection(private_tag, asio::ip::tcp::socket sock, ws_limits limits)
+  : socket_(std::move(sock)),
+    strand_(asio::make_strand(socket_.get_executor())),
+    limits_(limits),
+    parser_(ws_parser_limits{limits.max_message_size, limits.max_fragments, true}) {
+  // nop
+}
+
+ws_connection::~ws_connection() {
+  asio::error_code ignored;
+  socket_.close(ignored);
+}
+
+// -- API ----------------------------------------------------------------------
+
+void ws_connection::start(callbacks cbs, std::string initial_bytes) {
+  asio::post(strand_, [self = shared_from_this(), cbs = std::move(cbs),
+                       initial = std::move(initial_bytes)]() mutable {
+    if (self->phase_ != phase::created)
+      return;
+    self->phase_ = phase::open;
+    self->cbs_ = std::move(cbs);
+    asio::error_code ignored;
+    // Realtime traffic: small frames must not wait for Nagle; batching is ours.
+    self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (!initial.empty())
+      self->process(initial.data(), initial.size());
+    self->do_read();
+    self->do_write();
+  });
+}
+
+void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary) {
+  asio::post(strand_, [self = shared_from_this(), payload = std::move(payload), binary]() mutable {
+    self->enqueue(binary ? ws_opcode::binary : ws_opcode::text, std::move(payload));
+  });
+}
+
+void ws_connection::close(uint16_t code, std::string reason) {
+  asio::post(strand_, [self = shared_from_this(), code, reason = std::move(reason)] {
+    if (self->phase_ == phase::created) {
+      // Never started: there is no peer conversation to finish politely.
+      self->close_code_ = code;
+      self->finish();
+      return;
+    }
+    self->begin_close(code, reason, false);
+  });
+}
+
+void ws_connection::set_callbacks(callbacks cbs) {
+  asio::post(strand_, [self = shared_from_this(), cbs = std::move(cbs)]() mutable {
+    if (self->phase_ != phase::closed)
+      self->cbs_ = std::move(cbs);
+  });
+}
+
+// -- reading ------------------------------------------------------------------
+
+void ws_connection::do_read() {
+  if (reading_ || phase_ == phase::created || phase_ == phase::closed
+      || read_mode_ == read_mode::stop)
+    return;
+  reading_ = true;
+  bool data_frame = in_payload_ && !is_control(parser_.header().opcode);
+  if (read_mode_ == read_mode::parse && data_frame && phase_ == phase::open
+      && payload_left_ > rbuf_.size()) {
+    // Large payload: read straight into the message, growing it with the bytes
+    // that arrive rather than with what the header announced. payload_left_ is
+    // at most max_message_size here (the parser checked), so it fits size_t.
+    size_t at = msg_.size();
+    size_t grow = static_cast<size_t>(
+      std::min<uint64_t>(payload_left_, std::max(min_direct_chunk, at)));
+    msg_.resize(at + grow);
+    socket_.async_read_some(
+      asio::buffer(&msg_[at], grow),
+      asio::bind_executor(strand_, [self = shared_from_this(), at](const asio::error_code& ec,
+                                                                   size_t n) {
+        self->on_read(ec, n, at, true);
+      }));
+    return;
+  }
+  socket_.async_read_some(
+    asio::buffer(rbuf_),
+    asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec, size_t n) {
+      self->on_read(ec, n, 0, false);
+    }));
+}
+
+void ws_connection::on_read(const asio::error_code& ec, size_t n, size_t at, bool direct) {
+  reading_ = false;
+  if (direct)
+    msg_.resize(at + (ec ? 0 : n));
+  if (phase_ == phase::closed) {
+    msg_ = std::string();
+    return;
+  }
+  if (ec) {
+    if (close_queued_ && !close_sent_) {
+      // The peer is done sending, but our close frame is still on its way
+      // out; on_write (or the close timer) finishes.
+      read_mode_ = read_mode::stop;
+      return;
+    }
+    finish();
+    return;
+  }
+  if (read_mode_ == read_mode::parse) {
+    if (direct) {
+      payload_stored(at, n);
+      if (in_payload_ && payload_left_ == 0 && read_mode_ == read_mode::parse)
+        on_frame_end();
+    } else {
+      process(rbuf_.data(), n);
+    }
+  } else if (direct) {
+    msg_.resize(at);
+  }
+  if (read_mode_ != read_mode::parse)
+    msg_ = std::string();
+  do_read();
+}
+
+void ws_connection::process(char* data, size_t size) {
+  size_t pos = 0;
+  while (pos < size && read_mode_ == read_mode::parse && phase_ != phase::closed) {
+    if (!in_payload_) {
+      auto r = parser_.parse_header(std::string_view{data + pos, size - pos});
+      pos += r.consumed;
+      if (r.status == ws_parse_status::invalid) {
+        begin_close(r.close_code, r.reason, true);
+        return;
+      }
+      if (r.status == ws_parse_status::need_more)
+        return;
+      on_header();
+    } else {
+      auto n = static_cast<size_t>(std::min<uint64_t>(payload_left_, size - pos));
+      consume_payload(data + pos, n);
+      pos += n;
+    }
+    if (in_payload_ && payload_left_ == 0 && read_mode_ == read_mode::parse)
+      on_frame_end();
+  }
+}
+
+void ws_connection::on_header() {
+  const auto& h = parser_.header();
+  in_payload_ = true;
+  payload_left_ = h.payload_size;
+  payload_done_ = 0;
+  if (h.opcode == ws_opcode::text || h.opcode == ws_opcode::binary)
+    utf8_.reset();
+}
+
+void ws_connection::consume_payload(char* data, size_t size) {
+  const auto& h = parser_.header();
+  if (is_control(h.opcode)) {
+    size_t at = ctrl_.size();
+    ctrl_.append(data, size);
+    ws_apply_mask(&ctrl_[at], size, h.mask, payload_done_);
+    payload_left_ -= size;
+    payload_done_ += size;
+    return;
+  }
+  if (phase_ != phase::open) {
+    // Closing: data frames are only skipped to find the peer's close frame.
+    payload_left_ -= size;
+    payload_done_ += size;
+    return;
+  }
+  size_t at = msg_.size();
+  msg_.append(data, size);
+  payload_stored(at, size);
+}
+
+void ws_connection::payload_stored(size_t at, size_t size) {
+  payload_left_ -= size;
+  if (phase_ != phase::open) {
+    msg_.resize(at);
+    payload_done_ += size;
+  } else {
+    ws_apply_mask(&msg_[at], size, parser_.header().mask, payload_done_);
+    payload_done_ += size;
+    if (parser_.message_opcode() == ws_opcode::text
+        && !utf8_.feed(std::string_view{msg_.data() + at, size})) {
+      begin_close(ws_close_code::invalid_payload, "invalid UTF-8 in text message", true);
+      return;
+    }
+  }
+}
+
+void ws_connection::on_frame_end() {
+  in_payload_ = false;
+  const auto& h = parser_.header();
+  switch (h.opcode) {
+    case ws_opcode::close: {
+      std::string payload = std::move(ctrl_);
+      ctrl_ = std::string();
+      on_peer_close(payload);
+      return;
+    }
+    case ws_opcode::ping: {
+      // Queued like any frame, so a ping flood from a peer that does not read
+      // hits the write-queue limit instead of growing memory.
+      auto pong = std::make_shared<const std::string>(std::move(ctrl_));
+      ctrl_ = std::string();
+      if (phase_ == phase::open)
+        enqueue(ws_opcode::pong, std::move(pong));
+      return;
+    }
+    case ws_opcode::pong:
+      ctrl_ = std::string();
+      return;
+    default:
+      break;
+  }
+  if (!parser_.ends_message())
+    return;
+  if (phase_ != phase::open) {
+    msg_ = std::string();
+    return;
+  }
+  bool binary = parser_.message_opcode() == ws_opcode::binary;
+  if (!binary && !utf8_.complete()) {
+    begin_close(ws_close_code::invalid_payload, "invalid UTF-8 in text message", true);
+    return;
+  }
+  std::string message = std::move(msg_);
+  msg_ = std::string();
+  if (cbs_.on_message)
+    cbs_.on_message(std::move(message), binary);
+}
+
+void ws_connection::on_peer_close(std::string_view payload) {
+  close_received_ = true;
+  read_mode_ = read_mode::stop;
+  auto info = parse_ws_close_payload(payload);
+  if (!info) {
+    begin_close(ws_close_code::protocol_error, "invalid close frame", true);
+    return;
+  }
+  if (close_queued_) {
+    // This is the answer to our close frame.
+    if (close_sent_)
+      finish();
+    return;
+  }
+  // Echo the status code (an empty close stays empty), then drop the connection.
+  begin_close(info->code, {}, false);
+  close_code_ = info->code;
+  close_reason_ = std::move(info->reason);
+}
+
+// -- writing ------------------------------------------------------------------
+
+void ws_connection::enqueue(ws_opcode op, std::shared_ptr<const std::string> payload) {
+  if (phase_ == phase::closed || close_queued_)
+    return;
+  size_t size = payload ? payload->size() : 0;
+  out_frame frame{encode_ws_frame_header(op, size), std::move(payload)};
+  size_t bytes = frame.header.size + size;
+  size_t queued = queued_bytes_.load(std::memory_order_relaxed);
+  if (bytes > limits_.max_write_queue_bytes
+      || queued > limits_.max_write_queue_bytes - bytes) {
+    begin_close(ws_close_code::policy_violation, "write queue full", true);
+    return;
+  }
+  queued_bytes_.store(queued + bytes, std::memory_order_relaxed);
+  queue_.push_back(std::move(frame));
+  do_write();
+}
+
+void ws_connection::do_write() {
+  if (writing_ || queue_.empty() || phase_ == phase::closed)
+    return;
+  // Everything queued so far leaves in one gather write.
+  in_flight_.swap(queue_);
+  buffers_.clear();
+  buffers_.reserve(in_flight_.size() * 2);
+  for (const auto& f : in_flight_) {
+    buffers_.emplace_back(f.header.data.data(), f.header.size);
+    if (f.payload && !f.payload->empty())
+      buffers_.emplace_back(f.payload->data(), f.payload->size());
+  }
+  writing_ = true;
+  write_calls_.fetch_add(1, std::memory_order_relaxed);
+  asio::async_write(socket_, buffers_,
+                    asio::bind_executor(strand_, [self = shared_from_this()](
+                                                   const asio::error_code& ec, size_t) {
+                      self->on_write(ec);
+                    }));
+}
+
+void ws_connection::on_write(const asio::error_code& ec) {
+  writing_ = false;
+  size_t written = 0;
+  for (const auto& f : in_flight_)
+    written += f.header.size + (f.payload ? f.payload->size() : 0);
+  clear_and_trim(in_flight_);
+  clear_and_trim(buffers_);
+  if (phase_ == phase::closed)
+    return;
+  queued_bytes_.fetch_sub(written, std::memory_order_relaxed);
+  if (ec) {
+    finish();
+    return;
+  }
+  if (close_queued_ && !close_sent_ && queue_.empty()) {
+    // Our close frame was the last frame of this write.
+    close_sent_ = true;
+    if (close_received_ || read_mode_ == read_mode::stop) {
+      finish();
+      return;
+    }
+    // Half-close: the peer sees our close frame, then EOF. Keep reading for its
+    // close frame or EOF; the close timer bounds the wait.
+    asio::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    do_read();
+    return;
+  }
+  do_write();
+}
+
+// -- closing ------------------------------------------------------------------
+
+void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fail) {
+  if (phase_ == phase::closed)
+    return;
+  if (fail) {
+    if (read_mode_ == read_mode::parse)
+      read_mode_ = read_mode::discard;
+    ctrl_ = std::string();
+    if (!reading_)
+      msg_ = std::string();
+  }
+  if (close_queued_)
+    return;
+  if (fail) {
+    // Frames that have not started to leave are dropped: the peer gets the
+    // close frame sooner and a slow consumer's backlog is freed now.
+    size_t dropped = 0;
+    for (const auto& f : queue_)
+      dropped += f.header.size + (f.payload ? f.payload->size() : 0);
+    clear_and_trim(queue_);
+    queued_bytes_.fetch_sub(dropped, std::memory_order_relaxed);
+  }
+  if (code != ws_close_code::no_status && !is_valid_close_code(code))
+    code = ws_close_code::normal;
+  close_queued_ = true;
+  phase_ = phase::closing;
+  close_code_ = code;
+  close_reason_.assign(reason);
+  auto payload = std::make_shared<const std::string>(
+    code == ws_close_code::no_status ? std::string() : make_ws_close_payload(code, reason));
+  out_frame frame{encode_ws_frame_header(ws_opcode::close, payload->size()), payload};
+  // The close frame bypasses the queue limit: it is tiny and must get out.
+  queued_bytes_.fetch_add(frame.header.size + payload->size(), std::memory_order_relaxed);
+  queue_.push_back(std::move(frame));
+  close_timer_ = std::make_unique<asio::steady_timer>(strand_, limits_.close_timeout);
+  close_timer_->async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (!ec)
+      self->finish();
+  });
+  do_write();
+}
+
+void ws_connection::finish() {
+  if (phase_ == phase::closed)
+    return;
+  phase_ = phase::closed;
+  read_mode_ = read_mode::stop;
+  asio::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  if (close_timer_)
+    close_timer_->cancel();
+  // A pending read may still target msg_, and a pending write in_flight_:
+  // their handlers release those.
+  clear_and_trim(queue_);
+  queue_.shrink_to_fit();
+  ctrl_ = std::string();
+  if (!reading_)
+    msg_ = std::string();
+  queued_bytes_.store(0, std::memory_order_relaxed);
+  auto on_closed = std::move(cbs_.on_closed);
+  // Dropping the callbacks breaks owner <-> connection reference cycles.
+  cbs_ = callbacks{};
+  if (on_closed)
+    on_closed(close_code_, std::move(close_reason_));
+}
+
+} // namespace sio::http

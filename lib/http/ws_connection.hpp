@@ -1,0 +1,223 @@
+// lib/http/ws_connection.hpp
+// One server-side WebSocket connection (RFC 6455) on an already upgraded
+// asio TCP socket: reads and validates client frames with hard limits checked
+// before allocation, answers pings, runs the close handshake, and sends shared
+// payloads through a bounded, batched write queue. All work runs on a strand.
+#pragma once
+
+#include "lib/http/utf8.hpp"
+#include "lib/http/ws_frame.hpp"
+
+#include <asio.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sio::http {
+
+/// Per-connection limits.
+struct ws_limits {
+  /// Whole message incl. fragments; over -> close 1009 before allocating.
+  size_t max_message_size = 1000000;
+  /// Queued outbound bytes; over -> close 1008 "write queue full".
+  size_t max_write_queue_bytes = 8 << 20;
+  /// Frames per message (fragment storm guard) -> 1009.
+  size_t max_fragments = 1024;
+  /// How long to wait for the peer's close frame (or for our close frame to
+  /// leave) before dropping the TCP connection.
+  std::chrono::milliseconds close_timeout{5000};
+};
+
+/// A WebSocket connection; create with make(), then start().
+class ws_connection : public std::enable_shared_from_this<ws_connection> {
+ public:
+  // -- member types -----------------------------------------------------------
+
+  /// Upper-layer hooks; both run on the connection's strand.
+  struct callbacks {
+    /// One complete message (fragments reassembled); text is valid UTF-8.
+    std::function<void(std::string&& data, bool binary)> on_message;
+    /// Exactly once, after the socket is closed; 1006 if no close handshake.
+    std::function<void(uint16_t code, std::string reason)> on_closed;
+  };
+
+  // -- construction -----------------------------------------------------------
+
+  /// Takes ownership of an upgraded socket (101 already sent).
+  static std::shared_ptr<ws_connection> make(asio::ip::tcp::socket sock, ws_limits limits);
+
+  ws_connection(const ws_connection&) = delete;
+  ws_connection& operator=(const ws_connection&) = delete;
+  ~ws_connection();
+
+  // -- API (all thread-safe) ----------------------------------------------------
+
+  /// Starts reading. `initial_bytes` = bytes already read past the HTTP
+  /// request head (may be empty); they are parsed before the socket is read.
+  void start(callbacks cbs, std::string initial_bytes = {});
+
+  /// Queues one unfragmented message; the payload is shared, never copied (the
+  /// header goes out of a small buffer, the payload by a gather write). Over
+  /// max_write_queue_bytes closes with 1008; ignored once closing.
+  void send(std::shared_ptr<const std::string> payload, bool binary);
+
+  /// Sends a close frame after the frames already queued, then shuts down;
+  /// on_closed reports `code` (a code that may not be sent goes out as 1000).
+  void close(uint16_t code, std::string reason);
+
+  /// Replaces the callbacks (e.g. when a probe becomes the session's transport).
+  void set_callbacks(callbacks cbs);
+
+  /// Outbound bytes queued or being written (approximate: read without the strand).
+  size_t queued_bytes() const noexcept { return queued_bytes_.load(std::memory_order_relaxed); }
+
+  /// Number of gather writes issued so far (metrics; tests check batching).
+  uint64_t write_calls() const noexcept { return write_calls_.load(std::memory_order_relaxed); }
+
+ private:
+  // -- member types -----------------------------------------------------------
+
+  /// Lets make() use make_shared while the constructor stays private.
+  struct private_tag {};
+
+  /// One outbound frame: a small inline header plus a shared payload.
+  struct out_frame {
+    /// Encoded header.
+    ws_header_bytes header;
+    /// Payload (may be null for an empty frame).
+    std::shared_ptr<const std::string> payload;
+  };
+
+  /// Connection lifecycle.
+  enum class phase : uint8_t {
+    /// make() done, start() not yet run.
+    created,
+    /// Frames flow both ways.
+    open,
+    /// A close frame was queued (by us or as an echo); waiting for the rest.
+    closing,
+    /// Socket closed, on_closed delivered; handlers only release resources.
+    closed,
+  };
+
+  /// What the reader does with incoming bytes.
+  enum class read_mode : uint8_t {
+    /// Parse frames.
+    parse,
+    /// After a protocol failure: read and drop until EOF so the peer gets
+    /// our close frame (closing with unread data would send an RST).
+    discard,
+    /// Peer's close frame arrived: nothing more to read.
+    stop,
+  };
+
+ public:
+  /// Use make().
+  ws_connection(private_tag, asio::ip::tcp::socket sock, ws_limits limits);
+
+ private:
+  // -- reading ----------------------------------------------------------------
+
+  /// Issues the next read unless one is pending or reading is over.
+  void do_read();
+  /// Read completion (on the strand); `direct` reads went into msg_ at `at`.
+  void on_read(const asio::error_code& ec, size_t n, size_t at, bool direct);
+  /// Runs the frame state machine over bytes that came from the socket buffer.
+  void process(char* data, size_t size);
+  /// Consumes payload bytes of the current frame from a read buffer.
+  void consume_payload(char* data, size_t size);
+  /// Unmasks and checks data payload bytes already placed in msg_ at `at`.
+  void payload_stored(size_t at, size_t size);
+  /// A complete header was parsed.
+  void on_header();
+  /// The current frame's payload is complete.
+  void on_frame_end();
+  /// Handles the peer's close frame payload.
+  void on_peer_close(std::string_view payload);
+
+  // -- writing ----------------------------------------------------------------
+
+  /// Adds a frame to the queue (on the strand); enforces the queue limit.
+  void enqueue(ws_opcode op, std::shared_ptr<const std::string> payload);
+  /// Starts a gather write of everything queued unless one is in flight.
+  void do_write();
+  /// Write completion (on the strand).
+  void on_write(const asio::error_code& ec);
+
+  // -- closing ----------------------------------------------------------------
+
+  /// Queues our close frame once and arms the close timer. `fail` drops
+  /// frames that have not started to leave and stops parsing input.
+  void begin_close(uint16_t code, std::string_view reason, bool fail);
+  /// Closes the socket and delivers on_closed (once).
+  void finish();
+
+  // -- member variables -------------------------------------------------------
+
+  /// Size of the inline read buffer: holds headers, control frames and
+  /// small messages; larger payloads are read straight into msg_.
+  static constexpr size_t read_buffer_size = 256;
+
+  /// The upgraded socket.
+  asio::ip::tcp::socket socket_;
+  /// Serialises all handlers (the io_context may run on several threads).
+  asio::strand<asio::any_io_executor> strand_;
+  /// Limits.
+  ws_limits limits_;
+  /// Upper-layer hooks; cleared when on_closed fires (breaks owner cycles).
+  callbacks cbs_;
+  /// Frame header parser (holds the message size/fragment rules).
+  ws_frame_parser parser_;
+  /// UTF-8 state of the text message being assembled.
+  utf8_validator utf8_;
+  /// Lifecycle.
+  phase phase_ = phase::created;
+  /// Reader mode.
+  read_mode read_mode_ = read_mode::parse;
+  /// A read is pending.
+  bool reading_ = false;
+  /// A gather write is in flight.
+  bool writing_ = false;
+  /// Inside a frame's payload (header done, payload_left_ may be 0).
+  bool in_payload_ = false;
+  /// Our close frame is queued (nothing may follow it).
+  bool close_queued_ = false;
+  /// Our close frame has been written.
+  bool close_sent_ = false;
+  /// The peer's close frame arrived.
+  bool close_received_ = false;
+  /// Code reported through on_closed.
+  uint16_t close_code_ = ws_close_code::abnormal;
+  /// Reason reported through on_closed.
+  std::string close_reason_;
+  /// Payload bytes of the current frame not yet consumed.
+  uint64_t payload_left_ = 0;
+  /// Payload bytes of the current frame already consumed (mask phase).
+  uint64_t payload_done_ = 0;
+  /// The message being assembled (grown as bytes arrive, moved out on delivery).
+  std::string msg_;
+  /// Payload of the control frame being read (at most 125 bytes).
+  std::string ctrl_;
+  /// Frames waiting for the next write.
+  std::vector<out_frame> queue_;
+  /// Frames of the write in flight (kept alive until it completes).
+  std::vector<out_frame> in_flight_;
+  /// Buffers of the write in flight.
+  std::vector<asio::const_buffer> buffers_;
+  /// Close handshake timer; created only when closing.
+  std::unique_ptr<asio::steady_timer> close_timer_;
+  /// Queued plus in-flight outbound bytes.
+  std::atomic<size_t> queued_bytes_{0};
+  /// Gather writes issued.
+  std::atomic<uint64_t> write_calls_{0};
+  /// Inline read buffer.
+  std::array<char, read_buffer_size> rbuf_;
+};
+
+} // namespace sio::http

@@ -1,0 +1,108 @@
+#include "lib/protocol/sio_encoder.hpp"
+
+#include "lib/protocol/json_scan.hpp"
+
+namespace sio::protocol {
+
+namespace {
+
+bool is_json_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_json_space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_json_space(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+
+} // namespace
+
+std::string_view to_string(sio_packet_type type) {
+  switch (type) {
+    case sio_packet_type::connect:
+      return "CONNECT";
+    case sio_packet_type::disconnect:
+      return "DISCONNECT";
+    case sio_packet_type::event:
+      return "EVENT";
+    case sio_packet_type::ack:
+      return "ACK";
+    case sio_packet_type::connect_error:
+      return "CONNECT_ERROR";
+    case sio_packet_type::binary_event:
+      return "BINARY_EVENT";
+    case sio_packet_type::binary_ack:
+      return "BINARY_ACK";
+  }
+  return "UNKNOWN";
+}
+
+std::string encode(const sio_packet& packet) {
+  std::string out;
+  out.reserve(packet.nsp.size() + packet.data.size() + 24);
+  out.push_back(to_digit(packet.type));
+  if (is_binary(packet.type)) {
+    out.append(std::to_string(packet.attachments.size()));
+    out.push_back('-');
+  }
+  if (!packet.nsp.empty() && packet.nsp != "/") {
+    out.append(packet.nsp);
+    out.push_back(',');
+  }
+  if (packet.id)
+    out.append(std::to_string(*packet.id));
+  out.append(packet.data);
+  return out;
+}
+
+std::string encode_message(const sio_packet& packet) {
+  std::string out;
+  out.push_back(to_digit(eio_packet_type::message));
+  out.append(encode(packet));
+  return out;
+}
+
+std::vector<eio_packet> to_eio_packets(const sio_packet& packet) {
+  std::vector<eio_packet> out;
+  out.reserve(1 + packet.attachments.size());
+  eio_packet text;
+  text.data = encode(packet);
+  out.push_back(std::move(text));
+  if (is_binary(packet.type)) {
+    for (const auto& bytes : packet.attachments) {
+      eio_packet bin;
+      bin.binary = true;
+      bin.data = bytes;
+      out.push_back(std::move(bin));
+    }
+  }
+  return out;
+}
+
+result<event_parts> split_event(std::string_view data_json) {
+  using result_type = result<event_parts>;
+  auto summary = detail::scan_json(data_json, detail::json_scan_options{});
+  if (!summary)
+    return result_type::fail(summary.error());
+  if (summary->root != detail::json_kind::array || summary->root_elements == 0)
+    return result_type::fail("event payload is not a non-empty JSON array");
+  event_parts parts;
+  if (summary->first_kind == detail::json_kind::string)
+    parts.name = std::move(summary->first_string);
+  // The scan proved the text well-formed, so after [0] comes ',' or ']'.
+  auto rest = trim(data_json.substr(summary->first_end));
+  if (rest.empty() || rest.front() != ',') {
+    parts.args = "[]";
+  } else {
+    rest.remove_prefix(1);
+    parts.args.reserve(rest.size() + 1);
+    parts.args.push_back('[');
+    parts.args.append(trim(rest));
+  }
+  return result_type::ok(std::move(parts));
+}
+
+} // namespace sio::protocol
