@@ -104,6 +104,10 @@ function supervise(child, name, ready, t) {
     const timer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 2000);
     const r = await exitPromise;
     clearTimeout(timer);
+    // Under ASan/UBSan (scripts/test's second build) a report on exit is a
+    // test failure, not just noise on stderr.
+    const report = logs.find((l) => /ERROR: (Address|Leak)Sanitizer|runtime error:/.test(l));
+    if (report) throw new Error(`${name} sanitizer report: ${report}`);
     return r;
   }
 
