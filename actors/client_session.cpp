@@ -538,12 +538,14 @@ std::string handshake_text(self_ptr self, bool websocket) {
   return protocol::encode_handshake(h);
 }
 
+/// The session is over: the sid becomes unknown and the actor ends.
 void finish(self_ptr self) {
   auto& st = self->state;
   if (st.poll) {
     st.poll->respond(bad_request());
     st.poll.reset();
   }
+  st.cfg.registry->remove(st.cfg.connection_id);
   self->quit();
 }
 
@@ -557,7 +559,6 @@ void close_session(self_ptr self, const std::string& reason) {
       socket_gone(self, nsp, s, reason);
   st.sockets.clear();
   self->send(st.cfg.hub, closed_atom::value, st.cfg.connection_id);
-  st.cfg.registry->remove(st.cfg.connection_id);
   spdlog::debug("connection closed hub={} connection={} reason={}",
                 st.cfg.hub_name, st.cfg.connection_id, reason);
   if (st.probe.conn)
@@ -565,7 +566,7 @@ void close_session(self_ptr self, const std::string& reason) {
   if (st.websocket) {
     st.closed = true;
     st.ws.conn->close(1000, "");
-    self->quit();
+    finish(self);
     return;
   }
   // Polling: the close packet goes out with whatever is still queued, on
@@ -575,7 +576,7 @@ void close_session(self_ptr self, const std::string& reason) {
   flush_poll(self);
   st.closed = true;
   if (st.queue.empty()) {
-    self->quit();
+    finish(self);
     return;
   }
   schedule(self, std::chrono::milliseconds{2000}, session_timer::noop_flush,

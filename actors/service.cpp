@@ -89,7 +89,7 @@ void service::stop(const std::string& reason) {
   auto sessions = registry_->snapshot();
   for (auto& e : sessions)
     caf::anon_send(e.session, close_atom::value, reason);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{2};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{500};
   while (registry_->size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   std::this_thread::sleep_for(std::chrono::milliseconds{50});

@@ -1,0 +1,249 @@
+// Drives a real service (actor system, hub, sessions, gateway on 127.0.0.1)
+// with raw Engine.IO long-polling requests and a custom event_handler actor
+// that records what it is told: the public extension point, end to end.
+#define BOOST_TEST_MODULE actors
+#include <boost/test/unit_test.hpp>
+
+#include "actors/service.hpp"
+#include "actors/type_registry.hpp"
+
+#include <caf/all.hpp>
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <regex>
+#include <string>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct http_reply {
+  int status = 0;
+  std::string body;
+};
+
+/// One blocking HTTP/1.1 request with `Connection: close`.
+http_reply http_request(uint16_t port, const std::string& method,
+                        const std::string& target,
+                        const std::string& body = {}) {
+  asio::io_context io;
+  asio::ip::tcp::socket sock{io};
+  sock.connect({asio::ip::make_address("127.0.0.1"), port});
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Connection: close\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: " + std::to_string(body.size())
+                    + "\r\n\r\n" + body;
+  asio::write(sock, asio::buffer(req));
+  std::string raw;
+  asio::error_code ec;
+  char buf[4096];
+  for (;;) {
+    auto n = sock.read_some(asio::buffer(buf), ec);
+    raw.append(buf, n);
+    if (ec)
+      break;
+  }
+  http_reply r;
+  if (raw.size() > 12)
+    r.status = std::stoi(raw.substr(9, 3));
+  auto pos = raw.find("\r\n\r\n");
+  if (pos != std::string::npos)
+    r.body = raw.substr(pos + 4);
+  return r;
+}
+
+/// An event handler that reports every event to `observer` and answers:
+/// rejects namespace /private, acks `ping` with "pong".
+sio::event_handler_actor::behavior_type
+recording_handler(sio::event_handler_actor::pointer, caf::actor observer) {
+  return {
+    [observer](const sio::connect_event& ev) {
+      caf::anon_send(observer, ev);
+      if (ev.socket.nsp == "/private")
+        return sio::connect_verdict::reject(R"({"message":"nope"})");
+      return sio::connect_verdict::accept();
+    },
+    [observer](const sio::connected_event& ev) { caf::anon_send(observer, ev); },
+    [observer](const sio::disconnected_event& ev) {
+      caf::anon_send(observer, ev);
+    },
+    [observer](const sio::message_event& ev) -> sio::message_reply {
+      caf::anon_send(observer, ev);
+      if (ev.event_name == "ping" && ev.has_ack)
+        return {"43" + std::to_string(ev.ack_id) + R"(["pong"])"};
+      return {};
+    },
+  };
+}
+
+struct fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<caf::scoped_actor> observer;
+  std::unique_ptr<sio::service> svc;
+  std::string path = "/clients/socketio/hubs/test/";
+
+  fixture() {
+    sio::register_message_types(cfg);
+    cfg.set("scheduler.max-threads", 2);
+    cfg.set("logger.verbosity", caf::atom("quiet"));
+    sys = std::make_unique<caf::actor_system>(cfg);
+    observer = std::make_unique<caf::scoped_actor>(*sys);
+    sio::config::service_config sc;
+    sc.host = "127.0.0.1";
+    sc.port = 0;
+    sc.ping_interval = 200;
+    sc.ping_timeout = 200;
+    sio::config::hub_setting hub;
+    hub.name = "test";
+    hub.allow_anonymous = true;
+    sc.hubs.push_back(hub);
+    svc = std::make_unique<sio::service>(*sys, sc);
+    caf::actor obs = caf::actor_cast<caf::actor>(*observer);
+    svc->set_handler("test", [obs](caf::actor_system& s, sio::hub_actor) {
+      return s.spawn(recording_handler, obs);
+    });
+    svc->start();
+  }
+
+  ~fixture() {
+    svc->stop();
+    svc.reset();
+    observer.reset();
+  }
+
+  uint16_t port() const { return svc->port(); }
+
+  std::string handshake() {
+    auto r = http_request(port(), "GET", path + "?EIO=4&transport=polling");
+    BOOST_REQUIRE_EQUAL(r.status, 200);
+    std::smatch m;
+    BOOST_REQUIRE(std::regex_search(r.body, m, std::regex{R"re("sid":"([^"]+)")re"}));
+    return m[1];
+  }
+
+  http_reply post(const std::string& sid, const std::string& body) {
+    return http_request(port(), "POST",
+                        path + "?EIO=4&transport=polling&sid=" + sid, body);
+  }
+
+  http_reply poll(const std::string& sid) {
+    return http_request(port(), "GET",
+                        path + "?EIO=4&transport=polling&sid=" + sid);
+  }
+
+  template <class T>
+  T expect(std::chrono::milliseconds timeout = 3s) {
+    T result;
+    bool got = false;
+    (*observer)->receive(
+      [&](T& x) {
+        result = std::move(x);
+        got = true;
+      },
+      caf::after(timeout) >> [] {});
+    BOOST_REQUIRE_MESSAGE(got, "handler event did not arrive in time");
+    return result;
+  }
+
+  sio::hub_stats stats() {
+    sio::hub_stats out;
+    (*observer)
+      ->request(svc->hub("test"), 2s, sio::stats_atom::value)
+      .receive([&](sio::hub_stats& s) { out = s; },
+               [](caf::error&) { BOOST_FAIL("hub did not answer"); });
+    return out;
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(service_pipeline, fixture)
+
+BOOST_AUTO_TEST_CASE(custom_handler_accepts_and_is_told_the_handshake) {
+  auto sid = handshake();
+  BOOST_CHECK_EQUAL(post(sid, "40").body, "ok");
+  auto ev = expect<sio::connect_event>();
+  BOOST_CHECK_EQUAL(ev.socket.hub, "test");
+  BOOST_CHECK_EQUAL(ev.socket.nsp, "/");
+  BOOST_CHECK_EQUAL(ev.socket.connection_id, sid);
+  bool has_eio = false;
+  for (auto& [k, v] : ev.query)
+    if (k == "EIO" && v == std::vector<std::string>{"4"})
+      has_eio = true;
+  BOOST_CHECK(has_eio);
+  auto r = poll(sid);
+  BOOST_CHECK_EQUAL(r.body, R"(40{"sid":")" + ev.socket.socket_id + R"("})");
+  auto connected = expect<sio::connected_event>();
+  BOOST_CHECK_EQUAL(connected.socket.socket_id, ev.socket.socket_id);
+  auto s = stats();
+  BOOST_CHECK_EQUAL(s.connections, 1u);
+  BOOST_CHECK_EQUAL(s.groups, 2u); // namespace group + socket room
+}
+
+BOOST_AUTO_TEST_CASE(rejected_namespace_gets_connect_error_with_message) {
+  auto sid = handshake();
+  post(sid, "40/private,");
+  auto ev = expect<sio::connect_event>();
+  BOOST_CHECK_EQUAL(ev.socket.nsp, "/private");
+  BOOST_CHECK_EQUAL(poll(sid).body, R"(44/private,{"message":"nope"})");
+}
+
+BOOST_AUTO_TEST_CASE(message_reply_is_relayed_as_the_ack) {
+  auto sid = handshake();
+  post(sid, "40");
+  expect<sio::connect_event>();
+  poll(sid);
+  expect<sio::connected_event>();
+  post(sid, R"(427["ping",1])");
+  auto msg = expect<sio::message_event>();
+  BOOST_CHECK_EQUAL(msg.event_name, "ping");
+  BOOST_CHECK_EQUAL(msg.packet, R"(427["ping",1])");
+  BOOST_CHECK(msg.has_ack);
+  BOOST_CHECK_EQUAL(msg.ack_id, 7u);
+  BOOST_CHECK_EQUAL(poll(sid).body, R"(437["pong"])");
+}
+
+BOOST_AUTO_TEST_CASE(ping_timeout_disconnects_and_frees_the_session) {
+  auto sid = handshake();
+  post(sid, "40");
+  expect<sio::connect_event>();
+  poll(sid);
+  expect<sio::connected_event>();
+  BOOST_CHECK_EQUAL(stats().connections, 1u);
+  // Never poll again: the ping is not answered within 200 + 200 ms.
+  auto gone = expect<sio::disconnected_event>(3s);
+  BOOST_CHECK_EQUAL(gone.reason, "ping timeout");
+  BOOST_CHECK_EQUAL(gone.socket.connection_id, sid);
+  auto s = stats();
+  BOOST_CHECK_EQUAL(s.connections, 0u);
+  BOOST_CHECK_EQUAL(s.groups, 0u);
+  // A last GET collects what was queued, ending with the close packet;
+  // after that the sid is unknown.
+  auto r = poll(sid);
+  BOOST_CHECK(r.status == 400 || (!r.body.empty() && r.body.back() == '1'));
+  BOOST_CHECK_EQUAL(poll(sid).status, 400);
+}
+
+BOOST_AUTO_TEST_CASE(client_namespace_disconnect_keeps_the_other_namespace) {
+  auto sid = handshake();
+  post(sid, "40\x1e" "40/b,");
+  auto a = expect<sio::connect_event>();
+  auto b = expect<sio::connect_event>();
+  poll(sid);
+  expect<sio::connected_event>();
+  expect<sio::connected_event>();
+  BOOST_CHECK_EQUAL(stats().groups, 4u);
+  post(sid, "41/b,");
+  auto gone = expect<sio::disconnected_event>();
+  BOOST_CHECK_EQUAL(gone.socket.nsp, "/b");
+  BOOST_CHECK_EQUAL(gone.reason, "client namespace disconnect");
+  BOOST_CHECK_EQUAL(stats().groups, 2u);
+  BOOST_CHECK_EQUAL(stats().connections, 1u);
+  (void) a;
+  (void) b;
+}
+
+BOOST_AUTO_TEST_SUITE_END()
