@@ -297,10 +297,13 @@ void gateway::set_fallback(fallback_handler fn) {
 }
 
 void gateway::start() {
-  auto self = impl_;
+  // Weak: the server (owned by impl) must not keep impl alive in a cycle.
+  std::weak_ptr<impl> weak = impl_;
   impl_->server = std::make_unique<http::server>(
-    impl_->io, impl_->cfg.http,
-    [self](http::exchange ex) { self->handle(std::move(ex)); });
+    impl_->io, impl_->cfg.http, [weak](http::exchange ex) {
+      if (auto self = weak.lock())
+        self->handle(std::move(ex));
+    });
   impl_->server->start();
 }
 
