@@ -6,18 +6,33 @@
 
 namespace sio {
 
+/// Reserved; no current actor handles it.
 using open_atom = caf::atom_constant<caf::atom("open")>;
+/// A long-polling GET for a session.
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
+/// A long-polling POST for a session.
 using post_atom = caf::atom_constant<caf::atom("post")>;
+/// A WebSocket handed to a session.
 using ws_open_atom = caf::atom_constant<caf::atom("wsopen")>;
+/// A complete WebSocket message for a session.
 using ws_msg_atom = caf::atom_constant<caf::atom("wsmsg")>;
+/// A session's WebSocket is gone.
 using ws_closed_atom = caf::atom_constant<caf::atom("wsclosed")>;
+/// The connection of a pending poll went away.
 using aborted_atom = caf::atom_constant<caf::atom("aborted")>;
+/// Packets for a session's client.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+/// Server-initiated close of a session.
 using close_atom = caf::atom_constant<caf::atom("close")>;
+/// A session's own timer fired.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+/// A session tells its hub it is gone.
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
+/// Asks a hub for its hub_stats.
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+/// Server-side disconnect of a session's namespace.
+using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
+/// Replaces a hub's event handler.
 using handler_atom = caf::atom_constant<caf::atom("handler")>;
 
 } // namespace sio

@@ -90,6 +90,11 @@ struct session_state {
   std::string partial_text;  ///< text of a binary packet awaiting attachments
   size_t pending_events = 0;
 
+  // -- metrics (null when the service keeps none) ------------------------------------
+  metrics::gauge* transport_gauge = nullptr;  ///< connections by transport
+  metrics::counter* events_in = nullptr;
+  metrics::counter* packets_out = nullptr;
+
   static inline const char* name = "client_session";
 };
 
@@ -160,6 +165,51 @@ std::string json_string(std::string_view s) {
   return out;
 }
 
+metrics::labels hub_labels(self_ptr self) {
+  return {{"hub", self->state.cfg.hub_name}};
+}
+
+/// Moves this connection's count to `transport` ("" = gone).
+void count_transport(self_ptr self, const char* transport) {
+  auto& st = self->state;
+  if (!st.cfg.metrics)
+    return;
+  if (st.transport_gauge)
+    st.transport_gauge->sub();
+  st.transport_gauge = nullptr;
+  if (*transport == '\0')
+    return;
+  auto l = hub_labels(self);
+  l.emplace_back("transport", transport);
+  st.transport_gauge = &st.cfg.metrics->get_gauge(
+    "sio_connections", "Open Engine.IO connections by transport.", l);
+  st.transport_gauge->add();
+}
+
+/// Sockets per hub and namespace.
+void count_socket(self_ptr self, const std::string& nsp, int64_t delta) {
+  auto& st = self->state;
+  if (!st.cfg.metrics)
+    return;
+  auto l = hub_labels(self);
+  l.emplace_back("namespace", nsp);
+  st.cfg.metrics
+    ->get_gauge("sio_sockets", "Connected sockets by hub and namespace.", l)
+    .add(delta);
+}
+
+void count_close(self_ptr self, const std::string& reason) {
+  auto& st = self->state;
+  if (!st.cfg.metrics)
+    return;
+  auto l = hub_labels(self);
+  l.emplace_back("reason", reason);
+  st.cfg.metrics
+    ->get_counter("sio_connections_closed_total",
+                  "Closed Engine.IO connections by reason.", l)
+    .inc();
+}
+
 void schedule(self_ptr self, std::chrono::milliseconds after,
               session_timer which, uint64_t gen) {
   self->delayed_send(self, after, tick_atom::value,
@@ -191,6 +241,8 @@ void send_wire(self_ptr self, const wire_packet& p) {
   auto& st = self->state;
   if (st.closed)
     return;
+  if (st.packets_out)
+    st.packets_out->inc();
   if (st.websocket) {
     st.ws.conn->send(p.frame, p.binary);
     return;
@@ -263,6 +315,7 @@ void on_verdict(self_ptr self, const std::string& nsp,
   self->send(st.cfg.hub, socket_joined{st.cfg.connection_id, nsp, socket_id});
   if (st.cfg.handler)
     self->send(st.cfg.handler, connected_event{make_ref(self, nsp, socket_id)});
+  count_socket(self, nsp, 1);
   spdlog::info("socket connected hub={} nsp={} socket={} connection={}",
                st.cfg.hub_name, nsp, socket_id, st.cfg.connection_id);
 }
@@ -311,6 +364,7 @@ void socket_gone(self_ptr self, const std::string& nsp, const sio_socket& s,
   if (st.cfg.handler)
     self->send(st.cfg.handler,
                disconnected_event{make_ref(self, nsp, s.socket_id), reason});
+  count_socket(self, nsp, -1);
   spdlog::info(
     "socket disconnected hub={} nsp={} socket={} connection={} reason={}",
     st.cfg.hub_name, nsp, s.socket_id, st.cfg.connection_id, reason);
@@ -346,6 +400,8 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
     close_session(self, "transport error");
     return;
   }
+  if (st.events_in)
+    st.events_in->inc();
   auto parts = protocol::split_event(p.data);
   message_event ev;
   ev.socket = make_ref(self, p.nsp, i->second.socket_id);
@@ -491,6 +547,7 @@ void on_probe_frame(self_ptr self, std::string& data, bool binary) {
     st.ws = std::move(st.probe);
     st.probe = ws_link{};
     ++st.upgrade_gen;
+    count_transport(self, "websocket");
     if (st.poll) {
       st.poll->respond(http::response::text(200, "6"));
       st.poll.reset();
@@ -546,6 +603,7 @@ void finish(self_ptr self) {
     st.poll.reset();
   }
   st.cfg.registry->remove(st.cfg.connection_id);
+  count_transport(self, "");
   self->quit();
 }
 
@@ -559,6 +617,7 @@ void close_session(self_ptr self, const std::string& reason) {
       socket_gone(self, nsp, s, reason);
   st.sockets.clear();
   self->send(st.cfg.hub, closed_atom::value, st.cfg.connection_id);
+  count_close(self, reason);
   spdlog::debug("connection closed hub={} connection={} reason={}",
                 st.cfg.hub_name, st.cfg.connection_id, reason);
   if (st.probe.conn)
@@ -575,7 +634,12 @@ void close_session(self_ptr self, const std::string& reason) {
   st.queued_bytes += 1;
   flush_poll(self);
   st.closed = true;
-  if (st.queue.empty()) {
+  // After a protocol error or a lost client the sid is dead at once (the
+  // next request gets 400); a deliberate server close waits briefly for a
+  // last GET to carry the close packet.
+  bool deliberate = reason != "parse error" && reason != "transport error"
+                    && reason != "transport close" && reason != "ping timeout";
+  if (st.queue.empty() || !deliberate) {
     finish(self);
     return;
   }
@@ -590,6 +654,19 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
   protocol::decoder_limits limits;
   limits.max_packet_size = st.cfg.settings.max_payload;
   st.decoder = protocol::sio_decoder{limits};
+  if (st.cfg.metrics) {
+    auto l = hub_labels(self);
+    st.events_in = &st.cfg.metrics->get_counter(
+      "sio_events_received_total", "Client events handed to the handler.", l);
+    st.packets_out = &st.cfg.metrics->get_counter(
+      "sio_packets_sent_total", "Engine.IO packets queued to clients.", l);
+  }
+  count_transport(self, open.websocket ? "websocket" : "polling");
+  // Registered before the handshake reply leaves, so that the client's next
+  // request finds this session.
+  st.cfg.registry->add(st.cfg.connection_id,
+                       {st.cfg.hub_name,
+                        caf::actor_cast<client_session_actor>(self)});
   if (open.websocket) {
     st.websocket = true;
     st.ws = std::move(open.ws);
@@ -711,6 +788,24 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
         send_wire(self, p);
     },
     [self](close_atom, std::string& reason) { close_session(self, reason); },
+    [self](disconnect_atom, std::string& nsp, bool close) {
+      // A DISCONNECT sent through the REST API (protocol.md §5.3): the
+      // client gets a bare DISCONNECT, never the {"close":..} payload.
+      auto& st = self->state;
+      auto i = st.sockets.find(nsp);
+      if (st.closed || i == st.sockets.end() || !i->second.connected)
+        return;
+      auto s = i->second;
+      st.sockets.erase(i);
+      sio_packet p;
+      p.type = sio_packet_type::disconnect;
+      p.nsp = nsp;
+      send_sio(self, p);
+      self->send(st.cfg.hub, socket_left{st.cfg.connection_id, nsp, s.socket_id});
+      socket_gone(self, nsp, s, "server namespace disconnect");
+      if (close)
+        close_session(self, "forced server close");
+    },
     [self](tick_atom, uint8_t which, uint64_t gen) {
       auto& st = self->state;
       switch (static_cast<session_timer>(which)) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "lib/metrics/metrics.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -42,14 +43,19 @@ struct session_settings {
 /// the hubs (which add sessions they spawn; sessions remove themselves).
 class session_registry {
 public:
+  /// A registered session and the hub it belongs to.
   struct entry {
-    std::string hub;
-    client_session_actor session;
+    std::string hub;                ///< hub name
+    client_session_actor session;  ///< the session actor
   };
 
+  /// Registers `sid` (replaces an earlier entry with the same sid).
   void add(const std::string& sid, entry e);
+  /// Forgets `sid`; unknown sids are ignored.
   void remove(const std::string& sid);
+  /// The session of `sid`, or nullopt.
   std::optional<entry> find(const std::string& sid) const;
+  /// Registered sessions right now.
   size_t size() const;
   /// Every registered session (for shutdown).
   std::vector<entry> snapshot() const;
@@ -61,13 +67,15 @@ private:
 
 /// Everything a session is made of (the hub fills it in).
 struct session_config {
-  std::string hub_name;
-  std::string connection_id;
-  session_settings settings;
-  handshake_info info;
-  hub_actor hub;
-  event_handler_actor handler;
-  std::shared_ptr<session_registry> registry;
+  std::string hub_name;        ///< the hub the session belongs to
+  std::string connection_id;   ///< its Engine.IO sid
+  session_settings settings;   ///< timeouts and limits
+  handshake_info info;         ///< facts for the connect events
+  hub_actor hub;               ///< receives membership notices
+  event_handler_actor handler; ///< receives the socket events
+  std::shared_ptr<session_registry> registry;  ///< removes itself on exit
+  /// Where the session counts connections, sockets and traffic (may be null).
+  std::shared_ptr<metrics::registry> metrics;
 };
 
 /// Spawns a session; it answers `open` (the handshake) itself.

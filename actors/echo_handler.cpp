@@ -48,9 +48,9 @@ event_handler_actor::behavior_type echo_impl(event_handler_actor::pointer self,
         return {event_payload(*parsed, "echo", parsed->args)};
       if (ev.event_name == "broadcast") {
         auto packets = event_batch(*parsed, "broadcast", parsed->args);
-        self->send(hub, send_to_group{
-                          routing::namespace_group(ev.socket.nsp),
-                          std::move(packets), {}});
+        self->send(hub, send_command{
+                          target::group(routing::namespace_group(ev.socket.nsp)),
+                          std::move(packets)});
       }
       return {};
     },

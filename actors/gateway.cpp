@@ -239,6 +239,7 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
         return;
       }
       info.user_id = claims->sub.value_or("");
+      info.groups = claims->groups;
       info.claims = std::move(claims->all);
     } else if (!ep.allow_anonymous) {
       reject(ex, "access token required");

@@ -25,16 +25,16 @@ struct engineio_endpoint {
   /// e.g. "/clients/socketio/hubs/chat"; served with and without a
   /// trailing slash.
   std::string path;
-  std::string hub_name;
-  hub_actor hub;
+  std::string hub_name;  ///< the hub's name (tokens, logs)
+  hub_actor hub;         ///< receives open_session for new connections
   /// Connections without a token are let in (anonymousConnectPolicy).
   bool allow_anonymous = false;
 };
 
 /// Settings of the network layer.
 struct gateway_config {
-  http::server_settings http;
-  http::ws_limits ws;
+  http::server_settings http;  ///< address, port, HTTP limits and timeouts
+  http::ws_limits ws;          ///< WebSocket message and queue limits
   /// Keys that sign client tokens (either one verifies).
   auth::access_keys keys;
   /// scheme://host[:port] of the service: the audience of client tokens.
@@ -49,6 +49,8 @@ using fallback_handler = std::function<void(const http::exchange&)>;
 /// Owns the HTTP server; lives as long as the service.
 class gateway {
 public:
+  /// Serves on `io` (run by the caller's threads); `registry` maps sids to
+  /// sessions for polling requests and WebSocket upgrades.
   gateway(asio::io_context& io, gateway_config cfg,
           std::shared_ptr<session_registry> registry);
   ~gateway();

@@ -6,26 +6,34 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <memory>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace sio {
 
 namespace {
 
-/// A connection's id and session; the id's bytes back the map key.
+/// A connection's id, user and session; the id's bytes back the map keys.
 struct connection_entry {
   std::string id;
+  std::string user_id;
   client_session_actor session;
+  /// Groups the service manages for its sockets (namespace groups and
+  /// socket rooms); "remove from all groups" keeps these.
+  std::vector<std::string> managed;
 };
 
 struct hub_state {
   hub_config cfg;
-  /// connection id -> its session; keyed by views so that fan-out looks
-  /// members up without building a string per recipient.
+  /// connection id -> entry; keyed by views into the entry so that fan-out
+  /// looks members up without building a string per recipient.
   std::unordered_map<std::string_view, std::unique_ptr<connection_entry>>
-    sessions;
+    connections;
+  /// user id -> its connections (views into the entries)
+  std::unordered_map<std::string, std::unordered_set<std::string_view>> users;
   routing::group_index groups;
 
   static inline const char* name = "hub";
@@ -33,9 +41,88 @@ struct hub_state {
 
 using self_ptr = hub_actor::stateful_pointer<hub_state>;
 
-void deliver(self_ptr self, const client_session_actor& s,
-             const wire_batch& packets) {
-  self->send(s, deliver_atom::value, packets);
+connection_entry* find_connection(hub_state& st, std::string_view id) {
+  auto i = st.connections.find(id);
+  return i == st.connections.end() ? nullptr : i->second.get();
+}
+
+/// True if `e` passes the target's exclusions and filter.
+bool admits(hub_state& st, const target& to, const connection_entry& e) {
+  for (auto& ex : to.excluded)
+    if (ex == e.id)
+      return false;
+  if (!to.filter)
+    return true;
+  routing::filter_subject subject;
+  subject.connection_id = e.id;
+  subject.user_id = e.user_id.empty() ? nullptr : &e.user_id;
+  subject.groups = st.groups.groups_of(e.id);
+  return to.filter->matches(subject);
+}
+
+/// Calls `f(entry)` for every connection the target addresses. Collects
+/// first, so `f` may change memberships.
+template <class F>
+void for_each_target(hub_state& st, const target& to, F f) {
+  std::vector<connection_entry*> hits;
+  auto consider = [&](std::string_view id) {
+    if (auto* e = find_connection(st, id); e && admits(st, to, *e))
+      hits.push_back(e);
+  };
+  switch (to.kind) {
+    case target_kind::all: {
+      // A filter that needs group membership narrows the scan to members.
+      std::vector<std::string> candidates;
+      if (to.filter && to.filter->candidate_groups(candidates)) {
+        std::unordered_set<std::string_view> seen;
+        for (auto& g : candidates)
+          if (auto* members = st.groups.members(g))
+            for (auto id : *members)
+              if (seen.insert(id).second)
+                consider(id);
+      } else {
+        hits.reserve(st.connections.size());
+        for (auto& [id, e] : st.connections)
+          if (admits(st, to, *e))
+            hits.push_back(e.get());
+      }
+      break;
+    }
+    case target_kind::group:
+      if (auto* members = st.groups.members(to.name)) {
+        hits.reserve(members->size());
+        for (auto id : *members)
+          consider(id);
+      }
+      break;
+    case target_kind::connection:
+      consider(to.name);
+      break;
+    case target_kind::user:
+      if (auto i = st.users.find(to.name); i != st.users.end())
+        for (auto id : i->second)
+          consider(id);
+      break;
+  }
+  for (auto* e : hits)
+    f(*e);
+}
+
+void forget_connection(hub_state& st, const std::string& id) {
+  auto i = st.connections.find(id);
+  if (i == st.connections.end())
+    return;
+  auto& e = *i->second;
+  if (!e.user_id.empty()) {
+    auto u = st.users.find(e.user_id);
+    if (u != st.users.end()) {
+      u->second.erase(std::string_view{e.id});
+      if (u->second.empty())
+        st.users.erase(u);
+    }
+  }
+  st.groups.leave_all(id);
+  st.connections.erase(i);
 }
 
 hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
@@ -51,54 +138,115 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       sc.hub = self;
       sc.handler = st.cfg.handler;
       sc.registry = st.cfg.registry;
+      sc.metrics = st.cfg.metrics;
       auto id = open.connection_id;
+      auto user = open.info.user_id;
+      auto initial_groups = open.info.groups;
       auto session = spawn_client_session(self->system(), std::move(sc),
                                           std::move(open));
-      // Registered before the handshake reply can reach the client, so the
-      // client's next request finds it.
-      st.cfg.registry->add(id, {st.cfg.name, session});
       auto entry = std::make_unique<connection_entry>(
-        connection_entry{std::move(id), std::move(session)});
+        connection_entry{std::move(id), std::move(user), std::move(session), {}});
       std::string_view key = entry->id;
-      st.sessions.erase(key); // ids are random; never reuse a stale key
-      st.sessions.emplace(key, std::move(entry));
+      st.connections.erase(key); // ids are random; never reuse a stale key
+      if (!entry->user_id.empty())
+        st.users[entry->user_id].insert(key);
+      st.connections.emplace(key, std::move(entry));
+      // Token groups (webpubsub.group) are joined at the handshake.
+      for (auto& g : initial_groups)
+        if (routing::is_valid_group_name(g))
+          st.groups.join(key, g);
     },
     [self](socket_joined& j) {
       auto& st = self->state;
-      st.groups.join(j.connection_id, routing::namespace_group(j.nsp));
-      st.groups.join(j.connection_id, routing::room_group(j.nsp, j.socket_id));
+      auto* e = find_connection(st, j.connection_id);
+      if (!e)
+        return;
+      for (auto g : {routing::namespace_group(j.nsp),
+                     routing::room_group(j.nsp, j.socket_id)}) {
+        st.groups.join(e->id, g);
+        e->managed.push_back(std::move(g));
+      }
     },
     [self](socket_left& l) {
-      self->state.groups.leave_prefix(l.connection_id,
-                                      routing::namespace_group(l.nsp));
+      // Every group of that namespace: its own room, the namespace, rooms.
+      auto& st = self->state;
+      auto prefix = routing::namespace_group(l.nsp);
+      st.groups.leave_prefix(l.connection_id, prefix);
+      if (auto* e = find_connection(st, l.connection_id))
+        e->managed.erase(std::remove_if(e->managed.begin(), e->managed.end(),
+                                        [&](const std::string& g) {
+                                          return g.rfind(prefix, 0) == 0;
+                                        }),
+                         e->managed.end());
     },
     [self](closed_atom, std::string& connection_id) {
-      auto& st = self->state;
-      st.groups.leave_all(connection_id);
-      st.sessions.erase(connection_id);
+      forget_connection(self->state, connection_id);
     },
-    [self](send_to_group& cmd) {
-      auto& st = self->state;
-      auto* members = st.groups.members(cmd.group);
-      if (!members)
+    [self](send_command& cmd) {
+      if (!cmd.packets || cmd.packets->empty())
         return;
-      for (auto conn : *members) {
-        bool skip = false;
-        for (auto& ex : cmd.excluded)
-          if (ex == conn) {
-            skip = true;
-            break;
-          }
-        if (skip)
-          continue;
-        auto i = st.sessions.find(conn);
-        if (i != st.sessions.end())
-          deliver(self, i->second->session, cmd.packets);
-      }
+      for_each_target(self->state, cmd.to, [&](connection_entry& e) {
+        self->send(e.session, deliver_atom::value, cmd.packets);
+      });
+    },
+    [self](disconnect_command& cmd) {
+      for_each_target(self->state, cmd.to, [&](connection_entry& e) {
+        self->send(e.session, disconnect_atom::value, cmd.nsp, cmd.close);
+      });
+    },
+    [self](close_command& cmd) {
+      auto reason = cmd.reason.empty() ? std::string{"forced server close"}
+                                       : cmd.reason;
+      for_each_target(self->state, cmd.to, [&](connection_entry& e) {
+        self->send(e.session, close_atom::value, reason);
+      });
+    },
+    [self](membership_command& cmd) -> uint64_t {
+      auto& st = self->state;
+      uint64_t n = 0;
+      for_each_target(st, cmd.to, [&](connection_entry& e) {
+        ++n;
+        if (cmd.groups.empty() && !cmd.add) {
+          // Remove from all groups but the ones the sockets need.
+          std::vector<std::string> leave;
+          if (auto* gs = st.groups.groups_of(e.id))
+            for (auto g : *gs)
+              if (std::find(e.managed.begin(), e.managed.end(), g)
+                  == e.managed.end())
+                leave.emplace_back(g);
+          for (auto& g : leave)
+            st.groups.leave(e.id, g);
+          return;
+        }
+        for (auto& g : cmd.groups) {
+          if (cmd.add)
+            st.groups.join(e.id, g);
+          else
+            st.groups.leave(e.id, g);
+        }
+      });
+      return n;
+    },
+    [self](exists_query& q) -> bool {
+      bool found = false;
+      for_each_target(self->state, q.to,
+                      [&](connection_entry&) { found = true; });
+      return found;
+    },
+    [self](list_query& q) -> std::vector<connection_info> {
+      std::vector<connection_info> out;
+      for_each_target(self->state, q.to, [&](connection_entry& e) {
+        if (out.size() < q.max)
+          out.push_back({e.id, e.user_id});
+      });
+      std::sort(out.begin(), out.end(), [](auto& a, auto& b) {
+        return a.connection_id < b.connection_id;
+      });
+      return out;
     },
     [self](stats_atom) {
       auto& st = self->state;
-      return hub_stats{st.sessions.size(), st.groups.group_count()};
+      return hub_stats{st.connections.size(), st.groups.group_count()};
     },
     [self](handler_atom, event_handler_actor& handler) {
       self->state.cfg.handler = std::move(handler);

@@ -15,13 +15,14 @@ namespace sio {
 
 /// What a hub is made of.
 struct hub_config {
-  std::string name;
+  std::string name;                 ///< the hub name in client paths
   event_handler_actor handler;      ///< may be replaced by handler_atom
   session_settings session;         ///< Engine.IO / Socket.IO settings
   std::shared_ptr<session_registry> registry;  ///< shared with the gateway
+  std::shared_ptr<metrics::registry> metrics;  ///< may be null
 };
 
-/// Spawns a hub.
+/// Spawns a hub. It runs until it gets an exit message (service::stop).
 hub_actor spawn_hub(caf::actor_system& sys, hub_config cfg);
 
 } // namespace sio

@@ -42,6 +42,8 @@ using client_session_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, wire_batch>,
   /// Server-initiated close with a reason.
   caf::reacts_to<close_atom, std::string>,
+  /// Server-side namespace disconnect (namespace, then close the connection?).
+  caf::reacts_to<disconnect_atom, std::string, bool>,
   /// Own timers (session_timer as uint8_t, generation).
   caf::reacts_to<tick_atom, uint8_t, uint64_t>>;
 
@@ -54,8 +56,13 @@ using hub_actor = caf::typed_actor<
   caf::reacts_to<socket_joined>,
   caf::reacts_to<socket_left>,
   caf::reacts_to<closed_atom, std::string /* connection id */>,
-  /// Fan-out to a group (namespace, room or socket).
-  caf::reacts_to<send_to_group>,
+  /// Fan-out, disconnects, closes and membership for a target (REST API).
+  caf::reacts_to<send_command>,
+  caf::reacts_to<disconnect_command>,
+  caf::reacts_to<close_command>,
+  caf::replies_to<membership_command>::with<uint64_t>,
+  caf::replies_to<exists_query>::with<bool>,
+  caf::replies_to<list_query>::with<std::vector<connection_info>>,
   /// Counters.
   caf::replies_to<stats_atom>::with<hub_stats>,
   /// Replaces the hub's event handler (for handlers that need the hub).

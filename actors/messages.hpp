@@ -6,6 +6,7 @@
 
 #include "actors/atoms.hpp"
 #include "lib/http/server.hpp"
+#include "lib/routing/odata_filter.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/meta/type_name.hpp>
@@ -38,7 +39,7 @@ struct socket_ref {
 /// A socket asks to join a namespace (Socket.IO CONNECT). Answer with a
 /// connect_verdict; the socket exists only if it is accepted.
 struct connect_event {
-  socket_ref socket;
+  socket_ref socket;  ///< the socket asking to join
   multimap claims;   ///< claims of the connection's token
   multimap query;    ///< handshake query, without access_token
   multimap headers;  ///< handshake request headers
@@ -47,12 +48,15 @@ struct connect_event {
 
 /// The answer to a connect_event.
 struct connect_verdict {
-  bool accepted = true;
+  bool accepted = true;  ///< false: the client gets CONNECT_ERROR
   /// When rejected: the CONNECT_ERROR payload, a JSON object text such as
   /// {"message":"Not authorized"}.
   std::string error;
 
+  /// Lets the socket in.
   static connect_verdict accept() { return {}; }
+  /// Turns the socket away with `error_json` as the CONNECT_ERROR payload
+  /// (sio::error_payload("why") builds {"message":"why"}).
   static connect_verdict reject(std::string error_json) {
     return {false, std::move(error_json)};
   }
@@ -60,12 +64,12 @@ struct connect_verdict {
 
 /// A socket was accepted and its CONNECT reply is on its way (async).
 struct connected_event {
-  socket_ref socket;
+  socket_ref socket;  ///< the accepted socket
 };
 
 /// An accepted socket is gone (async, exactly once per accepted socket).
 struct disconnected_event {
-  socket_ref socket;
+  socket_ref socket;  ///< the socket that left
   /// "" for a client DISCONNECT or close, otherwise a Socket.IO reason such
   /// as "ping timeout" or "transport close".
   std::string reason;
@@ -73,7 +77,7 @@ struct disconnected_event {
 
 /// A client emitted an event. Answer with a message_reply.
 struct message_event {
-  socket_ref socket;
+  socket_ref socket;       ///< the sending socket
   std::string event_name;  ///< first array element (numbers as text)
   /// The Engine.IO message packet text as received, leading '4' included,
   /// e.g. `42/chat,7["hello","world"]` (webhook body; protocol.md §4.7).
@@ -92,38 +96,102 @@ struct message_reply {
 /// One Engine.IO packet in WebSocket frame form (text `42[...]` or raw
 /// bytes), encoded once and shared by every recipient of a fan-out.
 struct wire_packet {
-  bool binary = false;
-  std::shared_ptr<const std::string> frame;
+  bool binary = false;  ///< a binary frame (attachment) rather than text
+  std::shared_ptr<const std::string> frame;  ///< the frame payload
 };
 
 /// Packets delivered together, in order (one REST send, one reply).
 using wire_batch = std::shared_ptr<const std::vector<wire_packet>>;
 
-/// Sends a batch to every connection in a group (hub command).
-struct send_to_group {
-  std::string group;                  ///< e.g. 0~Lw~ (namespace) or a room
-  wire_batch packets;
+/// Which connections a hub command addresses (the REST API's routes).
+enum class target_kind : uint8_t {
+  all = 0,         ///< every connection of the hub
+  group = 1,       ///< the members of `name` (namespace, room or socket group)
+  connection = 2,  ///< the connection `name`
+  user = 3,        ///< the connections of user `name`
+};
+
+/// A set of connections: a route, minus `excluded`, filtered by `filter`.
+struct target {
+  target_kind kind = target_kind::all;  ///< which route
+  std::string name;  ///< group, connection id or user id; unused for `all`
   std::vector<std::string> excluded;  ///< connection ids to skip
+  /// An OData filter parsed once by the caller; null = no filter.
+  std::shared_ptr<const routing::odata_filter> filter;
+
+  /// The members of group `g` (e.g. routing::namespace_group("/")).
+  static target group(std::string g) {
+    return {target_kind::group, std::move(g), {}, nullptr};
+  }
+  /// The one connection with Engine.IO sid `id`.
+  static target connection(std::string id) {
+    return {target_kind::connection, std::move(id), {}, nullptr};
+  }
+};
+
+/// Delivers packets to the target's connections (fan-out, encoded once).
+struct send_command {
+  target to;
+  wire_batch packets;
+};
+
+/// Disconnects the target's sockets in namespace `nsp` (the client gets a
+/// bare DISCONNECT); closes their Engine.IO connections when `close`.
+struct disconnect_command {
+  target to;
+  std::string nsp;
+  bool close = false;
+};
+
+/// Closes the target's Engine.IO connections.
+struct close_command {
+  target to;
+  std::string reason;
+};
+
+/// Adds the target's connections to `groups` (or removes them). The reply
+/// is the number of connections affected.
+struct membership_command {
+  target to;
+  std::vector<std::string> groups;
+  bool add = true;
+};
+
+/// Does the target have any connection? (existence checks)
+struct exists_query {
+  target to;
+};
+
+/// One connection of a listing.
+struct connection_info {
+  std::string connection_id;
+  std::string user_id;  ///< empty when anonymous
+};
+
+/// Lists the target's connections, at most `max`.
+struct list_query {
+  target to;
+  size_t max = 200;
 };
 
 /// A session reports an accepted socket (hub joins it to its groups).
 struct socket_joined {
-  std::string connection_id;
-  std::string nsp;
-  std::string socket_id;
+  std::string connection_id;  ///< Engine.IO sid of the session
+  std::string nsp;            ///< the namespace joined
+  std::string socket_id;      ///< the new socket, also its own room
 };
 
 /// A session reports that a socket left its namespace.
 struct socket_left {
-  std::string connection_id;
-  std::string nsp;
-  std::string socket_id;
+  std::string connection_id;  ///< Engine.IO sid of the session
+  std::string nsp;            ///< the namespace left
+  std::string socket_id;      ///< the socket that left
 };
 
 /// Counters a hub reports (tests, metrics).
 struct hub_stats {
-  uint64_t connections = 0;
-  uint64_t groups = 0;
+  uint64_t connections = 0;  ///< open Engine.IO connections (sessions)
+  uint64_t groups = 0;       ///< groups in the group index
 };
 
 // -- inspection (CAF 0.17 style; used for printing and type checks) ----------
@@ -179,6 +247,11 @@ typename Inspector::result_type inspect(Inspector& f, socket_left& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connection_info& x) {
+  return f(caf::meta::type_name("connection_info"), x.connection_id, x.user_id);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hub_stats& x) {
   return f(caf::meta::type_name("hub_stats"), x.connections, x.groups);
 }
@@ -188,8 +261,8 @@ typename Inspector::result_type inspect(Inspector& f, hub_stats& x) {
 /// A WebSocket handed to a session, with an id that tells its frames apart
 /// from those of an earlier or concurrent (probe) WebSocket.
 struct ws_link {
-  uint64_t id = 0;
-  std::shared_ptr<http::ws_connection> conn;
+  uint64_t id = 0;  ///< unique per WebSocket within a session
+  std::shared_ptr<http::ws_connection> conn;  ///< the framed connection
   std::string leftover;  ///< bytes that arrived right after the upgrade head
 };
 
@@ -197,18 +270,19 @@ struct ws_link {
 struct handshake_info {
   multimap query;    ///< without access_token
   multimap headers;
-  multimap claims;
-  std::string user_id;
-  std::string remote_address;
+  multimap claims;           ///< claims of the client token
+  std::string user_id;       ///< token `sub`; empty when anonymous
+  std::string remote_address;  ///< peer IP, for logs
+  std::vector<std::string> groups;  ///< token `webpubsub.group`: joined at once
 };
 
 /// Opens a session (gateway -> hub).
 struct open_session {
-  std::string connection_id;
+  std::string connection_id;  ///< the sid the gateway generated
   bool websocket = false;  ///< false: polling handshake in `ex`
   http::exchange ex;       ///< the polling handshake GET
   ws_link ws;              ///< the WebSocket of a WebSocket-only session
-  handshake_info info;
+  handshake_info info;     ///< kept for the connect events
 };
 
 } // namespace sio
@@ -217,7 +291,12 @@ struct open_session {
 // exchanges, so they are never serialized (a multi-node version relays
 // plain copies instead).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::wire_batch)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::send_to_group)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::send_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::disconnect_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::close_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::membership_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::exists_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::list_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::ws_link)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::open_session)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::http::exchange)

@@ -16,11 +16,11 @@ namespace sio {
 
 /// A client event, decoded from a message_event.
 struct parsed_event {
-  std::string nsp;
-  std::string name;
+  std::string nsp;   ///< namespace, e.g. "/"
+  std::string name;  ///< event name (first array element)
   std::string args;  ///< JSON array text of the arguments after the name
   std::vector<std::string> attachments;  ///< referenced by placeholders
-  std::optional<uint64_t> ack_id;
+  std::optional<uint64_t> ack_id;  ///< set when the client waits for an ack
 };
 
 /// Decodes the event; nullopt if the packet is not a valid EVENT.

@@ -1,6 +1,7 @@
 #include "actors/service.hpp"
 
 #include "actors/echo_handler.hpp"
+#include "actors/webhook_dispatcher.hpp"
 #include "lib/auth/access_keys.hpp"
 
 #include <caf/all.hpp>
@@ -12,7 +13,8 @@ namespace sio {
 service::service(caf::actor_system& sys, config::service_config cfg)
   : sys_(sys),
     cfg_(std::move(cfg)),
-    registry_(std::make_shared<session_registry>()) {
+    registry_(std::make_shared<session_registry>()),
+    metrics_(std::make_shared<metrics::registry>()) {
   if (cfg_.primary_key.empty())
     cfg_.primary_key = auth::generate_access_key();
 }
@@ -45,20 +47,46 @@ void service::start() {
   gc.keys = {cfg_.primary_key, cfg_.secondary_key};
   gc.cors_origins = cfg_.cors_origins;
   gateway_ = std::make_unique<gateway>(io_, gc, registry_);
-  if (fallback_)
-    gateway_->set_fallback(fallback_);
+  // Requests under /api/ go to the REST data plane, the rest to the
+  // application's own fallback (404 without one).
+  gateway_->set_fallback([this](const http::exchange& ex) {
+    auto path = ex.req().path();
+    if (path == "/health" && (ex.req().method == "GET" || ex.req().method == "HEAD")) {
+      ex.respond(http::response::json(200, R"({"status":"ok"})"));
+      return;
+    }
+    if (path == "/metrics" && ex.req().method == "GET") {
+      auto r = http::response::text(200, metrics_->render());
+      r.headers.front().second = "text/plain; version=0.0.4; charset=utf-8";
+      ex.respond(std::move(r));
+      return;
+    }
+    if (rest_ && rest_->handle(ex))
+      return;
+    if (fallback_)
+      fallback_(ex);
+    else
+      ex.respond(http::response::json(
+        404, R"({"code":"NotFound","message":"no such endpoint"})"));
+  });
 
   for (auto& h : cfg_.hubs) {
     hub_config hc;
     hc.name = h.name;
     hc.session = ss;
     hc.registry = registry_;
+    hc.metrics = metrics_;
     auto hub = spawn_hub(sys_, hc);
     event_handler_actor handler;
     if (auto f = factories_.find(h.name); f != factories_.end())
       handler = f->second(sys_, hub);
     else if (h.in_process_handler == "echo")
       handler = spawn_echo_handler(sys_, hub);
+    else if (!h.event_handlers.empty())
+      // The public endpoint is final only after gateway_->start(): asked
+      // lazily, on the dispatcher's first event.
+      handler = spawn_webhook_dispatcher(
+        sys_, io_, webhook_config_for(cfg_, h, [this] { return public_endpoint(); }));
     if (handler) {
       caf::anon_send(hub, handler_atom::value, handler);
       handlers_.push_back(handler);
@@ -69,6 +97,13 @@ void service::start() {
   }
   gateway_->start();
   gateway_->set_public_endpoint(public_endpoint());
+  rest_settings rs;
+  rs.keys = {cfg_.primary_key, cfg_.secondary_key};
+  rs.public_endpoint = public_endpoint();
+  rs.hubs = hubs_;
+  rs.max_packet_size = cfg_.max_payload;
+  rs.metrics = metrics_;
+  rest_ = std::make_unique<rest_api>(sys_, std::move(rs));
   // The audience of client tokens needs the bound port (listen.port 0).
   // Set before any request can be served: I/O threads start below.
   work_ = std::make_unique<

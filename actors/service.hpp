@@ -6,6 +6,7 @@
 
 #include "actors/gateway.hpp"
 #include "actors/hub.hpp"
+#include "actors/rest_api.hpp"
 #include "lib/config/service_config.hpp"
 
 #include <caf/actor_system.hpp>
@@ -26,7 +27,10 @@ using handler_factory =
 /// A running service: hubs, their handlers, and the network layer.
 class service {
 public:
+  /// Builds nothing yet; hubs and the network start in start(). An empty
+  /// primary key is replaced by a generated one.
   service(caf::actor_system& sys, config::service_config cfg);
+  /// Calls stop().
   ~service();
   service(const service&) = delete;
   service& operator=(const service&) = delete;
@@ -53,6 +57,8 @@ public:
   std::string client_url(const std::string& hub) const;
   /// The hub actor by name (invalid handle if unknown).
   hub_actor hub(const std::string& name) const;
+  /// The service's metrics (GET /metrics renders them).
+  metrics::registry& metrics() { return *metrics_; }
   /// The effective configuration (with generated keys filled in).
   const config::service_config& config() const { return cfg_; }
 
@@ -63,10 +69,12 @@ private:
   std::map<std::string, hub_actor> hubs_;
   std::vector<event_handler_actor> handlers_;
   std::shared_ptr<session_registry> registry_;
+  std::shared_ptr<metrics::registry> metrics_;
   asio::io_context io_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>>
     work_;
   std::unique_ptr<gateway> gateway_;
+  std::unique_ptr<rest_api> rest_;
   fallback_handler fallback_;
   std::vector<std::thread> threads_;
   bool stopped_ = false;

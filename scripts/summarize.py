@@ -17,7 +17,8 @@ TAP_FAIL = re.compile(r"^# fail (\d+)$", re.M)
 
 
 def count(entry):
-    out = entry.get("stdout") or ""
+    # Boost.Test writes its report to stderr, node TAP to stdout.
+    out = (entry.get("stdout") or "") + "\n" + (entry.get("stderr") or "")
     ok = entry.get("result") == "OK"
     passed = [int(m.group(1)) for m in BOOST_PASSED.finditer(out)]
     failed = [int(m.group(1)) for m in BOOST_FAILED.finditer(out)]

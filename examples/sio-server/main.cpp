@@ -8,7 +8,9 @@
 
 #include "actors/service.hpp"
 #include "actors/type_registry.hpp"
+#include "lib/auth/negotiate.hpp"
 #include "lib/config/service_config.hpp"
+#include "lib/http/request.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -30,6 +32,9 @@ Runs the Socket.IO serverless service.
                   "chat" with an in-process echo handler is served
   --host HOST     listen address (overrides listen.host)
   --port PORT     listen port, 0 = any free port (overrides listen.port)
+  --dev-negotiate serve GET /negotiate?hub=H&userId=U returning
+                  {endpoint, path, token} to anyone (development only; on
+                  by default for the embedded demo)
   --help          this text
 
 Environment: SIO_PORT (listen port), SIO_ACCESS_KEY (primary access key).
@@ -54,11 +59,52 @@ bool parse_port(const std::string& text, uint16_t& out) {
   return true;
 }
 
+/// GET /negotiate?hub=H&userId=U: the initialization step of the client
+/// workflow ({endpoint, path, token}); a real backend authenticates the
+/// user first and uses sio::auth::negotiate the same way.
+void serve_negotiate(const sio::service& svc, const sio::http::exchange& ex) {
+  auto& req = ex.req();
+  if (req.path() != "/negotiate" || req.method != "GET") {
+    ex.respond(sio::http::response::json(
+      404, R"({"code":"NotFound","message":"no such endpoint"})"));
+    return;
+  }
+  auto query = sio::http::parse_query(req.query());
+  std::string hub;
+  std::optional<std::string> user;
+  if (query)
+    for (auto& [k, v] : *query) {
+      if (k == "hub")
+        hub = v;
+      else if (k == "userId" && !v.empty())
+        user = v;
+    }
+  if (hub.empty() && svc.config().hubs.size() == 1)
+    hub = svc.config().hubs.front().name;
+  bool known = false;
+  for (auto& h : svc.config().hubs)
+    known = known || h.name == hub;
+  if (!known) {
+    ex.respond(sio::http::response::json(
+      400, R"({"code":"InvalidHub","message":"hub is missing or unknown"})"));
+    return;
+  }
+  using namespace std::chrono;
+  auto now = duration_cast<seconds>(system_clock::now().time_since_epoch());
+  auto n = sio::auth::negotiate(
+    svc.public_endpoint(), hub,
+    {svc.config().primary_key, svc.config().secondary_key}, user, now.count());
+  auto r = sio::http::response::json(200, n.to_json());
+  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  ex.respond(std::move(r));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::string config_path, host;
   std::optional<uint16_t> port;
+  bool dev_negotiate = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() -> std::optional<std::string> {
@@ -76,6 +122,8 @@ int main(int argc, char** argv) {
         return 1;
       }
       config_path = *v;
+    } else if (arg == "--dev-negotiate") {
+      dev_negotiate = true;
     } else if (arg == "--host") {
       auto v = next();
       if (!v) {
@@ -98,6 +146,8 @@ int main(int argc, char** argv) {
   }
 
   std::string text = demo_config;
+  if (config_path.empty())
+    dev_negotiate = true;
   if (!config_path.empty()) {
     std::ifstream in{config_path};
     if (!in) {
@@ -147,6 +197,10 @@ int main(int argc, char** argv) {
   caf::actor_system sys{caf_cfg};
   {
     sio::service svc{sys, std::move(*cfg)};
+    if (dev_negotiate)
+      svc.set_fallback([&svc](const sio::http::exchange& ex) {
+        serve_negotiate(svc, ex);
+      });
     try {
       svc.start();
     } catch (const std::exception& e) {

@@ -99,7 +99,13 @@ result<connection_string> parse_connection_string(std::string_view text) {
       auto host = ep.find("://") + 3;
       while (ep.size() > host && ep.back() == '/')
         ep.pop_back();
-      if (ep.find("://") == 0 || ep.size() == host || ep[host] == '/')
+      // A URL has no whitespace or control bytes; allowing them inside
+      // made format + parse lose the ones left before a stripped '/'.
+      bool bad_char = std::any_of(ep.begin(), ep.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+      });
+      if (bad_char || ep.find("://") == 0 || ep.size() == host
+          || ep[host] == '/')
         return res::fail("connection string: invalid Endpoint '"
                          + std::string{value} + "'");
       cs.endpoint = std::move(ep);

@@ -152,7 +152,8 @@ bool parse_hub(checker& c, const std::string& name, const value& v,
 bool parse_root(checker& c, const value& root, service_config& cfg) {
   if (!c.object(root, "config")
       || !c.only_fields(root, "", {"listen", "publicEndpoint", "accessKeys",
-                                   "engineio", "cors", "hubs", "ioThreads"}))
+                                   "engineio", "cors", "hubs", "ioThreads",
+                                   "webhook"}))
     return false;
   uint64_t n = 0;
   if (auto l = root.FindMember("listen"); l != root.MemberEnd()) {
@@ -218,6 +219,30 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
     if (auto o = co->value.FindMember("origins"); o != co->value.MemberEnd())
       if (!c.strings(o->value, "cors.origins", cfg.cors_origins))
         return false;
+  }
+  if (auto w = root.FindMember("webhook"); w != root.MemberEnd()) {
+    if (!c.object(w->value, "webhook")
+        || !c.only_fields(w->value, "webhook",
+                          {"connectTimeout", "responseTimeout",
+                           "maxConnectionsPerUpstream", "maxQueuedPerSocket"}))
+      return false;
+    struct field {
+      const char* name;
+      uint32_t* out;
+      uint64_t min, max;
+    } fields[] = {
+      {"connectTimeout", &cfg.webhook.connect_timeout, 10, 600000},
+      {"responseTimeout", &cfg.webhook.response_timeout, 10, 600000},
+      {"maxConnectionsPerUpstream", &cfg.webhook.max_connections_per_upstream,
+       1, 10000},
+      {"maxQueuedPerSocket", &cfg.webhook.max_queued_per_socket, 1, 1000000},
+    };
+    for (auto& f : fields)
+      if (auto m = w->value.FindMember(f.name); m != w->value.MemberEnd()) {
+        if (!c.uint(m->value, std::string{"webhook."} + f.name, f.min, f.max, n))
+          return false;
+        *f.out = static_cast<uint32_t>(n);
+      }
   }
   if (auto t = root.FindMember("ioThreads"); t != root.MemberEnd()) {
     if (!c.uint(t->value, "ioThreads", 1, 64, n))

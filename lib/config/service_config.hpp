@@ -29,6 +29,14 @@ struct hub_setting {
   std::string in_process_handler;
 };
 
+/// Extension: how upstream webhooks are called (top-level `webhook`).
+struct webhook_setting {
+  uint32_t connect_timeout = 5000;      ///< connectTimeout, ms
+  uint32_t response_timeout = 30000;    ///< responseTimeout, ms
+  uint32_t max_connections_per_upstream = 32;  ///< maxConnectionsPerUpstream
+  uint32_t max_queued_per_socket = 256;        ///< maxQueuedPerSocket
+};
+
 /// The whole file, with defaults filled in.
 struct service_config {
   std::string host = "0.0.0.0";
@@ -45,6 +53,8 @@ struct service_config {
   std::vector<hub_setting> hubs;
   /// Extension: threads running network I/O.
   uint32_t io_threads = 1;
+  /// Extension: webhook client settings.
+  webhook_setting webhook;
 };
 
 /// Parses and validates the JSON text of a config file.

@@ -294,7 +294,14 @@ void exchange::respond(response r) const {
     return;
   r.headers.insert(r.headers.end(), response_headers_.begin(),
                    response_headers_.end());
+  if (status_observer_)
+    (*status_observer_)(r.status);
   con_->respond(generation_, std::move(r));
+}
+
+void exchange::observe_status(std::function<void(int)> fn) {
+  status_observer_ = std::make_shared<const std::function<void(int)>>(
+    std::move(fn));
 }
 
 void exchange::add_response_header(std::string name, std::string value) {

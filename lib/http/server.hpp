@@ -74,11 +74,16 @@ public:
   /// by the router, while the response is made elsewhere).
   void add_response_header(std::string name, std::string value);
 
+  /// Calls `fn(status)` when this exchange (or a copy) responds, e.g. to
+  /// count responses by status.
+  void observe_status(std::function<void(int)> fn);
+
 private:
   std::shared_ptr<connection> con_;
   std::shared_ptr<const request> req_;
   uint64_t generation_ = 0;
   std::vector<header> response_headers_;
+  std::shared_ptr<const std::function<void(int)>> status_observer_;
 };
 
 /// Receives every complete request on an I/O thread; must not block.

@@ -69,6 +69,9 @@ BOOST_AUTO_TEST_CASE(bad_strings_are_rejected_with_a_reason) {
     {"Endpoint=http://", "invalid Endpoint"},
     {"Endpoint=;AccessKey=k", "invalid Endpoint"},
     {"Endpoint=://h", "invalid Endpoint"},
+    // Found by tests/fuzz (connection_string): whitespace inside the URL.
+    {"Endpoint=htt\t\t}\t//", "invalid Endpoint"},
+    {"Endpoint=http://a b", "invalid Endpoint"},
     {"=x;Endpoint=http://a", "empty key"},
   };
   for (const auto& r : rows) {

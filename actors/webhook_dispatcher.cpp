@@ -1,0 +1,427 @@
+#include "actors/webhook_dispatcher.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+namespace sio {
+
+namespace {
+
+// Internal messages (HTTP callbacks -> the dispatcher). Only built-in
+// types, so nothing needs registering.
+using wh_done_atom = caf::atom_constant<caf::atom("whdone")>;
+using wh_valid_atom = caf::atom_constant<caf::atom("whvalid")>;
+
+/// The public interface plus the dispatcher's own completions.
+using dispatcher_actor = event_handler_actor::extend<
+  /// (socket key, sequence, status, body, transport error, client_error)
+  caf::reacts_to<wh_done_atom, std::string, uint64_t, int, std::string,
+                 std::string, int>,
+  /// (upstream origin, allowed, reason)
+  caf::reacts_to<wh_valid_atom, std::string, bool, std::string>>;
+
+/// One event waiting for (or being sent to) the upstream.
+struct job {
+  webhook::event_kind kind = webhook::event_kind::message;
+  webhook::request req;
+  std::string origin;  ///< upstream host:port (abuse protection key)
+  size_t rule = 0;     ///< index of the matched handler rule
+  caf::typed_response_promise<connect_verdict> connect_rp;
+  caf::typed_response_promise<message_reply> message_rp;
+};
+
+/// A socket's events in the order they happened; the head is in flight.
+struct socket_queue {
+  std::deque<job> jobs;
+  bool in_flight = false;
+  uint64_t seq = 0;          ///< of the request in flight
+  bool warned_full = false;  ///< "queue full" logged once per queue
+};
+
+/// Abuse-protection state of one upstream origin.
+struct origin_state {
+  enum class status { unknown, pending, allowed, refused };
+  status st = status::unknown;
+  std::string reason;  ///< when refused
+  std::chrono::steady_clock::time_point refused_at;
+  std::vector<std::string> waiting;  ///< socket keys whose head waits
+};
+
+struct dispatcher_state {
+  webhook_dispatcher_config cfg;
+  std::unique_ptr<http::client> client;
+  std::optional<webhook::service_identity> identity;
+  std::string origin_host_port;  ///< host:port of the public endpoint
+  std::unordered_map<std::string, socket_queue> sockets;
+  std::map<std::string, origin_state> origins;
+  static inline const char* name = "webhook_dispatcher";
+};
+
+using self_ptr = dispatcher_actor::stateful_pointer<dispatcher_state>;
+
+std::string socket_key(const socket_ref& s) {
+  return s.connection_id + '\n' + s.socket_id;
+}
+
+webhook::socket_info info_of(const socket_ref& s) {
+  return {s.hub, s.connection_id, s.nsp, s.socket_id, s.user_id};
+}
+
+/// The identity is built on first use: the public endpoint is final only
+/// once the gateway is bound.
+const webhook::service_identity& identity(self_ptr self) {
+  auto& st = self->state;
+  if (!st.identity) {
+    webhook::service_identity id;
+    id.keys = st.cfg.keys;
+    auto endpoint = st.cfg.public_endpoint ? st.cfg.public_endpoint()
+                                           : std::string{"http://127.0.0.1"};
+    if (auto u = http::parse_url(endpoint)) {
+      id.origin_host = u->host;
+      st.origin_host_port = u->origin();
+    } else {
+      id.origin_host = "127.0.0.1";
+    }
+    st.identity = std::move(id);
+  }
+  return *st.identity;
+}
+
+/// The CONNECT_ERROR text for a transport failure.
+std::string transport_reason(const std::string& error, int code) {
+  switch (static_cast<http::client_error>(code)) {
+    case http::client_error::timeout:
+      return "upstream timeout";
+    case http::client_error::unreachable:
+    case http::client_error::connect_timeout:
+      return "upstream unreachable: " + error;
+    case http::client_error::queue_full:
+      return "upstream busy: " + error;
+    default:
+      return "upstream error: " + error;
+  }
+}
+
+/// Completes a job that will not reach the upstream.
+void settle(job& j, const std::string& why) {
+  switch (j.kind) {
+    case webhook::event_kind::connect:
+      j.connect_rp.deliver(
+        connect_verdict::reject(webhook::error_json(why)));
+      break;
+    case webhook::event_kind::message:
+      j.message_rp.deliver(message_reply{});
+      break;
+    default:
+      break;
+  }
+}
+
+void start_head(self_ptr self, const std::string& key);
+
+/// Sends the OPTIONS handshake `v` for `origin`.
+void validate(self_ptr self, const std::string& origin, webhook::request v) {
+  http::client_request req;
+  req.method = std::move(v.method);
+  req.url = std::move(v.url);
+  req.headers = std::move(v.headers);
+  auto me = caf::actor_cast<dispatcher_actor>(self);
+  auto host = identity(self).origin_host;
+  auto host_port = self->state.origin_host_port;
+  self->state.client->send(
+    std::move(req), [me, origin, host, host_port](http::client_result r) {
+      webhook::validation_result v;
+      if (r.status == 0) {
+        v.reason = "abuse protection: "
+                   + transport_reason(r.error, static_cast<int>(r.code));
+      } else {
+        v = webhook::check_validation(r.status, r.headers, host, host_port);
+      }
+      caf::anon_send(me, wh_valid_atom::value, origin, v.allowed, v.reason);
+    });
+}
+
+/// Sends the head job of `key` if its upstream may receive events.
+void start_head(self_ptr self, const std::string& key) {
+  auto& st = self->state;
+  auto i = st.sockets.find(key);
+  if (i == st.sockets.end())
+    return;
+  auto& q = i->second;
+  while (!q.in_flight && !q.jobs.empty()) {
+    auto& j = q.jobs.front();
+    auto& o = st.origins[j.origin];
+    if (o.st == origin_state::status::refused
+        && std::chrono::steady_clock::now() - o.refused_at
+             >= st.cfg.revalidate_after)
+      o.st = origin_state::status::unknown;
+    if (o.st == origin_state::status::refused) {
+      settle(j, o.reason);
+      q.jobs.pop_front();
+      continue;
+    }
+    if (o.st != origin_state::status::allowed) {
+      o.waiting.push_back(key);
+      if (o.st == origin_state::status::unknown) {
+        o.st = origin_state::status::pending;
+        // The validate URL of the rule that made this request: the same
+        // template with {event}=validate.
+        auto& r = st.cfg.rules[j.rule];
+        validate(self, j.origin,
+                 webhook::validation_request(identity(self), r, st.cfg.hub));
+      }
+      return;
+    }
+    // Send it; the answer comes back as wh_done.
+    q.in_flight = true;
+    auto seq = ++q.seq;
+    http::client_request req;
+    req.method = j.req.method;
+    req.url = j.req.url;
+    req.headers = j.req.headers;
+    req.body = j.req.body;
+    auto me = caf::actor_cast<dispatcher_actor>(self);
+    st.client->send(std::move(req), [me, key, seq](http::client_result r) {
+      caf::anon_send(me, wh_done_atom::value, key, seq, r.status,
+                     std::move(r.body), std::move(r.error),
+                     static_cast<int>(r.code));
+    });
+    return;
+  }
+  if (!q.in_flight && q.jobs.empty())
+    st.sockets.erase(i);
+}
+
+/// Queues a job for its socket (bounded) and starts it if it is the head.
+void enqueue(self_ptr self, const socket_ref& s, job j) {
+  auto& st = self->state;
+  auto key = socket_key(s);
+  auto& q = st.sockets[key];
+  if (q.jobs.size() >= st.cfg.max_queued_per_socket + 1) {
+    if (!q.warned_full) {
+      q.warned_full = true;
+      spdlog::warn("webhook hub={} socket={} connection={} dropped: queue "
+                   "full ({} events wait for the upstream)",
+                   s.hub, s.socket_id, s.connection_id, q.jobs.size());
+    }
+    settle(j, "dropped: queue full");
+    return;
+  }
+  q.jobs.push_back(std::move(j));
+  if (!q.in_flight)
+    start_head(self, key);
+}
+
+/// Builds the job skeleton for a matched rule.
+std::optional<job> make_job(self_ptr self, webhook::event_kind kind,
+                            std::string_view event_name) {
+  auto& st = self->state;
+  auto r = webhook::match_rule(st.cfg.rules, kind, event_name);
+  if (!r)
+    return std::nullopt;
+  job j;
+  j.kind = kind;
+  j.rule = *r;
+  auto& rule = st.cfg.rules[*r];
+  auto probe = http::parse_url(webhook::expand_url(rule.url_template,
+                                                   st.cfg.hub, "x"));
+  j.origin = probe ? probe->origin() : rule.url_template;
+  return j;
+}
+
+void on_done(self_ptr self, const std::string& key, uint64_t seq, int status,
+             std::string& body, const std::string& error, int code) {
+  auto& st = self->state;
+  auto i = st.sockets.find(key);
+  if (i == st.sockets.end() || !i->second.in_flight || i->second.seq != seq
+      || i->second.jobs.empty())
+    return;
+  auto& q = i->second;
+  auto j = std::move(q.jobs.front());
+  q.jobs.pop_front();
+  q.in_flight = false;
+  auto& hdr = j.req.headers;
+  auto get = [&hdr](std::string_view name) {
+    for (auto& h : hdr)
+      if (h.first == name)
+        return h.second;
+    return std::string{};
+  };
+  switch (j.kind) {
+    case webhook::event_kind::connect: {
+      if (status == 0) {
+        auto why = transport_reason(error, code);
+        spdlog::warn("webhook connect hub={} socket={}: {}", st.cfg.hub,
+                     get("ce-socketId"), why);
+        j.connect_rp.deliver(connect_verdict::reject(webhook::error_json(why)));
+        break;
+      }
+      auto d = webhook::decide_connect(status, body);
+      if (d.accepted) {
+        j.connect_rp.deliver(connect_verdict::accept());
+      } else {
+        spdlog::info("webhook connect hub={} socket={} rejected ({}): {}",
+                     st.cfg.hub, get("ce-socketId"), status, d.message);
+        j.connect_rp.deliver(
+          connect_verdict::reject(webhook::error_json(d.message)));
+      }
+      break;
+    }
+    case webhook::event_kind::message: {
+      if (status < 200 || status > 299)
+        spdlog::warn("webhook event hub={} socket={} event={}: {}", st.cfg.hub,
+                     get("ce-socketId"), get("ce-eventName"),
+                     status == 0 ? transport_reason(error, code)
+                                 : "upstream answered " + std::to_string(status));
+      j.message_rp.deliver(message_reply{webhook::message_reply(status, body)});
+      break;
+    }
+    default:
+      // connected / disconnected: the answer is ignored (§4.5, §4.6).
+      if (status < 200 || status > 299)
+        spdlog::warn("webhook {} hub={} socket={}: {}", get("ce-eventName"),
+                     st.cfg.hub, get("ce-socketId"),
+                     status == 0 ? transport_reason(error, code)
+                                 : "upstream answered " + std::to_string(status));
+      break;
+  }
+  start_head(self, key);
+}
+
+void on_validated(self_ptr self, const std::string& origin, bool allowed,
+                  const std::string& reason) {
+  auto& st = self->state;
+  auto& o = st.origins[origin];
+  auto waiting = std::move(o.waiting);
+  o.waiting.clear();
+  if (allowed) {
+    if (o.st != origin_state::status::allowed)
+      spdlog::info("webhook upstream {} passed abuse protection (hub {})",
+                   origin, st.cfg.hub);
+    o.st = origin_state::status::allowed;
+  } else {
+    // Logged once per distinct reason, not per event.
+    if (o.reason != reason)
+      spdlog::error("webhook upstream {} gets no events (hub {}): {}", origin,
+                    st.cfg.hub, reason);
+    o.st = origin_state::status::refused;
+    o.reason = reason;
+    o.refused_at = std::chrono::steady_clock::now();
+  }
+  for (auto& key : waiting)
+    start_head(self, key);
+}
+
+dispatcher_actor::behavior_type dispatcher_impl(self_ptr self,
+                                                asio::io_context* io,
+                                                webhook_dispatcher_config cfg) {
+  auto& st = self->state;
+  st.client = std::make_unique<http::client>(*io, cfg.client);
+  st.cfg = std::move(cfg);
+  // The client (and its sockets) goes with the actor, on its own terms.
+  self->attach_functor([self] { self->state.client.reset(); });
+  return {
+    [self](const connect_event& ev)
+      -> caf::typed_response_promise<connect_verdict> {
+      auto rp = self->make_response_promise<connect_verdict>();
+      auto j = make_job(self, webhook::event_kind::connect, "connect");
+      if (!j) {
+        // No handler takes connect: accept, as Azure does.
+        rp.deliver(connect_verdict::accept());
+        return rp;
+      }
+      j->req = webhook::connect_request(identity(self),
+                                        self->state.cfg.rules[j->rule],
+                                        info_of(ev.socket), ev.claims, ev.query,
+                                        ev.headers, ev.auth,
+                                        webhook::event_stamp::make());
+      j->connect_rp = rp;
+      enqueue(self, ev.socket, std::move(*j));
+      return rp;
+    },
+    [self](const connected_event& ev) {
+      auto j = make_job(self, webhook::event_kind::connected, "");
+      if (!j)
+        return;
+      j->req = webhook::connected_request(identity(self),
+                                          self->state.cfg.rules[j->rule],
+                                          info_of(ev.socket),
+                                          webhook::event_stamp::make());
+      enqueue(self, ev.socket, std::move(*j));
+    },
+    [self](const disconnected_event& ev) {
+      auto j = make_job(self, webhook::event_kind::disconnected, "");
+      if (!j)
+        return;
+      j->req = webhook::disconnected_request(
+        identity(self), self->state.cfg.rules[j->rule], info_of(ev.socket),
+        webhook::disconnected_reason(ev.reason), webhook::event_stamp::make());
+      enqueue(self, ev.socket, std::move(*j));
+    },
+    [self](const message_event& ev)
+      -> caf::typed_response_promise<message_reply> {
+      auto rp = self->make_response_promise<message_reply>();
+      auto j = make_job(self, webhook::event_kind::message, ev.event_name);
+      if (!j) {
+        // No handler takes this event: dropped (§11 row 9).
+        rp.deliver(message_reply{});
+        return rp;
+      }
+      j->req = webhook::message_request(identity(self),
+                                        self->state.cfg.rules[j->rule],
+                                        info_of(ev.socket), ev.event_name,
+                                        ev.packet, ev.attachments,
+                                        webhook::event_stamp::make());
+      j->message_rp = rp;
+      enqueue(self, ev.socket, std::move(*j));
+      return rp;
+    },
+    [self](wh_done_atom, const std::string& key, uint64_t seq, int status,
+           std::string& body, const std::string& error, int code) {
+      on_done(self, key, seq, status, body, error, code);
+    },
+    [self](wh_valid_atom, const std::string& origin, bool allowed,
+           const std::string& reason) {
+      on_validated(self, origin, allowed, reason);
+    },
+  };
+}
+
+} // namespace
+
+event_handler_actor spawn_webhook_dispatcher(caf::actor_system& sys,
+                                             asio::io_context& io,
+                                             webhook_dispatcher_config cfg) {
+  auto h = sys.spawn(dispatcher_impl, &io, std::move(cfg));
+  return caf::actor_cast<event_handler_actor>(h);
+}
+
+webhook_dispatcher_config
+webhook_config_for(const config::service_config& cfg,
+                   const config::hub_setting& hub,
+                   std::function<std::string()> public_endpoint) {
+  webhook_dispatcher_config out;
+  out.hub = hub.name;
+  for (auto& h : hub.event_handlers)
+    out.rules.push_back({h.url_template, h.user_event_pattern,
+                         h.system_events});
+  out.keys = {cfg.primary_key, cfg.secondary_key};
+  out.public_endpoint = std::move(public_endpoint);
+  out.client.connect_timeout
+    = std::chrono::milliseconds{cfg.webhook.connect_timeout};
+  out.client.response_timeout
+    = std::chrono::milliseconds{cfg.webhook.response_timeout};
+  out.client.max_connections_per_origin
+    = cfg.webhook.max_connections_per_upstream;
+  out.max_queued_per_socket = cfg.webhook.max_queued_per_socket;
+  return out;
+}
+
+} // namespace sio

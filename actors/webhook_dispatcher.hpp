@@ -1,0 +1,54 @@
+// actors/webhook_dispatcher.hpp
+// The webhook dispatcher: an event_handler that forwards every socket's
+// lifecycle and events to upstream HTTP handlers as Azure's CloudEvents
+// (protocol.md §4) and turns their answers into verdicts and ack replies.
+// Per-socket FIFO order, abuse protection per upstream origin, bounded queues.
+#pragma once
+
+#include "actors/event_handler.hpp"
+#include "lib/auth/access_keys.hpp"
+#include "lib/config/service_config.hpp"
+#include "lib/http/client.hpp"
+#include "lib/webhook/cloud_event.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sio {
+
+/// What a dispatcher is made of (one per hub).
+struct webhook_dispatcher_config {
+  std::string hub;                            ///< the hub's name
+  std::vector<webhook::handler_rule> rules;   ///< ordered eventHandlers
+  auth::access_keys keys;                     ///< sign ce-signature
+  /// The service's public endpoint (scheme://host[:port]); asked on first
+  /// use because the bound port is known only after the gateway started.
+  std::function<std::string()> public_endpoint;
+  http::client_settings client;               ///< pool, timeouts, limits
+  /// Events waiting per socket (one is in flight); beyond -> dropped.
+  size_t max_queued_per_socket = 256;
+  /// A failed abuse-protection handshake is tried again after this long
+  /// (an upstream started after the service must not stay locked out).
+  std::chrono::milliseconds revalidate_after{5000};
+};
+
+/// Spawns a dispatcher whose HTTP client runs on `io` (which must outlive
+/// the I/O it started: the service stops the dispatcher before `io`).
+event_handler_actor spawn_webhook_dispatcher(caf::actor_system& sys,
+                                             asio::io_context& io,
+                                             webhook_dispatcher_config cfg);
+
+/// The config of hub `hub` from a service config (eventHandlers, keys and
+/// the `webhook` settings).
+webhook_dispatcher_config
+webhook_config_for(const config::service_config& cfg,
+                   const config::hub_setting& hub,
+                   std::function<std::string()> public_endpoint);
+
+} // namespace sio

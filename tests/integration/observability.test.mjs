@@ -1,0 +1,57 @@
+// GET /health and the Prometheus metrics at GET /metrics reflect what the
+// service is doing: connections by transport, sockets per namespace, events,
+// REST calls by status, closes by reason.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebPubSubServiceClient } from '@azure/web-pubsub';
+import { startSioServer } from './support/server.mjs';
+import { manager, connectSocket, closeAll, request, json, ack, sleep } from './support/clients.mjs';
+
+/** The value of one series in Prometheus text, or undefined. */
+function sample(text, series) {
+  for (const line of text.split('\n'))
+    if (line.startsWith(series + ' ')) return Number(line.slice(series.length + 1));
+  return undefined;
+}
+
+describe('health and metrics', () => {
+  let srv;
+  before(async () => { srv = await startSioServer({ hubs: ['h'] }); });
+  after(async () => { closeAll(); await srv?.kill(); });
+
+  it('GET /health answers 200 JSON', async () => {
+    const r = await request({ port: srv.port, path: '/health' });
+    assert.equal(r.status, 200);
+    assert.deepEqual(json(r), { status: 'ok' });
+  });
+
+  it('GET /metrics counts connections, sockets, events, REST calls and closes', async () => {
+    const ws = await connectSocket(manager(srv, { transports: ['websocket'] }), '/');
+    const poll = await connectSocket(manager(srv, { transports: ['polling'] }), '/');
+    await connectSocket(poll.io, '/chat');
+    await ack(ws, 'e', 1);
+    await ack(poll, 'e', 2);
+    const svc = new WebPubSubServiceClient(srv.connectionString, 'h', { allowInsecureConnection: true });
+    await svc.sendToAll('42["x"]', { contentType: 'text/plain' });
+    await assert.rejects(svc.sendToAll('bad', { contentType: 'text/plain' }));
+    await sleep(100);
+    let r = await request({ port: srv.port, path: '/metrics' });
+    assert.equal(r.status, 200);
+    assert.match(r.headers['content-type'], /^text\/plain; version=0\.0\.4/);
+    let text = r.body;
+    assert.equal(sample(text, 'sio_connections{hub="h",transport="websocket"}'), 1);
+    assert.equal(sample(text, 'sio_connections{hub="h",transport="polling"}'), 1);
+    assert.equal(sample(text, 'sio_sockets{hub="h",namespace="/"}'), 2);
+    assert.equal(sample(text, 'sio_sockets{hub="h",namespace="/chat"}'), 1);
+    assert.equal(sample(text, 'sio_events_received_total{hub="h"}'), 2);
+    assert.equal(sample(text, 'sio_rest_requests_total{status="202"}'), 1);
+    assert.equal(sample(text, 'sio_rest_requests_total{status="400"}'), 1);
+    assert.ok(sample(text, 'sio_packets_sent_total{hub="h"}') >= 6);
+    ws.io.engine.close();
+    await sleep(200);
+    text = (await request({ port: srv.port, path: '/metrics' })).body;
+    assert.equal(sample(text, 'sio_connections{hub="h",transport="websocket"}'), 0);
+    assert.equal(sample(text, 'sio_sockets{hub="h",namespace="/"}'), 1);
+    assert.equal(sample(text, 'sio_connections_closed_total{hub="h",reason="transport close"}'), 1);
+  });
+});

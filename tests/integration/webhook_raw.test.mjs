@@ -1,0 +1,366 @@
+// sio-server against raw node:http upstreams that record every webhook call:
+// exact CloudEvents headers and bodies (signature, connect body, connected
+// after the CONNECT reply, disconnected reasons, binary event form), faults
+// (upstream down, too slow, 5xx/401 with a JSON message, failed abuse
+// protection) and per-socket order under concurrency.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import { startSioServer } from './support/server.mjs';
+import { manager, connectSocket, closeAll, once, sleep } from './support/clients.mjs';
+
+async function until(pred, what, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/**
+ * A recording upstream. behave(rec, res) answers POSTs (default: 200 empty);
+ * OPTIONS answers per `validate(rec)` (default: allow *).
+ */
+async function startUpstream({ behave, validate } = {}) {
+  const calls = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const rec = {
+        at: process.hrtime.bigint(),
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      calls.push(rec);
+      if (req.method === 'OPTIONS') {
+        const v = validate ? validate(rec) : { status: 200, origin: '*' };
+        if (v.origin) res.setHeader('WebHook-Allowed-Origin', v.origin);
+        res.statusCode = v.status;
+        res.end();
+        return;
+      }
+      if (behave) behave(rec, res);
+      else res.end();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    calls,
+    port: server.address().port,
+    posts: () => calls.filter((c) => c.method === 'POST'),
+    async close() {
+      server.closeAllConnections?.();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+const ALL = ['connect', 'connected', 'disconnected'];
+
+function hubWith(url, extra = {}) {
+  return {
+    anonymousConnectPolicy: 'allow',
+    eventHandlers: [{ urlTemplate: url, userEventPattern: '*', systemEvents: ALL, ...extra }],
+  };
+}
+
+const CE_HEADERS = ['ce-specversion', 'ce-type', 'ce-source', 'ce-id', 'ce-time', 'ce-signature',
+  'ce-connectionid', 'ce-hub', 'ce-eventname', 'ce-namespace', 'ce-socketid', 'ce-awpsversion'];
+
+function countHeader(rec, name) {
+  let n = 0;
+  for (let i = 0; i < rec.rawHeaders.length; i += 2) if (rec.rawHeaders[i].toLowerCase() === name) n++;
+  return n;
+}
+
+describe('webhook CloudEvents on the wire', { timeout: 60000 }, () => {
+  let up;
+  let srv;
+  let connectAnsweredAt = new Map();
+
+  before(async () => {
+    up = await startUpstream({
+      behave(rec, res) {
+        if (rec.headers['ce-eventname'] === 'connect') {
+          // Answer a little later, to see that connected comes after it.
+          setTimeout(() => { connectAnsweredAt.set(rec.headers['ce-socketid'], process.hrtime.bigint()); res.end(); }, 50);
+          return;
+        }
+        res.end();
+      },
+    });
+    srv = await startSioServer({
+      hubs: { h: hubWith(`http://127.0.0.1:${up.port}/up/{hub}/{event}?code=k`) },
+    });
+  });
+  after(async () => {
+    closeAll();
+    await srv?.kill();
+    await up?.close();
+  });
+
+  it('validates the upstream with OPTIONS before the first event', async () => {
+    const m = manager(srv, { transports: ['websocket'] });
+    const s = await connectSocket(m, '/', { auth: { token: 'x' } });
+    const opt = up.calls.find((c) => c.method === 'OPTIONS');
+    assert.ok(opt);
+    assert.equal(opt.url, '/up/h/validate?code=k');
+    assert.equal(opt.headers['webhook-request-origin'], '127.0.0.1');
+    assert.equal(opt.headers['ce-awpsversion'], '1.0');
+    assert.ok(up.calls.indexOf(opt) < up.calls.findIndex((c) => c.method === 'POST'));
+    s.disconnect();
+  });
+
+  it('sends connect with every ce-* header once, a valid signature and the five keys + auth', async () => {
+    const m = manager(srv, { transports: ['polling'] });
+    const s = await connectSocket(m, '/', { auth: { token: 'x', n: 2 } });
+    const sid = m.engine.id;
+    const c = up.posts().find((r) => r.headers['ce-connectionid'] === sid && r.headers['ce-eventname'] === 'connect');
+    assert.ok(c, 'connect recorded');
+    for (const h of CE_HEADERS) assert.equal(countHeader(c, h), 1, `${h} once`);
+    assert.equal(countHeader(c, 'ce-userid'), 0, 'anonymous: no ce-userId');
+    assert.equal(c.url, '/up/h/connect?code=k');
+    assert.equal(c.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(c.headers['ce-specversion'], '1.0');
+    assert.equal(c.headers['ce-type'], 'azure.webpubsub.sys.connect');
+    assert.equal(c.headers['ce-source'], `/hubs/h/client/${sid}`);
+    assert.equal(c.headers['ce-hub'], 'h');
+    assert.equal(c.headers['ce-namespace'], '/');
+    assert.equal(c.headers['ce-socketid'], s.id);
+    assert.equal(c.headers['ce-awpsversion'], '1.0');
+    assert.equal(c.headers['webhook-request-origin'], '127.0.0.1');
+    assert.match(c.headers['ce-time'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const expected = 'sha256=' + crypto.createHmac('sha256', srv.key).update(sid).digest('hex');
+    assert.equal(c.headers['ce-signature'], expected);
+    const body = JSON.parse(c.body);
+    assert.deepEqual(Object.keys(body), ['claims', 'query', 'headers', 'subprotocols', 'clientCertificates', 'auth']);
+    assert.deepEqual(body.auth, { token: 'x', n: 2 });
+    assert.deepEqual(body.query.EIO, ['4']);
+    assert.deepEqual(body.query.transport, ['polling']);
+    for (const k of ['claims', 'query', 'headers'])
+      for (const v of Object.values(body[k])) assert.ok(Array.isArray(v) && v.every((x) => typeof x === 'string'), `${k} values`);
+    assert.deepEqual(body.subprotocols, []);
+    assert.deepEqual(body.clientCertificates, []);
+    // connected: after the connect answer left the upstream, body {}.
+    await until(() => up.posts().some((r) => r.headers['ce-socketid'] === s.id && r.headers['ce-eventname'] === 'connected'), 'connected');
+    const cd = up.posts().find((r) => r.headers['ce-socketid'] === s.id && r.headers['ce-eventname'] === 'connected');
+    assert.equal(cd.headers['ce-type'], 'azure.webpubsub.sys.connected');
+    assert.equal(cd.body, '{}');
+    assert.ok(cd.at > connectAnsweredAt.get(s.id), 'connected after the connect answer');
+    // ce-id is unique.
+    assert.notEqual(cd.headers['ce-id'], c.headers['ce-id']);
+    s.disconnect();
+  });
+
+  it('sends a binary event in the payload form as text/plain', async () => {
+    const m = manager(srv, { transports: ['websocket'] });
+    const s = await connectSocket(m, '/');
+    s.emit('bin', Buffer.from([1, 2, 3]), 'x');
+    await until(() => up.posts().some((r) => r.headers['ce-socketid'] === s.id && r.headers['ce-eventname'] === 'bin'), 'bin event');
+    const b = up.posts().find((r) => r.headers['ce-socketid'] === s.id && r.headers['ce-eventname'] === 'bin');
+    assert.equal(b.headers['content-type'], 'text/plain');
+    assert.equal(b.headers['ce-type'], 'azure.webpubsub.user.message');
+    assert.equal(b.url, '/up/h/bin?code=k');
+    assert.equal(b.body, '451-["bin",{"_placeholder":true,"num":0},"x"]\x1ebAQID');
+    s.disconnect();
+  });
+
+  it('sends disconnected with "" for a client disconnect and the reason otherwise', async () => {
+    const m1 = manager(srv, { transports: ['websocket'] });
+    const s1 = await connectSocket(m1, '/');
+    const id1 = s1.id;
+    s1.disconnect();
+    const m2 = manager(srv, { transports: ['websocket'] });
+    const s2 = await connectSocket(m2, '/');
+    const id2 = s2.id;
+    m2.engine.close();
+    const find = (id) => up.posts().find((r) => r.headers['ce-socketid'] === id && r.headers['ce-eventname'] === 'disconnected');
+    await until(() => find(id1) && find(id2), 'both disconnected events');
+    assert.equal(find(id1).headers['ce-type'], 'azure.webpubsub.sys.disconnected');
+    assert.deepEqual(JSON.parse(find(id1).body), { reason: '' });
+    assert.deepEqual(JSON.parse(find(id2).body), { reason: 'transport close' });
+    // Per socket: connect, connected, then disconnected, each once.
+    const seq = up.posts().filter((r) => r.headers['ce-socketid'] === id1).map((r) => r.headers['ce-eventname']);
+    assert.deepEqual(seq, ['connect', 'connected', 'disconnected']);
+  });
+
+  it('keeps each socket\'s order with 100 emits while other sockets emit concurrently', async () => {
+    const sockets = [];
+    for (let i = 0; i < 4; i++) {
+      const m = manager(srv, { transports: ['websocket'], forceNew: true });
+      sockets.push(await connectSocket(m, '/'));
+    }
+    for (let n = 0; n < 100; n++) for (const s of sockets) s.emit('seq', n);
+    const ids = sockets.map((s) => s.id);
+    const seqOf = (id) => up.posts()
+      .filter((r) => r.headers['ce-socketid'] === id && r.headers['ce-eventname'] === 'seq')
+      .map((r) => JSON.parse(r.body.slice(2))[1]);
+    await until(() => ids.every((id) => seqOf(id).length === 100), '4 x 100 events', 15000);
+    const expected = Array.from({ length: 100 }, (_, i) => i);
+    for (const id of ids) assert.deepEqual(seqOf(id), expected);
+    for (const s of sockets) s.disconnect();
+  });
+});
+
+describe('webhook ordering with a jittery upstream', { timeout: 60000 }, () => {
+  let up;
+  let srv;
+  before(async () => {
+    // Random delays and many parallel upstream connections: order must come
+    // from the per-socket queue, not from luck.
+    up = await startUpstream({ behave: (rec, res) => setTimeout(() => res.end(), Math.floor(Math.random() * 6)) });
+    srv = await startSioServer({
+      hubs: { h: hubWith(`http://127.0.0.1:${up.port}/{event}`) },
+      config: { webhook: { maxConnectionsPerUpstream: 16 } },
+    });
+  });
+  after(async () => {
+    closeAll();
+    await srv?.kill();
+    await up?.close();
+  });
+
+  it('delivers 100 emits of one socket in order among 3 busy sockets', async () => {
+    const main = await connectSocket(manager(srv, { transports: ['websocket'] }), '/');
+    const others = [];
+    for (let i = 0; i < 3; i++) others.push(await connectSocket(manager(srv, { transports: ['polling'], forceNew: true }), '/'));
+    for (let n = 0; n < 100; n++) {
+      main.emit('m', n);
+      for (const o of others) o.emit('o', n);
+    }
+    const seqOf = (id, ev) => up.posts()
+      .filter((r) => r.headers['ce-socketid'] === id && r.headers['ce-eventname'] === ev)
+      .map((r) => JSON.parse(r.body.slice(2))[1]);
+    await until(() => seqOf(main.id, 'm').length === 100 && others.every((o) => seqOf(o.id, 'o').length === 100),
+      'all events', 20000);
+    const expected = Array.from({ length: 100 }, (_, i) => i);
+    assert.deepEqual(seqOf(main.id, 'm'), expected);
+    for (const o of others) assert.deepEqual(seqOf(o.id, 'o'), expected);
+  });
+});
+
+describe('webhook faults reach the client as connect_error', { timeout: 60000 }, () => {
+  let up;
+  let srv;
+  let downPort;
+
+  before(async () => {
+    up = await startUpstream({
+      validate(rec) {
+        if (rec.url.startsWith('/abuse/')) return { status: 200, origin: 'someone-else.example' };
+        return { status: 200, origin: '*' };
+      },
+      behave(rec, res) {
+        const hub = rec.url.split('/')[1];
+        if (hub === 'slow') { setTimeout(() => res.end(), 1500); return; }
+        if (hub === 'err') {
+          const nsp = rec.headers['ce-namespace'];
+          if (nsp === '/chat') { res.statusCode = 401; res.end('{"message":"Invalid namespace"}'); return; }
+          res.statusCode = 500;
+          res.setHeader('Content-Type', 'application/json');
+          res.end('{"message":"database down","code":17}');
+          return;
+        }
+        if (hub === 'text') { res.statusCode = 403; res.end('  go away  '); return; }
+        res.end();
+      },
+    });
+    // A port with nothing listening.
+    const probe = net.createServer();
+    await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+    downPort = probe.address().port;
+    await new Promise((r) => probe.close(r));
+    const base = `http://127.0.0.1:${up.port}`;
+    srv = await startSioServer({
+      hubs: {
+        down: hubWith(`http://127.0.0.1:${downPort}/{hub}/{event}`),
+        slow: hubWith(`${base}/{hub}/{event}`),
+        err: hubWith(`${base}/{hub}/{event}`),
+        text: hubWith(`${base}/{hub}/{event}`),
+        abuse: hubWith(`${base}/{hub}/{event}`),
+      },
+      config: { webhook: { responseTimeout: 400, connectTimeout: 1000 } },
+    });
+  });
+  after(async () => {
+    closeAll();
+    await srv?.kill();
+    await up?.close();
+  });
+
+  async function connectError(hub, nsp = '/') {
+    const m = manager(srv, { hub, transports: ['websocket'] });
+    const s = m.socket(nsp);
+    const [err] = await once(s, 'connect_error', 5000);
+    return err.message;
+  }
+
+  it('says the upstream is unreachable when it is down', async () => {
+    assert.match(await connectError('down'), /upstream unreachable: .*127\.0\.0\.1:\d+.*refused/i);
+  });
+
+  it('says upstream timeout when the answer is too slow', async () => {
+    const t0 = Date.now();
+    assert.equal(await connectError('slow'), 'upstream timeout');
+    assert.ok(Date.now() - t0 < 1400, 'rejected at the response timeout');
+  });
+
+  it('passes the JSON message of a 5xx or 401 answer', async () => {
+    assert.equal(await connectError('err'), 'database down');
+    assert.equal(await connectError('err', '/chat'), 'Invalid namespace');
+  });
+
+  it('passes a trimmed text body', async () => {
+    assert.equal(await connectError('text'), 'go away');
+  });
+
+  it('gives a failing abuse-protection upstream no events', async () => {
+    const msg = await connectError('abuse');
+    assert.match(msg, /abuse protection/);
+    assert.match(msg, /does not allow 127\.0\.0\.1/);
+    await srv.waitForLog(/gets no events .*abuse protection/);
+    assert.ok(up.calls.some((c) => c.method === 'OPTIONS' && c.url === '/abuse/validate'));
+    assert.equal(up.posts().filter((c) => c.url.startsWith('/abuse/')).length, 0);
+  });
+});
+
+describe('webhook per-socket queue bound', { timeout: 60000 }, () => {
+  let up;
+  let srv;
+  before(async () => {
+    up = await startUpstream({ behave: (rec, res) => setTimeout(() => res.end(), rec.headers['ce-eventname'] === 'q' ? 300 : 0) });
+    srv = await startSioServer({
+      hubs: { h: hubWith(`http://127.0.0.1:${up.port}/{event}`) },
+      config: { webhook: { maxQueuedPerSocket: 2 } },
+    });
+  });
+  after(async () => {
+    closeAll();
+    await srv?.kill();
+    await up?.close();
+  });
+
+  it('drops events beyond the bound, logs it, and keeps the socket usable', async () => {
+    const m = manager(srv, { transports: ['websocket'] });
+    const s = await connectSocket(m, '/');
+    // Let connected go out first, so the queue holds only our events.
+    await until(() => up.posts().some((r) => r.headers['ce-socketid'] === s.id && r.headers['ce-eventname'] === 'connected'), 'connected');
+    for (let n = 0; n < 10; n++) s.emit('q', n);
+    await srv.waitForLog(/dropped: queue full/, 5000);
+    const got = () => up.posts().filter((r) => r.headers['ce-socketid'] === s.id && r.headers['ce-eventname'] === 'q')
+      .map((r) => JSON.parse(r.body.slice(2))[1]);
+    // One in flight plus two queued reach the upstream, in order.
+    await until(() => got().length === 3, '3 events', 5000);
+    await sleep(700);
+    assert.deepEqual(got(), [0, 1, 2]);
+    s.emit('q', 99);
+    await until(() => got().length === 4, 'a later event', 5000);
+    assert.equal(got()[3], 99);
+  });
+});
