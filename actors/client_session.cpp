@@ -3,7 +3,9 @@
 #include "lib/auth/random_id.hpp"
 #include "lib/http/ws_connection.hpp"
 #include "lib/protocol/eio_codec.hpp"
+#include "lib/protocol/eio_error.hpp"
 #include "lib/protocol/eio_handshake.hpp"
+#include "lib/protocol/json_text.hpp"
 #include "lib/protocol/sio_decoder.hpp"
 #include "lib/protocol/sio_encoder.hpp"
 
@@ -116,53 +118,15 @@ wire_packet make_wire(const eio_packet& p) {
   return make_wire(p.type, p.data);
 }
 
-std::string engineio_error(int code, std::string_view message) {
-  return "{\"code\":" + std::to_string(code) + ",\"message\":\""
-         + std::string{message} + "\"}";
-}
-
 http::response bad_request() {
-  return http::response::json(400, engineio_error(3, "Bad request"));
+  return http::response::json(
+    400, protocol::eio_error_body(protocol::eio_error::bad_request));
 }
 
 socket_ref make_ref(self_ptr self, const std::string& nsp,
                     const std::string& socket_id) {
   auto& c = self->state.cfg;
   return {c.hub_name, c.connection_id, nsp, socket_id, c.info.user_id};
-}
-
-std::string json_string(std::string_view s) {
-  // Minimal JSON string escaping for texts we produce ourselves.
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
 }
 
 metrics::labels hub_labels(self_ptr self) {
@@ -310,7 +274,7 @@ void on_verdict(self_ptr self, const std::string& nsp,
   sio_packet reply;
   reply.type = sio_packet_type::connect;
   reply.nsp = nsp;
-  reply.data = "{\"sid\":" + json_string(socket_id) + "}";
+  reply.data = "{\"sid\":" + protocol::json_string(socket_id) + "}";
   send_sio(self, reply);
   self->send(st.cfg.hub, socket_joined{st.cfg.connection_id, nsp, socket_id});
   if (st.cfg.handler)
@@ -353,7 +317,7 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
       [self, nsp, socket_id](caf::error& err) {
         auto why = "event handler failed: " + self->system().render(err);
         on_verdict(self, nsp, socket_id,
-                   connect_verdict::reject("{\"message\":" + json_string(why)
+                   connect_verdict::reject("{\"message\":" + protocol::json_string(why)
                                            + "}"));
       });
 }

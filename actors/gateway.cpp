@@ -3,6 +3,8 @@
 #include "lib/auth/jwt.hpp"
 #include "lib/auth/random_id.hpp"
 #include "lib/http/ws_handshake.hpp"
+#include "lib/protocol/eio_error.hpp"
+#include "lib/protocol/json_text.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -14,13 +16,10 @@ namespace sio {
 
 namespace {
 
-std::string engineio_error(int code, std::string_view message) {
-  return "{\"code\":" + std::to_string(code) + ",\"message\":\""
-         + std::string{message} + "\"}";
-}
+using protocol::eio_error;
 
-http::response eio_error(int code, std::string_view message, int status = 400) {
-  return http::response::json(status, engineio_error(code, message));
+http::response eio_error_response(eio_error e, int status = 400) {
+  return http::response::json(status, protocol::eio_error_body(e));
 }
 
 void add_value(multimap& m, std::string_view key, std::string value) {
@@ -105,7 +104,7 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
     }
     auto query = http::parse_query(req.query());
     if (!query) {
-      ex.respond(eio_error(3, "Bad request"));
+      ex.respond(eio_error_response(eio_error::bad_request));
       return;
     }
     std::string eio, transport, sid, token;
@@ -122,11 +121,11 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
         token = v;
     }
     if (transport != "polling" && transport != "websocket") {
-      ex.respond(eio_error(0, "Transport unknown"));
+      ex.respond(eio_error_response(eio_error::unknown_transport));
       return;
     }
     if (eio != "4") {
-      ex.respond(eio_error(5, "Unsupported protocol version"));
+      ex.respond(eio_error_response(eio_error::unsupported_protocol_version));
       return;
     }
     if (has_sid)
@@ -141,7 +140,7 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
                               const std::string& sid) {
     auto entry = registry->find(sid);
     if (!entry || entry->hub != ep.hub_name) {
-      ex.respond(eio_error(1, "Session ID unknown"));
+      ex.respond(eio_error_response(eio_error::unknown_sid));
       return;
     }
     auto& req = ex.req();
@@ -161,12 +160,12 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
     } else if (req.method == "POST") {
       auto* ct = req.find_header("Content-Type");
       if (ct && ct->rfind("application/octet-stream", 0) == 0) {
-        ex.respond(eio_error(3, "Bad request"));
+        ex.respond(eio_error_response(eio_error::bad_request));
         return;
       }
       caf::anon_send(entry->session, post_atom::value, ex);
     } else {
-      ex.respond(eio_error(2, "Bad request method"));
+      ex.respond(eio_error_response(eio_error::bad_request));
     }
   }
 
@@ -183,7 +182,7 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
                                 header("Sec-WebSocket-Key")};
     auto check = http::validate_ws_upgrade(hs);
     if (req.method != "GET" || !check.ok) {
-      auto r = eio_error(3, "Bad request", check.ok ? 400 : check.http_status);
+      auto r = eio_error_response(eio_error::bad_request, check.ok ? 400 : check.http_status);
       if (check.http_status == 426)
         r.headers.emplace_back("Sec-WebSocket-Version", "13");
       r.close = true;
@@ -214,7 +213,7 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
                         std::string token) {
     auto& req = ex.req();
     if (req.method != "GET") {
-      ex.respond(eio_error(2, "Bad handshake method"));
+      ex.respond(eio_error_response(eio_error::bad_handshake_method));
       return;
     }
     if (token.empty()) {
@@ -268,11 +267,8 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
   void reject(const http::exchange& ex, const std::string& why) {
     spdlog::info("handshake rejected from {}: {}", ex.req().remote_address,
                  why);
-    std::string body = R"({"code":"Unauthorized","message":")";
-    for (char c : why)
-      if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20)
-        body.push_back(c);
-    body += "\"}";
+    auto body = R"({"code":"Unauthorized","message":)"
+                + protocol::json_string(why) + "}";
     ex.respond(http::response::json(401, std::move(body)));
   }
 };

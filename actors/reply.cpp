@@ -1,6 +1,7 @@
 #include "actors/reply.hpp"
 
 #include "lib/protocol/eio_codec.hpp"
+#include "lib/protocol/json_text.hpp"
 #include "lib/protocol/sio_decoder.hpp"
 #include "lib/protocol/sio_encoder.hpp"
 
@@ -13,13 +14,8 @@ using protocol::sio_packet_type;
 
 /// "[" + quoted name + ("," + rest of args) + "]".
 std::string event_array(std::string_view name, std::string_view args_json) {
-  std::string out = "[\"";
-  for (char c : name) {
-    if (c == '"' || c == '\\')
-      out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
+  std::string out = "[";
+  protocol::append_json_string(out, name);
   // args_json is "[...]": splice its elements after the name.
   if (args_json.size() > 2) {
     out.push_back(',');
@@ -84,16 +80,7 @@ std::optional<parsed_event> parse_event(const message_event& ev) {
 }
 
 std::string error_payload(std::string_view message) {
-  std::string out = R"({"message":")";
-  for (char c : message) {
-    if (c == '"' || c == '\\')
-      out.push_back('\\');
-    if (static_cast<unsigned char>(c) < 0x20)
-      continue; // control characters are dropped from our own messages
-    out.push_back(c);
-  }
-  out += "\"}";
-  return out;
+  return "{\"message\":" + protocol::json_string(message) + "}";
 }
 
 std::string ack_payload(const parsed_event& ev, std::string_view args_json) {

@@ -2,6 +2,7 @@
 
 #include "lib/auth/jwt.hpp"
 #include "lib/protocol/eio_codec.hpp"
+#include "lib/protocol/json_text.hpp"
 #include "lib/protocol/sio_decoder.hpp"
 #include "lib/routing/group_name.hpp"
 #include "lib/routing/odata_filter.hpp"
@@ -20,45 +21,12 @@ using query_list = std::vector<std::pair<std::string, std::string>>;
 
 // -- answers ----------------------------------------------------------------------
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out;
-}
-
 /// The Azure error shape: JSON {code, message} plus x-ms-error-code.
 http::response error(int status, std::string_view code,
                      std::string_view message) {
   auto r = http::response::json(
-    status, "{\"code\":\"" + std::string{code} + "\",\"message\":\""
-              + json_escape(message) + "\"}");
+    status, "{\"code\":" + protocol::json_string(code) + ",\"message\":"
+              + protocol::json_string(message) + "}");
   r.headers.emplace_back("x-ms-error-code", std::string{code});
   return r;
 }
@@ -429,11 +397,10 @@ struct call {
             if (!first)
               body += ',';
             first = false;
-            body += "{\"connectionId\":\"" + json_escape(c.connection_id)
-                    + "\",\"userId\":";
-            body += c.user_id.empty()
-                      ? std::string{"null"}
-                      : "\"" + json_escape(c.user_id) + "\"";
+            body += "{\"connectionId\":" + protocol::json_string(c.connection_id)
+                    + ",\"userId\":";
+            body += c.user_id.empty() ? std::string{"null"}
+                                      : protocol::json_string(c.user_id);
             body += '}';
           }
           body += "]}";

@@ -1,28 +1,14 @@
 #include "lib/auth/negotiate.hpp"
 
 #include "lib/auth/jwt.hpp"
+#include "lib/protocol/json_text.hpp"
 
 namespace sio::auth {
 
-namespace {
-
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out.push_back('\\');
-    if (static_cast<unsigned char>(c) >= 0x20)
-      out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
-} // namespace
 
 std::string negotiation::to_json() const {
-  return "{\"endpoint\":" + quoted(endpoint) + ",\"path\":" + quoted(path)
-         + ",\"token\":" + quoted(token) + "}";
+  return "{\"endpoint\":" + protocol::json_string(endpoint) + ",\"path\":" + protocol::json_string(path)
+         + ",\"token\":" + protocol::json_string(token) + "}";
 }
 
 negotiation negotiate(std::string_view public_endpoint, std::string_view hub,
