@@ -144,6 +144,7 @@ private:
     req->remote_address = remote_;
     parser_.reset();
     keep_alive_ = req->keep_alive;
+    head_request_ = req->method == "HEAD";
     request_timer_armed_ = false;
     timer_.cancel();
     ++generation_;
@@ -164,6 +165,10 @@ private:
       return;
     keep_alive_ = keep_alive && !r.close;
     out_head_ = serialize_head(r, keep_alive_);
+    // A HEAD response has the headers of the GET (Content-Length included)
+    // and no body (RFC 9110 §9.3.2).
+    if (head_request_)
+      r.body.clear();
     out_body_ = std::move(r.body);
     writing_ = true;
     arm_timer(shared_->settings.write_timeout);
@@ -275,6 +280,7 @@ private:
   bool handling_ = false;
   bool in_handler_ = false;
   bool keep_alive_ = true;
+  bool head_request_ = false;
   bool closed_ = false;
   bool taken_ = false;
   bool lingering_ = false;

@@ -272,3 +272,94 @@ describe('negotiate (the client workflow of the seed document)', () => {
     assert.equal((await request({ port, path: '/negotiate?hub=nope' })).status, 400);
   });
 });
+
+describe('keys, tokens and filters against known sockets', () => {
+  let srv;
+  const primary = 'primary-key-for-the-filter-and-token-tests-000';
+  const secondary = 'secondary-key-for-the-filter-and-token-tests-00';
+  const sockets = {};
+
+  before(async () => {
+    srv = await startSioServer({
+      hubs: { secure: { anonymousConnectPolicy: 'deny', inProcessHandler: 'echo' } },
+      config: { accessKeys: { primary, secondary } },
+    });
+    const aud = `${srv.origin}/clients/socketio/hubs/secure`;
+    const now = Math.floor(Date.now() / 1000);
+    // u1 and u2 signed with the primary key, u3 with the secondary one.
+    for (const [user, key] of [['u1', primary], ['u2', primary], ['u3', secondary]]) {
+      const token = hs256({ aud, exp: now + 600, iat: now, sub: user }, key);
+      const m = manager(srv, { hub: 'secure', transports: ['websocket'], query: { access_token: token } });
+      sockets[user] = await connectSocket(m, '/');
+      sockets[user].got = recorder(sockets[user]);
+    }
+    // rooms: u1 and u2 in "red", u3 in "blue"
+    const svc = new WebPubSubServiceClient(`Endpoint=${srv.origin};AccessKey=${secondary};Version=1.0;`, 'secure', { allowInsecureConnection: true });
+    await svc.addConnectionsToGroups([roomGroup('/', 'red')], "userId eq 'u1' or userId eq 'u2'");
+    await svc.addConnectionsToGroups([roomGroup('/', 'blue')], "userId eq 'u3'");
+  });
+  after(async () => { closeAll(); await srv?.kill(); });
+
+  it('accepts REST calls signed with either key and refuses a tampered payload', async () => {
+    for (const key of [primary, secondary]) {
+      const svc = new WebPubSubServiceClient(`Endpoint=${srv.origin};AccessKey=${key};Version=1.0;`, 'secure', { allowInsecureConnection: true });
+      assert.equal(await svc.userExists('u3'), true);
+    }
+    const path = '/api/hubs/secure/users/u1?api-version=2024-01-01';
+    const now = Math.floor(Date.now() / 1000);
+    const good = hs256({ aud: srv.origin + path, exp: now + 60 }, primary);
+    const [h, , sig] = good.split('.');
+    const forged = `${h}.${b64u(JSON.stringify({ aud: srv.origin + path, exp: now + 6000 }))}.${sig}`;
+    assert.equal((await request({ port: srv.port, method: 'HEAD', path, headers: { Authorization: `Bearer ${good}` } })).status, 200);
+    assert.equal((await request({ port: srv.port, method: 'HEAD', path, headers: { Authorization: `Bearer ${forged}` } })).status, 401);
+    const none = `${b64u(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64u(JSON.stringify({ aud: srv.origin + path, exp: now + 60 }))}.`;
+    assert.equal((await request({ port: srv.port, method: 'HEAD', path, headers: { Authorization: `Bearer ${none}` } })).status, 401);
+  });
+
+  const table = [
+    ["userId eq 'u1'", ['u1']],
+    ["userId ne 'u1'", ['u2', 'u3']],
+    ["userId in ('u1', 'u3')", ['u1', 'u3']],
+    [`'${roomGroup('/', 'red')}' in groups`, ['u1', 'u2']],
+    [`'${roomGroup('/', 'red')}' in groups and not (userId eq 'u2')`, ['u1']],
+    [`'${roomGroup('/', 'blue')}' in groups or userId eq 'u1' and '${roomGroup('/', 'red')}' in groups`, ['u1', 'u3']],
+    ["startswith(userId, 'u') and length(userId) eq 2", ['u1', 'u2', 'u3']],
+    // A quote inside a literal is data, never syntax: nobody is called this.
+    ["userId eq 'u1'' or ''1'' eq ''1'", []],
+    ["USERID EQ 'u2'", ['u2']],
+    ['userId eq null', []],
+  ];
+  for (const [filter, expected] of table) {
+    it(`sends with filter ${JSON.stringify(filter)} to exactly ${JSON.stringify(expected)}`, async () => {
+      const svc = new WebPubSubServiceClient(`Endpoint=${srv.origin};AccessKey=${primary};Version=1.0;`, 'secure', { allowInsecureConnection: true });
+      const tag = crypto.randomUUID();
+      await svc.sendToAll(`42["f","${tag}"]`, { contentType: 'text/plain', filter });
+      await svc.sendToAll(`42["end","${tag}"]`, { contentType: 'text/plain' }); // a marker everyone gets
+      await until(() => Object.values(sockets).every((s) => s.got.some(([e, t]) => e === 'end' && t === tag)));
+      const receivers = Object.entries(sockets).filter(([, s]) => s.got.some(([e, t]) => e === 'f' && t === tag)).map(([u]) => u);
+      assert.deepEqual(receivers, expected);
+    });
+  }
+
+  const invalid = [
+    "userId eq 'u1",                       // unterminated literal
+    "userId eq 'u1' or",                   // dangling operator
+    "(userId eq 'u1'",                     // unbalanced
+    "userId eq 'u1'; DROP TABLE users",    // trailing garbage
+    "') or true or ('",                    // injection attempt without a field
+    "password eq 'x'",                     // unknown field
+    '('.repeat(5000) + "userId eq 'a'" + ')'.repeat(5000), // nesting bomb
+    `userId eq '${'x'.repeat(20000)}'`,    // oversized
+  ];
+  for (const filter of invalid) {
+    it(`refuses filter ${JSON.stringify(filter.slice(0, 40))} with 400 and sends nothing`, async () => {
+      const svc = new WebPubSubServiceClient(`Endpoint=${srv.origin};AccessKey=${primary};Version=1.0;`, 'secure', { allowInsecureConnection: true });
+      const tag = crypto.randomUUID();
+      await assert.rejects(svc.sendToAll(`42["f","${tag}"]`, { contentType: 'text/plain', filter }),
+        (e) => e.statusCode === 400 || e.statusCode === 414);
+      await svc.sendToAll(`42["end","${tag}"]`, { contentType: 'text/plain' });
+      await until(() => Object.values(sockets).every((s) => s.got.some(([e, t]) => e === 'end' && t === tag)));
+      assert.ok(Object.values(sockets).every((s) => !s.got.some(([e, t]) => e === 'f' && t === tag)));
+    });
+  }
+});
