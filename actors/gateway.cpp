@@ -165,7 +165,8 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
       }
       caf::anon_send(entry->session, post_atom::value, ex);
     } else {
-      ex.respond(eio_error_response(eio_error::bad_request));
+      // engine.io answers an unsupported method with its method error (2).
+      ex.respond(eio_error_response(eio_error::bad_handshake_method));
     }
   }
 

@@ -104,23 +104,31 @@ std::optional<std::string> value(const query_list& q, std::string_view key) {
 
 /// Asks a hub and answers from its reply, through a short-lived actor (the
 /// I/O thread must not block).
+/// A short-lived actor that asks a hub and answers the HTTP exchange from the
+/// reply (the I/O thread must not block). The values are spawn arguments,
+/// not lambda captures: CAF 0.17 trips UBSan when a function actor is
+/// spawned without arguments.
+template <class Result, class Command, class OnReply>
+void ask_actor(caf::event_based_actor* self, hub_actor hub, Command cmd,
+               http::exchange ex, OnReply on_reply) {
+  self->request(hub, std::chrono::seconds{10}, std::move(cmd))
+    .then(
+      [self, ex, on_reply](Result& result) {
+        ex.respond(on_reply(result));
+        self->quit();
+      },
+      [self, ex](caf::error& err) {
+        ex.respond(error(500, "InternalServerError",
+                         "hub did not answer: " + to_string(err)));
+        self->quit();
+      });
+}
+
 template <class Result, class Command, class OnReply>
 void ask(caf::actor_system& sys, hub_actor hub, Command cmd,
          http::exchange ex, OnReply on_reply) {
-  sys.spawn([hub, cmd = std::move(cmd), ex = std::move(ex),
-             on_reply = std::move(on_reply)](caf::event_based_actor* self) {
-    self->request(hub, std::chrono::seconds{10}, cmd)
-      .then(
-        [self, ex, on_reply](Result& result) {
-          ex.respond(on_reply(result));
-          self->quit();
-        },
-        [self, ex](caf::error& err) {
-          ex.respond(error(500, "InternalServerError",
-                           "hub did not answer: " + to_string(err)));
-          self->quit();
-        });
-  });
+  sys.spawn(ask_actor<Result, Command, OnReply>, std::move(hub), std::move(cmd),
+            std::move(ex), std::move(on_reply));
 }
 
 struct call {

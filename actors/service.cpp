@@ -1,5 +1,6 @@
 #include "actors/service.hpp"
 
+#include "actors/chat_handler.hpp"
 #include "actors/echo_handler.hpp"
 #include "actors/webhook_dispatcher.hpp"
 #include "lib/auth/access_keys.hpp"
@@ -25,6 +26,10 @@ service::~service() {
 
 void service::set_handler(const std::string& hub, handler_factory f) {
   factories_[hub] = std::move(f);
+}
+
+void service::set_pipeline(const std::string& hub, pipeline_factory f) {
+  pipelines_[hub] = std::move(f);
 }
 
 void service::set_fallback(fallback_handler fn) {
@@ -82,11 +87,18 @@ void service::start() {
       handler = f->second(sys_, hub);
     else if (h.in_process_handler == "echo")
       handler = spawn_echo_handler(sys_, hub);
+    else if (h.in_process_handler == "chat")
+      handler = spawn_chat_handler(sys_, hub);
     else if (!h.event_handlers.empty())
       // The public endpoint is final only after gateway_->start(): asked
       // lazily, on the dispatcher's first event.
       handler = spawn_webhook_dispatcher(
         sys_, io_, webhook_config_for(cfg_, h, [this] { return public_endpoint(); }));
+    if (auto p = pipelines_.find(h.name); p != pipelines_.end()) {
+      if (handler)
+        handlers_.push_back(handler); // the stages' `next`, ended at stop
+      handler = p->second(sys_, hub, handler);
+    }
     if (handler) {
       caf::anon_send(hub, handler_atom::value, handler);
       handlers_.push_back(handler);

@@ -24,6 +24,14 @@ namespace sio {
 using handler_factory =
   std::function<event_handler_actor(caf::actor_system&, hub_actor)>;
 
+/// Puts application stages in front of a hub's configured handler: gets
+/// the hub and `next` (the handler the config selects: webhook dispatcher,
+/// in-process handler, or an invalid handle for none) and returns the head
+/// of the pipeline. Stages should link_to() their next stage so that a
+/// shutdown of the head ends the whole pipeline.
+using pipeline_factory = std::function<event_handler_actor(
+  caf::actor_system&, hub_actor, event_handler_actor next)>;
+
 /// A running service: hubs, their handlers, and the network layer.
 class service {
 public:
@@ -37,6 +45,10 @@ public:
 
   /// Uses `f` for the hub `hub` (instead of its configured handler).
   void set_handler(const std::string& hub, handler_factory f);
+
+  /// Wraps the configured handler of `hub` in a pipeline (see
+  /// pipeline_factory); examples/custom-pipeline shows one.
+  void set_pipeline(const std::string& hub, pipeline_factory f);
 
   /// Handles requests no Engine.IO endpoint claims (REST, app routes).
   void set_fallback(fallback_handler fn);
@@ -66,6 +78,7 @@ private:
   caf::actor_system& sys_;
   config::service_config cfg_;
   std::map<std::string, handler_factory> factories_;
+  std::map<std::string, pipeline_factory> pipelines_;
   std::map<std::string, hub_actor> hubs_;
   std::vector<event_handler_actor> handlers_;
   std::shared_ptr<session_registry> registry_;

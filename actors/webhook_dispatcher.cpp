@@ -325,8 +325,9 @@ dispatcher_actor::behavior_type dispatcher_impl(self_ptr self,
   auto& st = self->state;
   st.client = std::make_unique<http::client>(*io, cfg.client);
   st.cfg = std::move(cfg);
-  // The client (and its sockets) goes with the actor, on its own terms.
-  self->attach_functor([self] { self->state.client.reset(); });
+  // The client (and its sockets) goes with the state, which CAF destroys
+  // when the actor terminates; the client copes with an io_context that is
+  // already gone (see http::client).
   return {
     [self](const connect_event& ev)
       -> caf::typed_response_promise<connect_verdict> {

@@ -79,13 +79,14 @@ std::optional<std::string> sum_of(const std::string& args_json) {
 
 /// The example's own handler: the same typed interface the echo handler
 /// and the webhook dispatcher implement, so the hub cannot tell them apart.
+/// Sockets asking for `closed_nsp` are turned away.
 sio::event_handler_actor::behavior_type
-sum_handler(sio::event_handler_actor::pointer self) {
+sum_handler(sio::event_handler_actor::pointer self, std::string closed_nsp) {
   (void) self;
   return {
-    [](const sio::connect_event& ev) {
+    [closed_nsp](const sio::connect_event& ev) {
       // The verdict is the CONNECT_ERROR the client's connect_error gets.
-      if (ev.socket.nsp == "/admin")
+      if (ev.socket.nsp == closed_nsp)
         return sio::connect_verdict::reject(
           sio::error_payload("the /admin namespace is not open to clients"));
       return sio::connect_verdict::accept();
@@ -118,24 +119,24 @@ sum_handler(sio::event_handler_actor::pointer self) {
 
 /// GET /status: asks the hub actor for its counters from a short-lived
 /// actor, so the I/O thread never blocks; the exchange is answered from
-/// whichever thread the reply arrives on.
-void serve_status(caf::actor_system& sys, sio::hub_actor hub, uint16_t port,
-                  const sio::http::exchange& ex) {
-  sys.spawn([hub, port, ex](caf::event_based_actor* self) {
-    self->request(hub, status_timeout, sio::stats_atom::value)
-      .then(
-        [ex, port](const sio::hub_stats& s) {
-          ex.respond(sio::http::response::json(
-            200, std::string{R"({"hub":")"} + hub_name
-                   + R"(","port":)" + std::to_string(port)
-                   + R"(,"connections":)" + std::to_string(s.connections)
-                   + R"(,"groups":)" + std::to_string(s.groups) + "}"));
-        },
-        [ex](const caf::error&) {
-          ex.respond(sio::http::response::json(
-            503, R"({"error":"hub did not answer"})"));
-        });
-  });
+/// whichever thread the reply arrives on. (Spawned with arguments rather
+/// than captures: CAF 0.17 dereferences a null argument tuple otherwise,
+/// which UBSan reports.)
+void status_request(caf::event_based_actor* self, sio::hub_actor hub,
+                    uint16_t port, sio::http::exchange ex) {
+  self->request(hub, status_timeout, sio::stats_atom::value)
+    .then(
+      [ex, port](const sio::hub_stats& s) {
+        ex.respond(sio::http::response::json(
+          200, std::string{R"({"hub":")"} + hub_name + R"(","port":)"
+                 + std::to_string(port) + R"(,"connections":)"
+                 + std::to_string(s.connections) + R"(,"groups":)"
+                 + std::to_string(s.groups) + "}"));
+      },
+      [ex](const caf::error&) {
+        ex.respond(sio::http::response::json(
+          503, R"({"error":"hub did not answer"})"));
+      });
 }
 
 bool parse_port(const char* text, uint16_t& out) {
@@ -190,7 +191,7 @@ int main(int argc, char** argv) {
     sio::service svc{sys, std::move(cfg)};
     svc.set_handler(hub_name,
                     [](caf::actor_system& s, sio::hub_actor) {
-                      return s.spawn(sum_handler);
+                      return s.spawn(sum_handler, std::string{"/admin"});
                     });
     // Set before start() binds, so the route asks for the port per request.
     // Application routes stay out of /api/ (the service's REST API) and
@@ -198,7 +199,7 @@ int main(int argc, char** argv) {
     svc.set_fallback([&sys, &svc](const sio::http::exchange& ex) {
       auto& req = ex.req();
       if (req.path() == "/status" && req.method == "GET")
-        serve_status(sys, svc.hub(hub_name), svc.port(), ex);
+        sys.spawn(status_request, svc.hub(hub_name), svc.port(), ex);
       else
         ex.respond(sio::http::response::json(404, R"({"error":"not found"})"));
     });

@@ -4,10 +4,11 @@
 // SIGINT/SIGTERM.
 //
 //   sio-server --config service.json
-//   sio-server --port 8080            # demo hub "chat", in-process handler
+//   sio-server --port 8080            # demo hub "chat" and its page at /
 
 #include "actors/service.hpp"
 #include "actors/type_registry.hpp"
+#include "examples/sio-server/static_files.hpp"
 #include "lib/auth/negotiate.hpp"
 #include "lib/config/service_config.hpp"
 #include "lib/http/request.hpp"
@@ -29,12 +30,16 @@ constexpr const char* usage = R"(usage: sio-server [--config FILE] [--host HOST]
 Runs the Socket.IO serverless service.
 
   --config FILE   service configuration (JSON); without it a demo hub
-                  "chat" with an in-process echo handler is served
+                  "chat" with the in-process chat handler is served, and
+                  its browser page at /
   --host HOST     listen address (overrides listen.host)
   --port PORT     listen port, 0 = any free port (overrides listen.port)
   --dev-negotiate serve GET /negotiate?hub=H&userId=U returning
                   {endpoint, path, token} to anyone (development only; on
                   by default for the embedded demo)
+  --static-dir DIR  serve the chat page from DIR/index.html and
+                  DIR/socket.io.min.js (default without --config: the
+                  repository's examples/chat/ and node_modules/)
   --help          this text
 
 Environment: SIO_PORT (listen port), SIO_ACCESS_KEY (primary access key).
@@ -47,7 +52,7 @@ examples:
 
 constexpr const char* demo_config = R"({
   "listen": { "host": "127.0.0.1", "port": 8080 },
-  "hubs": { "chat": { "anonymousConnectPolicy": "allow", "inProcessHandler": "echo" } }
+  "hubs": { "chat": { "anonymousConnectPolicy": "allow", "inProcessHandler": "chat" } }
 })";
 
 bool parse_port(const std::string& text, uint16_t& out) {
@@ -102,7 +107,7 @@ void serve_negotiate(const sio::service& svc, const sio::http::exchange& ex) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string config_path, host;
+  std::string config_path, host, static_dir;
   std::optional<uint16_t> port;
   bool dev_negotiate = false;
   for (int i = 1; i < argc; ++i) {
@@ -122,6 +127,13 @@ int main(int argc, char** argv) {
         return 1;
       }
       config_path = *v;
+    } else if (arg == "--static-dir") {
+      auto v = next();
+      if (!v) {
+        std::cerr << "--static-dir needs a directory\n" << usage;
+        return 1;
+      }
+      static_dir = *v;
     } else if (arg == "--dev-negotiate") {
       dev_negotiate = true;
     } else if (arg == "--host") {
@@ -197,9 +209,21 @@ int main(int argc, char** argv) {
   caf::actor_system sys{caf_cfg};
   {
     sio::service svc{sys, std::move(*cfg)};
-    if (dev_negotiate)
-      svc.set_fallback([&svc](const sio::http::exchange& ex) {
-        serve_negotiate(svc, ex);
+    // The chat page: for the embedded demo, or wherever --static-dir says.
+    std::optional<sio::demo::static_files> page;
+    if (config_path.empty() || !static_dir.empty()) {
+      page = sio::demo::static_files::locate(static_dir);
+      page->log_status();
+    }
+    if (dev_negotiate || page)
+      svc.set_fallback([&svc, page, dev_negotiate](const sio::http::exchange& ex) {
+        if (page && page->handle(ex))
+          return;
+        if (dev_negotiate)
+          serve_negotiate(svc, ex);
+        else
+          ex.respond(sio::http::response::json(
+            404, R"({"code":"NotFound","message":"no such endpoint"})"));
       });
     try {
       svc.start();

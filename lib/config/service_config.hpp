@@ -25,7 +25,7 @@ struct hub_setting {
   std::string name;
   bool allow_anonymous = false;  ///< anonymousConnectPolicy == "allow"
   std::vector<event_handler_setting> event_handlers;
-  /// Extension: an in-process handler by name ("echo"); empty = none.
+  /// Extension: an in-process handler by name ("echo", "chat"); empty = none.
   std::string in_process_handler;
 };
 
