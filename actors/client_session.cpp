@@ -56,6 +56,9 @@ size_t session_registry::size() const {
 
 namespace {
 
+/// The close reason when more events await the handler than allowed.
+constexpr std::string_view event_backlog_reason = "event handler backlog full";
+
 using protocol::eio_packet;
 using protocol::eio_packet_type;
 using protocol::sio_packet;
@@ -361,7 +364,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
   if (st.pending_events >= st.cfg.settings.max_pending_events) {
     spdlog::warn("connection={} has {} events awaiting the handler; closing",
                  st.cfg.connection_id, st.pending_events);
-    close_session(self, "transport error");
+    close_session(self, std::string{event_backlog_reason});
     return;
   }
   if (st.events_in)
@@ -390,6 +393,11 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
         --self->state.pending_events;
         if (!r.payload.empty())
           relay_payload(self, r.payload);
+        if (!r.close_reason.empty()) {
+          spdlog::warn("connection={} closed by its event handler: {}",
+                       self->state.cfg.connection_id, r.close_reason);
+          close_session(self, r.close_reason);
+        }
       },
       [self](caf::error& err) {
         --self->state.pending_events;

@@ -91,6 +91,22 @@ struct message_event {
 /// the sending connection (e.g. the ack `43/chat,7["ok"]`), or nothing.
 struct message_reply {
   std::string payload;  ///< Engine.IO payload text; empty = send nothing
+  /// Non-empty: the handler cannot take this connection's events any more
+  /// (e.g. its backlog is full); the session closes the Engine.IO
+  /// connection with this reason, which the disconnected events carry.
+  std::string close_reason;
+
+  message_reply() = default;
+  /// Relays `engineio_payload` (e.g. an ack) to the sender.
+  message_reply(std::string engineio_payload)
+    : payload(std::move(engineio_payload)) {}
+
+  /// Asks the session to close the sender's connection because of `why`.
+  static message_reply close(std::string why) {
+    message_reply r;
+    r.close_reason = std::move(why);
+    return r;
+  }
 };
 
 /// One Engine.IO packet in WebSocket frame form (text `42[...]` or raw
@@ -231,7 +247,7 @@ typename Inspector::result_type inspect(Inspector& f, message_event& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_reply& x) {
-  return f(caf::meta::type_name("message_reply"), x.payload);
+  return f(caf::meta::type_name("message_reply"), x.payload, x.close_reason);
 }
 
 template <class Inspector>

@@ -7,7 +7,9 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 namespace sio {
 
@@ -42,6 +44,12 @@ void service::start() {
   ss.ping_timeout = std::chrono::milliseconds{cfg_.ping_timeout};
   ss.connect_timeout = std::chrono::milliseconds{cfg_.connect_timeout};
   ss.max_payload = cfg_.max_payload;
+  // A connect verdict may take a whole webhook round trip: never give up on
+  // it before the dispatcher's own timeouts do.
+  ss.handler_timeout = std::max(
+    ss.handler_timeout,
+    std::chrono::milliseconds{uint64_t{cfg_.webhook.connect_timeout}
+                              + cfg_.webhook.response_timeout + 5000});
 
   gateway_config gc;
   gc.http.host = cfg_.host;
@@ -93,7 +101,8 @@ void service::start() {
       // The public endpoint is final only after gateway_->start(): asked
       // lazily, on the dispatcher's first event.
       handler = spawn_webhook_dispatcher(
-        sys_, io_, webhook_config_for(cfg_, h, [this] { return public_endpoint(); }));
+        sys_, io_, webhook_config_for(
+          cfg_, h, [this] { return public_endpoint(); }, metrics_));
     if (auto p = pipelines_.find(h.name); p != pipelines_.end()) {
       if (handler)
         handlers_.push_back(handler); // the stages' `next`, ended at stop
@@ -136,7 +145,9 @@ void service::stop(const std::string& reason) {
   auto sessions = registry_->snapshot();
   for (auto& e : sessions)
     caf::anon_send(e.session, close_atom::value, reason);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{500};
+  // A polling session lingers up to 2 s for the GET that carries its close
+  // packet; WebSocket sessions go at once.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{2100};
   while (registry_->size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   std::this_thread::sleep_for(std::chrono::milliseconds{50});
@@ -146,14 +157,44 @@ void service::stop(const std::string& reason) {
     (void) name;
     caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
   }
-  for (auto& h : handlers_)
-    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+  stop_handlers();
   work_.reset();
   io_.stop();
   for (auto& t : threads_)
     if (t.joinable())
       t.join();
   threads_.clear();
+}
+
+void service::stop_handlers() {
+  // Pipeline heads first (they were added last), each waited for, so that
+  // what a stage forwards reaches the next one before that one is told to
+  // stop. A webhook dispatcher drains its queues (the disconnected events
+  // just sent) before it goes, bounded by its drainTimeout; its HTTP
+  // client needs the I/O threads, which are stopped only after this.
+  auto bound = std::chrono::milliseconds{cfg_.webhook.drain_timeout}
+               + std::chrono::milliseconds{1000};
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  caf::scoped_actor waiter{sys_};
+  std::vector<caf::actor_addr> stopped;
+  for (auto h = handlers_.rbegin(); h != handlers_.rend(); ++h) {
+    auto addr = h->address();
+    if (std::find(stopped.begin(), stopped.end(), addr) != stopped.end())
+      continue; // one actor serving several hubs
+    stopped.push_back(addr);
+    waiter->monitor(*h);
+    caf::anon_send_exit(*h, caf::exit_reason::user_shutdown);
+    for (bool gone = false; !gone;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        break;
+      waiter->receive(
+        [&](caf::down_msg& m) { gone = m.source == addr; },
+        caf::after(left) >> [&] { gone = true; });
+    }
+  }
+  handlers_.clear();
 }
 
 uint16_t service::port() const {

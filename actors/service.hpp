@@ -75,6 +75,9 @@ public:
   const config::service_config& config() const { return cfg_; }
 
 private:
+  /// Ends the event handlers, waiting (bounded) for each to drain.
+  void stop_handlers();
+
   caf::actor_system& sys_;
   config::service_config cfg_;
   std::map<std::string, handler_factory> factories_;

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
@@ -18,14 +19,17 @@ namespace {
 // types, so nothing needs registering.
 using wh_done_atom = caf::atom_constant<caf::atom("whdone")>;
 using wh_valid_atom = caf::atom_constant<caf::atom("whvalid")>;
+using wh_drain_atom = caf::atom_constant<caf::atom("whdrain")>;
 
 /// The public interface plus the dispatcher's own completions.
 using dispatcher_actor = event_handler_actor::extend<
   /// (socket key, sequence, status, body, transport error, client_error)
   caf::reacts_to<wh_done_atom, std::string, uint64_t, int, std::string,
                  std::string, int>,
-  /// (upstream origin, allowed, reason)
-  caf::reacts_to<wh_valid_atom, std::string, bool, std::string>>;
+  /// (upstream origin, allowed, reason, the upstream answered at all)
+  caf::reacts_to<wh_valid_atom, std::string, bool, std::string, bool>,
+  /// the drain deadline passed
+  caf::reacts_to<wh_drain_atom>>;
 
 /// One event waiting for (or being sent to) the upstream.
 struct job {
@@ -33,6 +37,7 @@ struct job {
   webhook::request req;
   std::string origin;  ///< upstream host:port (abuse protection key)
   size_t rule = 0;     ///< index of the matched handler rule
+  std::chrono::steady_clock::time_point sent_at;  ///< for the histogram
   caf::typed_response_promise<connect_verdict> connect_rp;
   caf::typed_response_promise<message_reply> message_rp;
 };
@@ -54,6 +59,15 @@ struct origin_state {
   std::vector<std::string> waiting;  ///< socket keys whose head waits
 };
 
+/// Metric series, looked up once (null without a registry).
+struct dispatcher_metrics {
+  /// Request latency per event kind, indexed by webhook::event_kind.
+  std::array<metrics::histogram*, 4> latency{};
+  metrics::histogram* validate_latency = nullptr;
+  /// Failures by reason label, created on first use.
+  std::map<std::string, metrics::counter*, std::less<>> failures;
+};
+
 struct dispatcher_state {
   webhook_dispatcher_config cfg;
   std::unique_ptr<http::client> client;
@@ -61,6 +75,9 @@ struct dispatcher_state {
   std::string origin_host_port;  ///< host:port of the public endpoint
   std::unordered_map<std::string, socket_queue> sockets;
   std::map<std::string, origin_state> origins;
+  dispatcher_metrics m;
+  /// Set once an exit message arrived: quit when the queues are empty.
+  std::optional<caf::error> draining;
   static inline const char* name = "webhook_dispatcher";
 };
 
@@ -109,6 +126,47 @@ std::string transport_reason(const std::string& error, int code) {
   }
 }
 
+/// The failure label of a transport error or a non-2xx status.
+std::string failure_label(int status, int code) {
+  if (status == 0) {
+    std::string l{http::to_string(static_cast<http::client_error>(code))};
+    for (auto& c : l)
+      if (c == ' ')
+        c = '_';
+    return l;
+  }
+  if (status >= 400 && status < 500)
+    return "status_4xx";
+  if (status >= 500 && status < 600)
+    return "status_5xx";
+  return "status_other";
+}
+
+void count_failure(self_ptr self, std::string_view reason) {
+  auto& st = self->state;
+  if (!st.cfg.metrics)
+    return;
+  auto i = st.m.failures.find(reason);
+  if (i == st.m.failures.end())
+    i = st.m.failures
+          .emplace(std::string{reason},
+                   &st.cfg.metrics->get_counter(
+                     "sio_webhook_failures_total",
+                     "Webhook events that did not get a 2xx answer, or were "
+                     "not sent, by reason.",
+                     {{"hub", st.cfg.hub}, {"reason", std::string{reason}}}))
+          .first;
+  i->second->inc();
+}
+
+void observe(metrics::histogram* h,
+             std::chrono::steady_clock::time_point since) {
+  if (h)
+    h->observe(std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                             - since)
+                 .count());
+}
+
 /// Completes a job that will not reach the upstream.
 void settle(job& j, const std::string& why) {
   switch (j.kind) {
@@ -135,8 +193,12 @@ void validate(self_ptr self, const std::string& origin, webhook::request v) {
   auto me = caf::actor_cast<dispatcher_actor>(self);
   auto host = identity(self).origin_host;
   auto host_port = self->state.origin_host_port;
+  auto latency = self->state.m.validate_latency;
+  auto sent_at = std::chrono::steady_clock::now();
   self->state.client->send(
-    std::move(req), [me, origin, host, host_port](http::client_result r) {
+    std::move(req),
+    [me, origin, host, host_port, latency, sent_at](http::client_result r) {
+      observe(latency, sent_at);
       webhook::validation_result v;
       if (r.status == 0) {
         v.reason = "abuse protection: "
@@ -144,7 +206,8 @@ void validate(self_ptr self, const std::string& origin, webhook::request v) {
       } else {
         v = webhook::check_validation(r.status, r.headers, host, host_port);
       }
-      caf::anon_send(me, wh_valid_atom::value, origin, v.allowed, v.reason);
+      caf::anon_send(me, wh_valid_atom::value, origin, v.allowed, v.reason,
+                     r.status != 0);
     });
 }
 
@@ -163,6 +226,7 @@ void start_head(self_ptr self, const std::string& key) {
              >= st.cfg.revalidate_after)
       o.st = origin_state::status::unknown;
     if (o.st == origin_state::status::refused) {
+      count_failure(self, "abuse_protection");
       settle(j, o.reason);
       q.jobs.pop_front();
       continue;
@@ -181,6 +245,7 @@ void start_head(self_ptr self, const std::string& key) {
     }
     // Send it; the answer comes back as wh_done.
     q.in_flight = true;
+    j.sent_at = std::chrono::steady_clock::now();
     auto seq = ++q.seq;
     http::client_request req;
     req.method = j.req.method;
@@ -195,8 +260,11 @@ void start_head(self_ptr self, const std::string& key) {
     });
     return;
   }
-  if (!q.in_flight && q.jobs.empty())
+  if (!q.in_flight && q.jobs.empty()) {
     st.sockets.erase(i);
+    if (st.draining && st.sockets.empty())
+      self->quit(*st.draining);
+  }
 }
 
 /// Queues a job for its socket (bounded) and starts it if it is the head.
@@ -204,14 +272,18 @@ void enqueue(self_ptr self, const socket_ref& s, job j) {
   auto& st = self->state;
   auto key = socket_key(s);
   auto& q = st.sockets[key];
-  if (q.jobs.size() >= st.cfg.max_queued_per_socket + 1) {
+  // Only user events count against the bound: a socket has at most one of
+  // each lifecycle event, and its disconnected must never be lost.
+  if (j.kind == webhook::event_kind::message
+      && q.jobs.size() >= st.cfg.max_queued_per_socket + 1) {
     if (!q.warned_full) {
       q.warned_full = true;
-      spdlog::warn("webhook hub={} socket={} connection={} dropped: queue "
-                   "full ({} events wait for the upstream)",
+      spdlog::warn("webhook hub={} socket={} connection={}: {} events wait "
+                   "for the upstream; closing the connection",
                    s.hub, s.socket_id, s.connection_id, q.jobs.size());
     }
-    settle(j, "dropped: queue full");
+    count_failure(self, "backlog_full");
+    j.message_rp.deliver(message_reply::close("webhook backlog full"));
     return;
   }
   q.jobs.push_back(std::move(j));
@@ -247,6 +319,9 @@ void on_done(self_ptr self, const std::string& key, uint64_t seq, int status,
   auto j = std::move(q.jobs.front());
   q.jobs.pop_front();
   q.in_flight = false;
+  observe(st.m.latency[static_cast<size_t>(j.kind)], j.sent_at);
+  if (status < 200 || status > 299)
+    count_failure(self, failure_label(status, code));
   auto& hdr = j.req.headers;
   auto get = [&hdr](std::string_view name) {
     for (auto& h : hdr)
@@ -296,7 +371,7 @@ void on_done(self_ptr self, const std::string& key, uint64_t seq, int status,
 }
 
 void on_validated(self_ptr self, const std::string& origin, bool allowed,
-                  const std::string& reason) {
+                  const std::string& reason, bool answered) {
   auto& st = self->state;
   auto& o = st.origins[origin];
   auto waiting = std::move(o.waiting);
@@ -313,10 +388,26 @@ void on_validated(self_ptr self, const std::string& origin, bool allowed,
                     st.cfg.hub, reason);
     o.st = origin_state::status::refused;
     o.reason = reason;
-    o.refused_at = std::chrono::steady_clock::now();
+    // An upstream that refused is asked again after revalidate_after; one
+    // that could not be reached is asked again with the next event, so that
+    // it is used as soon as it is back.
+    o.refused_at = answered ? std::chrono::steady_clock::now()
+                            : std::chrono::steady_clock::time_point{};
   }
-  for (auto& key : waiting)
+  for (auto& key : waiting) {
+    // The event that waited for this answer gets it now, even when the
+    // refusal is not kept (an unreachable upstream is asked again by the
+    // next event, not by this one: no loop).
+    if (!allowed)
+      if (auto i = st.sockets.find(key);
+          i != st.sockets.end() && !i->second.in_flight
+          && !i->second.jobs.empty()) {
+        count_failure(self, "abuse_protection");
+        settle(i->second.jobs.front(), reason);
+        i->second.jobs.pop_front();
+      }
     start_head(self, key);
+  }
 }
 
 dispatcher_actor::behavior_type dispatcher_impl(self_ptr self,
@@ -325,6 +416,34 @@ dispatcher_actor::behavior_type dispatcher_impl(self_ptr self,
   auto& st = self->state;
   st.client = std::make_unique<http::client>(*io, cfg.client);
   st.cfg = std::move(cfg);
+  if (auto& reg = st.cfg.metrics) {
+    auto series = [&](std::string_view event) {
+      return &reg->get_histogram(
+        "sio_webhook_duration_seconds",
+        "Time from sending a webhook request to its complete answer.",
+        {{"hub", st.cfg.hub}, {"event", std::string{event}}});
+    };
+    for (auto k : {webhook::event_kind::connect, webhook::event_kind::connected,
+                   webhook::event_kind::disconnected,
+                   webhook::event_kind::message})
+      st.m.latency[static_cast<size_t>(k)] = series(webhook::to_string(k));
+    st.m.validate_latency = series("validate");
+  }
+  // A stopping service sends the exit after the sessions queued their
+  // disconnected events: deliver them (bounded by drain_timeout) first.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    auto& st = self->state;
+    if (st.draining)
+      return;
+    st.draining = msg.reason;
+    if (st.sockets.empty()) {
+      self->quit(msg.reason);
+      return;
+    }
+    spdlog::info("webhook hub={}: delivering events of {} sockets before "
+                 "stopping", st.cfg.hub, st.sockets.size());
+    self->delayed_send(self, st.cfg.drain_timeout, wh_drain_atom::value);
+  });
   // The client (and its sockets) goes with the state, which CAF destroys
   // when the actor terminates; the client copes with an io_context that is
   // already gone (see http::client).
@@ -389,8 +508,24 @@ dispatcher_actor::behavior_type dispatcher_impl(self_ptr self,
       on_done(self, key, seq, status, body, error, code);
     },
     [self](wh_valid_atom, const std::string& origin, bool allowed,
-           const std::string& reason) {
-      on_validated(self, origin, allowed, reason);
+           const std::string& reason, bool answered) {
+      on_validated(self, origin, allowed, reason, answered);
+    },
+    [self](wh_drain_atom) {
+      auto& st = self->state;
+      size_t left = 0;
+      for (auto& [key, q] : st.sockets) {
+        (void) key;
+        for (auto& j : q.jobs) {
+          ++left;
+          count_failure(self, "shutdown");
+          settle(j, "service stopping");
+        }
+      }
+      spdlog::warn("webhook hub={}: stopped with {} events undelivered",
+                   st.cfg.hub, left);
+      self->quit(st.draining ? *st.draining
+                             : caf::error{caf::exit_reason::user_shutdown});
     },
   };
 }
@@ -407,7 +542,8 @@ event_handler_actor spawn_webhook_dispatcher(caf::actor_system& sys,
 webhook_dispatcher_config
 webhook_config_for(const config::service_config& cfg,
                    const config::hub_setting& hub,
-                   std::function<std::string()> public_endpoint) {
+                   std::function<std::string()> public_endpoint,
+                   std::shared_ptr<metrics::registry> metrics) {
   webhook_dispatcher_config out;
   out.hub = hub.name;
   for (auto& h : hub.event_handlers)
@@ -422,6 +558,8 @@ webhook_config_for(const config::service_config& cfg,
   out.client.max_connections_per_origin
     = cfg.webhook.max_connections_per_upstream;
   out.max_queued_per_socket = cfg.webhook.max_queued_per_socket;
+  out.drain_timeout = std::chrono::milliseconds{cfg.webhook.drain_timeout};
+  out.metrics = std::move(metrics);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "lib/auth/access_keys.hpp"
 #include "lib/config/service_config.hpp"
 #include "lib/http/client.hpp"
+#include "lib/metrics/metrics.hpp"
 #include "lib/webhook/cloud_event.hpp"
 
 #include <caf/actor_system.hpp>
@@ -17,6 +18,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,8 +33,15 @@ struct webhook_dispatcher_config {
   /// use because the bound port is known only after the gateway started.
   std::function<std::string()> public_endpoint;
   http::client_settings client;               ///< pool, timeouts, limits
-  /// Events waiting per socket (one is in flight); beyond -> dropped.
+  /// User events waiting per socket (one is in flight). One more closes
+  /// the socket's connection ("webhook backlog full"): its client sends
+  /// faster than the upstream answers. Lifecycle events are always queued.
   size_t max_queued_per_socket = 256;
+  /// On exit (service stop) the dispatcher keeps delivering what is queued
+  /// for at most this long, then settles the rest and quits.
+  std::chrono::milliseconds drain_timeout{5000};
+  /// Latency histogram and failure counters go here (optional).
+  std::shared_ptr<metrics::registry> metrics;
   /// A failed abuse-protection handshake is tried again after this long
   /// (an upstream started after the service must not stay locked out).
   std::chrono::milliseconds revalidate_after{5000};
@@ -40,6 +49,8 @@ struct webhook_dispatcher_config {
 
 /// Spawns a dispatcher whose HTTP client runs on `io` (which must outlive
 /// the I/O it started: the service stops the dispatcher before `io`).
+/// An exit message does not stop it at once: it drains first (see
+/// drain_timeout), so monitor it to know when it is gone.
 event_handler_actor spawn_webhook_dispatcher(caf::actor_system& sys,
                                              asio::io_context& io,
                                              webhook_dispatcher_config cfg);
@@ -49,6 +60,7 @@ event_handler_actor spawn_webhook_dispatcher(caf::actor_system& sys,
 webhook_dispatcher_config
 webhook_config_for(const config::service_config& cfg,
                    const config::hub_setting& hub,
-                   std::function<std::string()> public_endpoint);
+                   std::function<std::string()> public_endpoint,
+                   std::shared_ptr<metrics::registry> metrics = nullptr);
 
 } // namespace sio

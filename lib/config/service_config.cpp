@@ -225,7 +225,8 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
     if (!c.object(w->value, "webhook")
         || !c.only_fields(w->value, "webhook",
                           {"connectTimeout", "responseTimeout",
-                           "maxConnectionsPerUpstream", "maxQueuedPerSocket"}))
+                           "maxConnectionsPerUpstream", "maxQueuedPerSocket",
+                           "drainTimeout"}))
       return false;
     struct field {
       const char* name;
@@ -237,6 +238,7 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
       {"maxConnectionsPerUpstream", &cfg.webhook.max_connections_per_upstream,
        1, 10000},
       {"maxQueuedPerSocket", &cfg.webhook.max_queued_per_socket, 1, 1000000},
+      {"drainTimeout", &cfg.webhook.drain_timeout, 0, 600000},
     };
     for (auto& f : fields)
       if (auto m = w->value.FindMember(f.name); m != w->value.MemberEnd()) {

@@ -35,6 +35,9 @@ struct webhook_setting {
   uint32_t response_timeout = 30000;    ///< responseTimeout, ms
   uint32_t max_connections_per_upstream = 32;  ///< maxConnectionsPerUpstream
   uint32_t max_queued_per_socket = 256;        ///< maxQueuedPerSocket
+  /// drainTimeout, ms: how long a stopping service keeps delivering queued
+  /// events (the `disconnected` of every closed socket) before it exits.
+  uint32_t drain_timeout = 5000;
 };
 
 /// The whole file, with defaults filled in.

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { startSioServer } from './support/server.mjs';
-import { manager, connectSocket, closeAll, once, sleep } from './support/clients.mjs';
+import { manager, connectSocket, closeAll, once, sleep, ack } from './support/clients.mjs';
 
 async function until(pred, what, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
@@ -62,6 +62,7 @@ async function startUpstream({ behave, validate } = {}) {
 }
 
 const ALL = ['connect', 'connected', 'disconnected'];
+const FIVE_MB = 'x'.repeat(5 * 1024 * 1024);
 
 function hubWith(url, extra = {}) {
   return {
@@ -249,6 +250,8 @@ describe('webhook faults reach the client as connect_error', { timeout: 60000 },
   let up;
   let srv;
   let downPort;
+  let backPort;
+  let back;
 
   before(async () => {
     up = await startUpstream({
@@ -268,6 +271,20 @@ describe('webhook faults reach the client as connect_error', { timeout: 60000 },
           return;
         }
         if (hub === 'text') { res.statusCode = 403; res.end('  go away  '); return; }
+        if (hub === 'huge' && rec.headers['ce-eventname'] === 'connect') { res.end(FIVE_MB); return; }
+        if (hub === 'hugemsg' && rec.headers['ce-eventname'] === 'big') { res.end(FIVE_MB); return; }
+        if (hub === 'reset') {
+          // Headers and half a body, then a TCP reset.
+          res.writeHead(200, { 'Content-Length': '100' });
+          res.write('43["half');
+          setTimeout(() => res.socket.destroy(), 20);
+          return;
+        }
+        if (hub === 'hugemsg' || hub === 'fine') {
+          const ackId = /^42(\d+)\[/.exec(rec.body)?.[1];
+          res.end(ackId ? `43${ackId}["ok"]` : undefined);
+          return;
+        }
         res.end();
       },
     });
@@ -276,6 +293,11 @@ describe('webhook faults reach the client as connect_error', { timeout: 60000 },
     await new Promise((r) => probe.listen(0, '127.0.0.1', r));
     downPort = probe.address().port;
     await new Promise((r) => probe.close(r));
+    // The "comes back" upstream: down at first, started later on this port.
+    const probe2 = net.createServer();
+    await new Promise((r) => probe2.listen(0, '127.0.0.1', r));
+    backPort = probe2.address().port;
+    await new Promise((r) => probe2.close(r));
     const base = `http://127.0.0.1:${up.port}`;
     srv = await startSioServer({
       hubs: {
@@ -284,6 +306,11 @@ describe('webhook faults reach the client as connect_error', { timeout: 60000 },
         err: hubWith(`${base}/{hub}/{event}`),
         text: hubWith(`${base}/{hub}/{event}`),
         abuse: hubWith(`${base}/{hub}/{event}`),
+        huge: hubWith(`${base}/{hub}/{event}`),
+        hugemsg: hubWith(`${base}/{hub}/{event}`),
+        reset: hubWith(`${base}/{hub}/{event}`),
+        fine: hubWith(`${base}/{hub}/{event}`),
+        back: hubWith(`http://127.0.0.1:${backPort}/{hub}/{event}`),
       },
       config: { webhook: { responseTimeout: 400, connectTimeout: 1000 } },
     });
@@ -292,6 +319,8 @@ describe('webhook faults reach the client as connect_error', { timeout: 60000 },
     closeAll();
     await srv?.kill();
     await up?.close();
+    back?.closeAllConnections?.();
+    await new Promise((r) => (back ? back.close(r) : r()));
   });
 
   async function connectError(hub, nsp = '/') {
@@ -320,6 +349,50 @@ describe('webhook faults reach the client as connect_error', { timeout: 60000 },
     assert.equal(await connectError('text'), 'go away');
   });
 
+  it('rejects a connect whose answer is a 5 MB body', async () => {
+    assert.match(await connectError('huge'), /^upstream error: upstream response larger than 1048576 bytes$/);
+    await assertFine();
+  });
+
+  it('sends no ack for an event whose answer is a 5 MB body, and keeps the socket', async () => {
+    const s = await connectSocket(manager(srv, { hub: 'hugemsg', transports: ['websocket'] }), '/');
+    await assert.rejects(s.timeout(1500).emitWithAck('big', 1), /timed out/);
+    assert.ok(s.connected);
+    assert.deepEqual(await s.timeout(3000).emitWithAck('small', 2), 'ok');
+    await srv.waitForLog(/webhook event hub=hugemsg .*event=big: upstream error: upstream response larger/);
+  });
+
+  it('rejects a connect whose upstream resets mid-response', async () => {
+    assert.match(await connectError('reset'), /^upstream error: upstream closed the connection mid-response/);
+    await assertFine();
+  });
+
+  it('serves other hubs at once while one upstream is too slow', async () => {
+    const slow = connectError('slow');
+    const t0 = Date.now();
+    await assertFine();
+    assert.ok(Date.now() - t0 < 400, `another hub answered in ${Date.now() - t0} ms`);
+    assert.equal(await slow, 'upstream timeout');
+  });
+
+  it('uses an upstream that comes back after being down', async () => {
+    assert.match(await connectError('back'), /upstream unreachable/);
+    back = http.createServer((req, res) => {
+      if (req.method === 'OPTIONS') res.setHeader('WebHook-Allowed-Origin', '*');
+      res.end();
+    });
+    await new Promise((r) => back.listen(backPort, '127.0.0.1', r));
+    const s = await connectSocket(manager(srv, { hub: 'back', transports: ['websocket'] }), '/');
+    assert.ok(s.connected);
+  });
+
+  /** A hub whose upstream is healthy connects and acks. */
+  async function assertFine() {
+    const s = await connectSocket(manager(srv, { hub: 'fine', transports: ['websocket'], forceNew: true }), '/');
+    assert.deepEqual(await s.timeout(3000).emitWithAck('ping', 1), 'ok');
+    s.disconnect();
+  }
+
   it('gives a failing abuse-protection upstream no events', async () => {
     const msg = await connectError('abuse');
     assert.match(msg, /abuse protection/);
@@ -330,7 +403,7 @@ describe('webhook faults reach the client as connect_error', { timeout: 60000 },
   });
 });
 
-describe('webhook per-socket queue bound', { timeout: 60000 }, () => {
+describe('webhook per-socket backlog bound', { timeout: 60000 }, () => {
   let up;
   let srv;
   before(async () => {
@@ -346,21 +419,117 @@ describe('webhook per-socket queue bound', { timeout: 60000 }, () => {
     await up?.close();
   });
 
-  it('drops events beyond the bound, logs it, and keeps the socket usable', async () => {
-    const m = manager(srv, { transports: ['websocket'] });
+  it('closes a connection whose events outrun the upstream, delivers what it queued, and tells the upstream why', async () => {
+    const m = manager(srv, { transports: ['websocket'], reconnection: false });
     const s = await connectSocket(m, '/');
+    const sid = s.id; // socket.io-client forgets it on disconnect
+    const calm = await connectSocket(manager(srv, { transports: ['websocket'], forceNew: true }), '/');
     // Let connected go out first, so the queue holds only our events.
-    await until(() => up.posts().some((r) => r.headers['ce-socketid'] === s.id && r.headers['ce-eventname'] === 'connected'), 'connected');
+    await until(() => up.posts().some((r) => r.headers['ce-socketid'] === sid && r.headers['ce-eventname'] === 'connected'), 'connected');
+    const gone = once(s, 'disconnect', 5000);
     for (let n = 0; n < 10; n++) s.emit('q', n);
-    await srv.waitForLog(/dropped: queue full/, 5000);
-    const got = () => up.posts().filter((r) => r.headers['ce-socketid'] === s.id && r.headers['ce-eventname'] === 'q')
+    const [reason] = await gone;
+    assert.equal(reason, 'transport close');
+    await srv.waitForLog(/closed by its event handler: webhook backlog full/, 5000);
+    const got = () => up.posts().filter((r) => r.headers['ce-socketid'] === sid && r.headers['ce-eventname'] === 'q')
       .map((r) => JSON.parse(r.body.slice(2))[1]);
-    // One in flight plus two queued reach the upstream, in order.
-    await until(() => got().length === 3, '3 events', 5000);
-    await sleep(700);
+    // One in flight plus two queued reach the upstream, in order, then the
+    // disconnected event with the reason.
+    const disc = () => up.posts().find((r) => r.headers['ce-socketid'] === sid && r.headers['ce-eventname'] === 'disconnected');
+    await until(() => disc(), 'disconnected', 5000);
     assert.deepEqual(got(), [0, 1, 2]);
-    s.emit('q', 99);
-    await until(() => got().length === 4, 'a later event', 5000);
-    assert.equal(got()[3], 99);
+    assert.deepEqual(JSON.parse(disc().body), { reason: 'webhook backlog full' });
+    const posts = up.posts();
+    assert.ok(posts.indexOf(disc()) > posts.findLastIndex((r) => r.headers['ce-socketid'] === sid && r.headers['ce-eventname'] === 'q'));
+    // Another socket of the same hub was not affected.
+    calm.emit('calm', 1);
+    await until(() => up.posts().some((r) => r.headers['ce-socketid'] === calm.id && r.headers['ce-eventname'] === 'calm'), 'calm event');
+    assert.ok(calm.connected);
+    const metrics = await (await fetch(`${srv.origin}/metrics`)).text();
+    assert.match(metrics, /sio_webhook_failures_total\{hub="h",reason="backlog_full"\} [1-9]/);
+    assert.match(metrics, /sio_webhook_duration_seconds_count\{hub="h",event="message"\} [1-9]/);
+  });
+});
+
+describe('webhook order under load', { timeout: 120000 }, () => {
+  let up;
+  let srv;
+  before(async () => {
+    // A little jitter, so that order comes from the dispatcher, not luck.
+    // Events with an ack id get their ack back (`42<id>[..]` -> `43<id>[..]`).
+    up = await startUpstream({
+      behave(rec, res) {
+        const ackId = /^42(\d+)\[/.exec(rec.body)?.[1];
+        const answer = () => res.end(ackId ? `43${ackId}["ok"]` : undefined);
+        if (Math.random() < 0.1) setTimeout(answer, 2); else answer();
+      },
+    });
+    srv = await startSioServer({ hubs: { h: hubWith(`http://127.0.0.1:${up.port}/{event}`) } });
+  });
+  after(async () => {
+    closeAll();
+    await srv?.kill();
+    await up?.close();
+  });
+
+  it('delivers 1000 emits of one socket in order while another socket interleaves', async () => {
+    const one = await connectSocket(manager(srv, { transports: ['websocket'] }), '/');
+    const two = await connectSocket(manager(srv, { transports: ['polling'], forceNew: true }), '/');
+    for (let n = 0; n < 1000; n++) {
+      if (n % 4 === 0) two.emit('other', n);
+      // Every 100th waits for its ack, to stay under the per-socket backlog
+      // bound (256): this tests order, not back-pressure.
+      if (n % 100 === 99) assert.deepEqual(await ack(one, 'seq', n), ['ok']);
+      else one.emit('seq', n);
+    }
+    const seqOf = (id, ev) => up.posts()
+      .filter((r) => r.headers['ce-socketid'] === id && r.headers['ce-eventname'] === ev)
+      .map((r) => JSON.parse(r.body.replace(/^42\d*/, ''))[1]);
+    await until(() => seqOf(one.id, 'seq').length >= 1000 && seqOf(two.id, 'other').length >= 250, 'all events', 60000);
+    assert.deepEqual(seqOf(one.id, 'seq'), Array.from({ length: 1000 }, (_, i) => i));
+    assert.deepEqual(seqOf(two.id, 'other'), Array.from({ length: 250 }, (_, i) => i * 4));
+    // The two sockets really did interleave upstream.
+    const order = up.posts().filter((r) => ['seq', 'other'].includes(r.headers['ce-eventname'])).map((r) => r.headers['ce-eventname']);
+    const firstOther = order.indexOf('other');
+    assert.ok(firstOther >= 0 && firstOther < order.lastIndexOf('seq'), 'events of the two sockets interleaved');
+    assert.ok(one.connected && two.connected);
+  });
+});
+
+describe('webhook drain on SIGTERM', { timeout: 60000 }, () => {
+  it('sends every socket\'s disconnected before exiting 0', async () => {
+    // Disconnected answers are slow: the service must wait for them.
+    const up = await startUpstream({
+      behave: (rec, res) => setTimeout(() => res.end(), ['disconnected', 'late'].includes(rec.headers['ce-eventname']) ? 200 : 0),
+    });
+    const srv = await startSioServer({ hubs: { h: hubWith(`http://127.0.0.1:${up.port}/{event}`) } });
+    try {
+      const sockets = [];
+      for (let i = 0; i < 30; i++) {
+        const transports = i % 3 === 0 ? ['polling'] : ['websocket'];
+        const m = manager(srv, { transports, forceNew: true, reconnection: false });
+        sockets.push(await connectSocket(m, '/'));
+      }
+      const socketIds = sockets.map((s) => s.id);
+      // Events still queued for the upstream when the signal arrives: the
+      // first of each is being answered (slowly), two more wait behind it.
+      for (const s of sockets.slice(0, 5)) for (let n = 0; n < 3; n++) s.emit('late', n);
+      const late = () => up.posts().filter((r) => r.headers['ce-eventname'] === 'late');
+      await until(() => late().length >= 5, 'the first late events');
+      await sleep(100);
+      const closed = sockets.map((s) => once(s, 'disconnect', 10000));
+      const t0 = Date.now();
+      const exit = await srv.kill();
+      assert.deepEqual(exit, { code: 0, signal: null });
+      assert.ok(Date.now() - t0 < 10000, 'exited within the bound');
+      await Promise.all(closed);
+      const ids = new Set(up.posts().filter((r) => r.headers['ce-eventname'] === 'disconnected').map((r) => r.headers['ce-socketid']));
+      for (const id of socketIds) assert.ok(ids.has(id), `disconnected of ${id}`);
+      assert.equal(late().length, 15);
+    } finally {
+      closeAll();
+      await srv.kill();
+      await up.close();
+    }
   });
 });

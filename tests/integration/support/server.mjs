@@ -101,7 +101,7 @@ function supervise(child, name, ready, t) {
   async function kill() {
     if (exited) return exited;
     child.kill('SIGTERM');
-    const timer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 2000);
+    const timer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 12000);
     const r = await exitPromise;
     clearTimeout(timer);
     // Under ASan/UBSan (scripts/test's second build) a report on exit is a
