@@ -274,12 +274,17 @@ void on_verdict(self_ptr self, const std::string& nsp,
     return;
   }
   i->second.connected = true;
+  // A Web PubSub-style answer names the connection's user: every later
+  // event of this connection carries it.
+  if (!v.user_id.empty())
+    st.cfg.info.user_id = v.user_id;
   sio_packet reply;
   reply.type = sio_packet_type::connect;
   reply.nsp = nsp;
   reply.data = "{\"sid\":" + protocol::json_string(socket_id) + "}";
   send_sio(self, reply);
-  self->send(st.cfg.hub, socket_joined{st.cfg.connection_id, nsp, socket_id});
+  self->send(st.cfg.hub, socket_joined{st.cfg.connection_id, nsp, socket_id,
+                                       v.user_id, v.groups});
   if (st.cfg.handler)
     self->send(st.cfg.handler, connected_event{make_ref(self, nsp, socket_id)});
   count_socket(self, nsp, 1);

@@ -166,6 +166,21 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
         st.groups.join(e->id, g);
         e->managed.push_back(std::move(g));
       }
+      // What the handler's verdict added (connect answer userId / groups).
+      std::string_view key = e->id;
+      if (!j.user_id.empty() && j.user_id != e->user_id) {
+        if (!e->user_id.empty())
+          if (auto u = st.users.find(e->user_id); u != st.users.end()) {
+            u->second.erase(key);
+            if (u->second.empty())
+              st.users.erase(u);
+          }
+        e->user_id = std::move(j.user_id);
+        st.users[e->user_id].insert(key);
+      }
+      for (auto& g : j.groups)
+        if (routing::is_valid_group_name(g))
+          st.groups.join(key, g);
     },
     [self](socket_left& l) {
       // Every group of that namespace: its own room, the namespace, rooms.

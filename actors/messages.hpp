@@ -52,13 +52,32 @@ struct connect_verdict {
   /// When rejected: the CONNECT_ERROR payload, a JSON object text such as
   /// {"message":"Not authorized"}.
   std::string error;
+  /// When accepted: non-empty sets the user id of the socket's connection
+  /// (REST user routes, ce-userId of its later events), as a Web PubSub
+  /// connect answer's `userId` does.
+  std::string user_id;
+  /// When accepted: groups the connection joins at once (REST group names,
+  /// e.g. routing::room_group(nsp, room)); invalid names are skipped.
+  std::vector<std::string> groups;
 
   /// Lets the socket in.
   static connect_verdict accept() { return {}; }
+  /// Lets the socket in as user `user` (empty: unchanged), joined to
+  /// `groups`.
+  static connect_verdict accept_as(std::string user,
+                                   std::vector<std::string> groups = {}) {
+    connect_verdict v;
+    v.user_id = std::move(user);
+    v.groups = std::move(groups);
+    return v;
+  }
   /// Turns the socket away with `error_json` as the CONNECT_ERROR payload
   /// (sio::error_payload("why") builds {"message":"why"}).
   static connect_verdict reject(std::string error_json) {
-    return {false, std::move(error_json)};
+    connect_verdict v;
+    v.accepted = false;
+    v.error = std::move(error_json);
+    return v;
   }
 };
 
@@ -195,6 +214,8 @@ struct socket_joined {
   std::string connection_id;  ///< Engine.IO sid of the session
   std::string nsp;            ///< the namespace joined
   std::string socket_id;      ///< the new socket, also its own room
+  std::string user_id;        ///< the handler set this user; empty = unchanged
+  std::vector<std::string> groups;  ///< groups the handler joined it to
 };
 
 /// A session reports that a socket left its namespace.
@@ -226,7 +247,8 @@ typename Inspector::result_type inspect(Inspector& f, connect_event& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connect_verdict& x) {
-  return f(caf::meta::type_name("connect_verdict"), x.accepted, x.error);
+  return f(caf::meta::type_name("connect_verdict"), x.accepted, x.error,
+           x.user_id, x.groups);
 }
 
 template <class Inspector>
@@ -253,7 +275,7 @@ typename Inspector::result_type inspect(Inspector& f, message_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, socket_joined& x) {
   return f(caf::meta::type_name("socket_joined"), x.connection_id, x.nsp,
-           x.socket_id);
+           x.socket_id, x.user_id, x.groups);
 }
 
 template <class Inspector>

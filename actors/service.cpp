@@ -50,6 +50,12 @@ void service::start() {
     ss.handler_timeout,
     std::chrono::milliseconds{uint64_t{cfg_.webhook.connect_timeout}
                               + cfg_.webhook.response_timeout + 5000});
+  // A connect verdict may take a whole webhook round trip: never give up on
+  // it before the dispatcher's own timeouts do.
+  ss.handler_timeout = std::max(
+    ss.handler_timeout,
+    std::chrono::milliseconds{uint64_t{cfg_.webhook.connect_timeout}
+                              + cfg_.webhook.response_timeout + 5000});
 
   gateway_config gc;
   gc.http.host = cfg_.host;

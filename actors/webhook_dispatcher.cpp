@@ -340,7 +340,8 @@ void on_done(self_ptr self, const std::string& key, uint64_t seq, int status,
       }
       auto d = webhook::decide_connect(status, body);
       if (d.accepted) {
-        j.connect_rp.deliver(connect_verdict::accept());
+        j.connect_rp.deliver(
+          connect_verdict::accept_as(std::move(d.user_id), std::move(d.groups)));
       } else {
         spdlog::info("webhook connect hub={} socket={} rejected ({}): {}",
                      st.cfg.hub, get("ce-socketId"), status, d.message);

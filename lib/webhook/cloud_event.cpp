@@ -390,10 +390,30 @@ validation_result check_validation(int status,
 // -- reading answers ------------------------------------------------------------------
 
 connect_decision decide_connect(int status, std::string_view body) {
-  if (status >= 200 && status <= 299)
-    return {true, {}};
   connect_decision d;
   auto text = trim(body);
+  if (status >= 200 && status <= 299) {
+    d.accepted = true;
+    if (text.empty() || text.front() != '{')
+      return d;
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+    if (doc.HasParseError() || !doc.IsObject())
+      return d;
+    auto u = doc.FindMember("userId");
+    if (u != doc.MemberEnd() && u->value.IsString()
+        && u->value.GetStringLength() <= max_message_bytes) {
+      std::string_view id{u->value.GetString(), u->value.GetStringLength()};
+      if (valid_utf8(id))
+        d.user_id = std::string{id};
+    }
+    auto g = doc.FindMember("groups");
+    if (g != doc.MemberEnd() && g->value.IsArray())
+      for (auto& v : g->value.GetArray())
+        if (v.IsString() && d.groups.size() < max_connect_groups)
+          d.groups.emplace_back(v.GetString(), v.GetStringLength());
+    return d;
+  }
   if (!text.empty() && text.front() == '{') {
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());

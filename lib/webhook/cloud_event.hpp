@@ -176,9 +176,17 @@ validation_result check_validation(int status,
 struct connect_decision {
   bool accepted = false;
   std::string message;  ///< when rejected
+  /// When accepted with a Web PubSub-style JSON body (protocol.md §4.4):
+  /// its `userId` (empty = none) and `groups` (strings only, at most
+  /// max_connect_groups); other keys are ignored.
+  std::string user_id;
+  std::vector<std::string> groups;
 };
 
-/// 2xx accepts. Otherwise the message is the `message` string of a JSON
+/// Groups taken from one connect answer; more are ignored.
+inline constexpr size_t max_connect_groups = 100;
+
+/// 2xx accepts (see connect_decision for the body). Otherwise the message is the `message` string of a JSON
 /// object body, else the trimmed body text (at most 512 bytes, cut at a
 /// UTF-8 boundary), else "upstream answered <status>".
 connect_decision decide_connect(int status, std::string_view body);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
+import { WebPubSubServiceClient } from '@azure/web-pubsub';
 import { startSioServer } from './support/server.mjs';
 import { manager, connectSocket, closeAll, once, sleep, ack } from './support/clients.mjs';
 
@@ -243,6 +244,48 @@ describe('webhook ordering with a jittery upstream', { timeout: 60000 }, () => {
     const expected = Array.from({ length: 100 }, (_, i) => i);
     assert.deepEqual(seqOf(main.id, 'm'), expected);
     for (const o of others) assert.deepEqual(seqOf(o.id, 'o'), expected);
+  });
+});
+
+describe('webhook connect answers with userId and groups', { timeout: 60000 }, () => {
+  let up;
+  let srv;
+  before(async () => {
+    // A Web PubSub-style answer (what @azure/web-pubsub-express's
+    // res.success({ userId, groups }) sends): the lobby room of '/'.
+    up = await startUpstream({
+      behave(rec, res) {
+        if (rec.headers['ce-eventname'] === 'connect') {
+          res.setHeader('Content-Type', 'application/json');
+          res.end(JSON.stringify({ userId: 'ann', groups: ['0~Lw~bG9iYnk', 'not a group name~'] }));
+          return;
+        }
+        res.end();
+      },
+    });
+    srv = await startSioServer({ hubs: { h: hubWith(`http://127.0.0.1:${up.port}/{event}`) } });
+  });
+  after(async () => {
+    closeAll();
+    await srv?.kill();
+    await up?.close();
+  });
+
+  it('sets the connection user and joins its groups', async () => {
+    const s = await connectSocket(manager(srv, { transports: ['websocket'] }), '/');
+    const sid = s.id;
+    const svc = new WebPubSubServiceClient(srv.connectionString, 'h', { allowInsecureConnection: true });
+    const got = [];
+    s.on('to', (v) => got.push(v));
+    await svc.sendToUser('ann', '42["to","user"]', { contentType: 'text/plain' });
+    await svc.group('0~Lw~bG9iYnk').sendToAll('42["to","lobby"]', { contentType: 'text/plain' });
+    await until(() => got.length === 2, 'both sends');
+    assert.deepEqual(got, ['user', 'lobby']);
+    s.emit('after', 1);
+    await until(() => up.posts().some((r) => r.headers['ce-eventname'] === 'after'), 'event');
+    const ev = up.posts().find((r) => r.headers['ce-eventname'] === 'after');
+    assert.equal(ev.headers['ce-userid'], 'ann');
+    assert.equal(ev.headers['ce-socketid'], sid);
   });
 });
 

@@ -202,6 +202,30 @@ BOOST_AUTO_TEST_CASE(connect_answers_become_verdict_messages) {
   BOOST_TEST(error_json("a\"b\n") == R"({"message":"a\"b\n"})");
 }
 
+BOOST_AUTO_TEST_CASE(connect_answers_may_name_user_and_groups) {
+  auto d = decide_connect(200, R"( {"userId":"ann","groups":["g1","0~Lw~cm9vbQ",7],"roles":["x"]} )");
+  BOOST_TEST(d.accepted);
+  BOOST_TEST(d.user_id == "ann");
+  BOOST_TEST(d.groups == (std::vector<std::string>{"g1", "0~Lw~cm9vbQ"}), boost::test_tools::per_element());
+  // Wrong shapes are ignored, the socket is still accepted.
+  auto bad = decide_connect(200, R"({"userId":5,"groups":"g1"})");
+  BOOST_TEST(bad.accepted);
+  BOOST_TEST(bad.user_id.empty());
+  BOOST_TEST(bad.groups.empty());
+  auto bad_utf8 = decide_connect(200, "{\"userId\":\"\xff\"}");
+  BOOST_TEST(bad_utf8.accepted);
+  BOOST_TEST(bad_utf8.user_id.empty());
+  BOOST_TEST(decide_connect(200, "{not json").accepted);
+  BOOST_TEST(decide_connect(200, R"({"userId":")" + std::string(600, 'u') + R"("})").user_id.empty());
+  std::string many = R"({"groups":[)";
+  for (int i = 0; i < 500; ++i)
+    many += (i ? ",\"g" : "\"g") + std::to_string(i) + "\"";
+  many += "]}";
+  BOOST_TEST(decide_connect(200, many).groups.size() == max_connect_groups);
+  // A rejection carries neither.
+  BOOST_TEST(decide_connect(401, R"({"userId":"ann"})").user_id.empty());
+}
+
 BOOST_AUTO_TEST_CASE(message_answers_become_replies) {
   BOOST_TEST(message_reply(200, R"(4312["ok"])") == R"(4312["ok"])");
   BOOST_TEST(message_reply(204, "") == "");
