@@ -1,6 +1,7 @@
 #include "actors/rest_api.hpp"
 
 #include "lib/auth/jwt.hpp"
+#include "lib/http/utf8.hpp"
 #include "lib/protocol/eio_codec.hpp"
 #include "lib/protocol/json_text.hpp"
 #include "lib/protocol/sio_decoder.hpp"
@@ -21,14 +22,48 @@ using query_list = std::vector<std::pair<std::string, std::string>>;
 
 // -- answers ----------------------------------------------------------------------
 
+/// `s` with every byte that is not part of well-formed UTF-8 replaced by
+/// U+FFFD: messages echo request text (filters, names), and a JSON body
+/// must be UTF-8.
+std::string valid_utf8(std::string_view s) {
+  if (http::is_valid_utf8(s))
+    return std::string{s};
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (size_t i = 0; i < s.size();) {
+    auto lead = static_cast<unsigned char>(s[i]);
+    size_t n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (i + n <= s.size() && http::is_valid_utf8(s.substr(i, n))) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 /// The Azure error shape: JSON {code, message} plus x-ms-error-code.
 http::response error(int status, std::string_view code,
                      std::string_view message) {
   auto r = http::response::json(
     status, "{\"code\":" + protocol::json_string(code) + ",\"message\":"
-              + protocol::json_string(message) + "}");
+              + protocol::json_string(valid_utf8(message)) + "}");
   r.headers.emplace_back("x-ms-error-code", std::string{code});
   return r;
+}
+
+/// The Azure message for a filter that does not parse. The filter is echoed
+/// up to the parser's length limit; a longer one (refused for its length)
+/// only by its start, so that a 1 MB filter is not a 1 MB answer.
+std::string filter_error(std::string_view text, const std::string& why) {
+  const size_t echo = routing::odata_limits{}.max_length;
+  std::string shown{text.substr(0, echo)};
+  if (text.size() > echo)
+    shown += "...";
+  return "Invalid syntax for '" + shown + "': " + why
+         + " (Parameter 'filter')";
 }
 
 http::response status_only(int status) {
@@ -147,9 +182,7 @@ struct call {
       return std::shared_ptr<const routing::odata_filter>{};
     auto f = routing::odata_filter::parse(*text);
     if (!f) {
-      ex.respond(error(400, "InvalidFilter",
-                       "Invalid syntax for '" + *text + "': " + f.error()
-                         + " (Parameter 'filter')"));
+      ex.respond(error(400, "InvalidFilter", filter_error(*text, f.error())));
       return std::nullopt;
     }
     return std::make_shared<const routing::odata_filter>(std::move(*f));
@@ -320,8 +353,7 @@ struct call {
         auto parsed = routing::odata_filter::parse(text);
         if (!parsed) {
           ex.respond(error(400, "InvalidFilter",
-                           "Invalid syntax for '" + text + "': "
-                             + parsed.error() + " (Parameter 'filter')"));
+                           filter_error(text, parsed.error())));
           return;
         }
         to.filter = std::make_shared<const routing::odata_filter>(
@@ -467,6 +499,12 @@ struct call {
       }
     } else if (is(0, "users") && n >= 2) {
       target user{target_kind::user, seg[1], {}, nullptr};
+      // The same group-name rule as /groups/{group} and :addToGroups.
+      if (n == 4 && seg[2] == "groups"
+          && !routing::is_valid_group_name(seg[3])) {
+        ex.respond(error(400, "InvalidGroup", "invalid group name"));
+        return;
+      }
       if (n == 3 && seg[2] == ":send" && m == "POST") {
         if (auto to = make_target(target_kind::user, seg[1]))
           send(std::move(*to));

@@ -63,6 +63,22 @@ struct odata_impl {
     return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
   }
 
+  /// Bytes of the UTF-8 sequence starting at s[i] (its lead byte and
+  /// continuation bytes); 1 for ASCII and for anything malformed.
+  static size_t utf8_length(std::string_view s, size_t i) {
+    auto lead = static_cast<unsigned char>(s[i]);
+    size_t n = lead >= 0xC2 && lead <= 0xDF   ? 2
+               : lead >= 0xE0 && lead <= 0xEF ? 3
+               : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                              : 1;
+    if (i + n > s.size())
+      return 1;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80)
+        return 1;
+    return n;
+  }
+
   /// Splits the whole text into tokens; the text is already length-limited,
   /// so the token vector is bounded too.
   static std::optional<failure> lex(std::string_view s,
@@ -127,7 +143,11 @@ struct odata_impl {
         while (i < s.size() && is_ident_char(s[i]))
           t.text.push_back(to_lower(s[i++]));
       } else {
-        return failure{i, "unexpected character '" + std::string(1, c) + "'"};
+        // Name the whole character, not the first byte of a multi-byte
+        // UTF-8 sequence (the message is echoed in a JSON error body).
+        return failure{i, "unexpected character '"
+                            + std::string{s.substr(i, utf8_length(s, i))}
+                            + "'"};
       }
       t.raw = s.substr(t.pos, i - t.pos);
       out.push_back(std::move(t));

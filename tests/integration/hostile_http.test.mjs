@@ -2,8 +2,9 @@
 // slowloris headers (408), a 1 MB URL (414), a header-count flood (431),
 // garbage pipelined after a valid request, request lines that are not HTTP,
 // bodies over maxPayload (declared and chunked, 413), octet-stream POSTs (400)
-// and 2000 half-open connections. Every refusal is a JSON body on a response
-// that arrives before the close; the server keeps serving fresh clients.
+// and 10,000 simultaneous half-open connections. Every refusal is a JSON body
+// on a response that arrives before the close; the server keeps serving fresh
+// clients.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -175,8 +176,10 @@ describe('request bodies', { timeout: 60000 }, () => {
   });
 });
 
-describe('2000 half-open connections', { timeout: 120000 }, () => {
-  const COUNT = 2000;
+// 10,000 as the catalogue asks: under the server's max_connections (19000);
+// this process and the server each need ~10,100 open files (ulimit -n).
+describe('10,000 half-open connections', { timeout: 120000 }, () => {
+  const COUNT = 10000;
   const sockets = [];
   after(() => { for (const s of sockets) s.destroy(); });
 
@@ -184,6 +187,10 @@ describe('2000 half-open connections', { timeout: 120000 }, () => {
   const fdCount = () => fs.readdirSync(`/proc/${srv.pid}/fd`).length;
 
   it('each sends part of a request and stalls; a fresh client still acks within 2 s, and fds recover', async () => {
+    for (const pid of ['self', srv.pid]) {
+      const limit = Number(/^Max open files\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1]);
+      assert.ok(limit >= COUNT + 500, `open-file limit of ${pid} is ${limit}: raise ulimit -n above ${COUNT + 500}`);
+    }
     const baseline = fdCount();
     const partials = [
       () => `GET ${srv.path()}/?EIO=4&transport=pol`,

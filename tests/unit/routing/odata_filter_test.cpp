@@ -283,6 +283,16 @@ BOOST_AUTO_TEST_CASE(errors_name_the_position_and_the_reason) {
     {"tolower eq 'a'", "Syntax error at position 0 in 'tolower eq 'a'': "
                        "expected '(' after 'tolower'"},
     {"and", "Syntax error at position 0 in 'and': unexpected 'and'"},
+    // A multi-byte character is named whole; a stray byte alone.
+    {"userId eq \xC3\xA9", "Syntax error at position 10 in 'userId eq "
+                           "\xC3\xA9': unexpected character '\xC3\xA9'"},
+    {"userId eq \xE6\x97\xA5x", "Syntax error at position 10 in 'userId eq "
+                                "\xE6\x97\xA5x': unexpected character "
+                                "'\xE6\x97\xA5'"},
+    {"userId eq \xC3", "Syntax error at position 10 in 'userId eq \xC3': "
+                       "unexpected character '\xC3'"},
+    {"userId eq \xFF\x80", "Syntax error at position 10 in 'userId eq "
+                           "\xFF\x80': unexpected character '\xFF'"},
     {"()", "Syntax error at position 1 in '()': unbalanced ')'"},
   };
   for (const auto& r : rows)
