@@ -79,7 +79,9 @@ struct session_state {
   ws_link probe;                        ///< an upgrade candidate
   std::optional<http::exchange> poll;   ///< the pending polling GET
   uint64_t poll_id = 0;
-  std::deque<wire_packet> queue;        ///< polling outbound queue
+  /// Polling outbound queue, always flushed whole. A vector, not a deque:
+  /// an empty libstdc++ deque holds ~600 bytes, paid by every session.
+  std::vector<wire_packet> queue;
   size_t queued_bytes = 0;
   bool closed = false;                  ///< no more traffic; waiting to quit
 
