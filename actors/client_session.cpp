@@ -179,6 +179,22 @@ void count_close(self_ptr self, const std::string& reason) {
     .inc();
 }
 
+/// Work turned away: rejected sockets, dropped or failed events. The reason
+/// is one of a few fixed words (never client text: label cardinality).
+void count_rejected(self_ptr self, const char* reason) {
+  auto& st = self->state;
+  if (!st.cfg.metrics)
+    return;
+  auto l = hub_labels(self);
+  l.emplace_back("reason", reason);
+  st.cfg.metrics
+    ->get_counter("sio_rejected_total",
+                  "Sockets turned away and events dropped or failed, by "
+                  "reason.",
+                  l)
+    .inc();
+}
+
 void schedule(self_ptr self, std::chrono::milliseconds after,
               session_timer which, uint64_t gen) {
   self->delayed_send(self, after, tick_atom::value,
@@ -264,6 +280,7 @@ void on_verdict(self_ptr self, const std::string& nsp,
       || i->second.connected)
     return;
   if (!v.accepted) {
+    count_rejected(self, "connect_rejected");
     st.sockets.erase(i);
     sio_packet err;
     err.type = sio_packet_type::connect_error;
@@ -303,6 +320,7 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
     err.type = sio_packet_type::connect_error;
     err.nsp = p.nsp;
     err.data = R"({"message":"too many namespaces on one connection"})";
+    count_rejected(self, "too_many_namespaces");
     send_sio(self, err);
     return;
   }
@@ -325,6 +343,7 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
         on_verdict(self, nsp, socket_id, v);
       },
       [self, nsp, socket_id](caf::error& err) {
+        count_rejected(self, "connect_handler_failed");
         auto why = "event handler failed: " + self->system().render(err);
         on_verdict(self, nsp, socket_id,
                    connect_verdict::reject("{\"message\":" + protocol::json_string(why)
@@ -366,11 +385,14 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
     close_session(self, "parse error");
     return;
   }
-  if (!st.cfg.handler)
+  if (!st.cfg.handler) {
+    count_rejected(self, "event_unhandled");
     return; // no handler: events are dropped, as Azure does
+  }
   if (st.pending_events >= st.cfg.settings.max_pending_events) {
     spdlog::warn("connection={} has {} events awaiting the handler; closing",
                  st.cfg.connection_id, st.pending_events);
+    count_rejected(self, "event_backlog_full");
     close_session(self, std::string{event_backlog_reason});
     return;
   }
@@ -408,6 +430,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
       },
       [self](caf::error& err) {
         --self->state.pending_events;
+        count_rejected(self, "event_handler_failed");
         spdlog::warn("event handler failed for connection={}: {}",
                      self->state.cfg.connection_id,
                      self->system().render(err));

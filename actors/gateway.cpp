@@ -90,6 +90,18 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
       return;
     }
     add_cors(ex);
+    if (cfg.metrics)
+      // Raw pointers: the registry and the endpoint outlive every exchange,
+      // and two pointers fit std::function's inline buffer (no allocation
+      // per polling request).
+      ex.observe_status([m = cfg.metrics.get(), ep](int status) {
+        if (status >= 400)
+          m->get_counter("sio_engineio_rejected_total",
+                         "Engine.IO requests refused (bad or missing tokens, "
+                         "unknown sids, bad parameters), by hub and status.",
+                         {{"hub", ep->hub_name}, {"status", std::to_string(status)}})
+            .inc();
+      });
     auto& req = ex.req();
     if (req.method == "OPTIONS") {
       http::response r;

@@ -10,6 +10,7 @@
 #include "lib/auth/access_keys.hpp"
 #include "lib/http/server.hpp"
 #include "lib/http/ws_connection.hpp"
+#include "lib/metrics/metrics.hpp"
 
 #include <asio.hpp>
 
@@ -41,6 +42,8 @@ struct gateway_config {
   std::string public_endpoint;
   /// Allowed browser origins; "*" allows any.
   std::vector<std::string> cors_origins{"*"};
+  /// Counts refused Engine.IO requests (optional; must outlive the gateway).
+  std::shared_ptr<metrics::registry> metrics;
 };
 
 /// Requests that no Engine.IO endpoint claims.

@@ -50,12 +50,6 @@ void service::start() {
     ss.handler_timeout,
     std::chrono::milliseconds{uint64_t{cfg_.webhook.connect_timeout}
                               + cfg_.webhook.response_timeout + 5000});
-  // A connect verdict may take a whole webhook round trip: never give up on
-  // it before the dispatcher's own timeouts do.
-  ss.handler_timeout = std::max(
-    ss.handler_timeout,
-    std::chrono::milliseconds{uint64_t{cfg_.webhook.connect_timeout}
-                              + cfg_.webhook.response_timeout + 5000});
 
   gateway_config gc;
   gc.http.host = cfg_.host;
@@ -65,6 +59,7 @@ void service::start() {
   gc.ws.max_message_size = cfg_.max_payload;
   gc.keys = {cfg_.primary_key, cfg_.secondary_key};
   gc.cors_origins = cfg_.cors_origins;
+  gc.metrics = metrics_;
   gateway_ = std::make_unique<gateway>(io_, gc, registry_);
   // Requests under /api/ go to the REST data plane, the rest to the
   // application's own fallback (404 without one).

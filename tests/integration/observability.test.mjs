@@ -54,4 +54,19 @@ describe('health and metrics', () => {
     assert.equal(sample(text, 'sio_sockets{hub="h",namespace="/"}'), 1);
     assert.equal(sample(text, 'sio_connections_closed_total{hub="h",reason="transport close"}'), 1);
   });
+
+  it('GET /metrics counts refused requests and rejected sockets by reason', async () => {
+    const before = (await request({ port: srv.port, path: '/metrics' })).body;
+    const unknownSid = await request({ port: srv.port, path: `${srv.path('h')}/?EIO=4&transport=polling&sid=nosuchsid` });
+    assert.equal(unknownSid.status, 400);
+    // The echo handler turns away a CONNECT whose auth says deny.
+    const s = manager(srv, { transports: ['websocket'] }).socket('/', { auth: { deny: 'not today' } });
+    const err = await new Promise((resolve) => s.once('connect_error', resolve));
+    assert.equal(err.message, 'not today');
+    await sleep(100);
+    const text = (await request({ port: srv.port, path: '/metrics' })).body;
+    const delta = (series) => (sample(text, series) ?? 0) - (sample(before, series) ?? 0);
+    assert.equal(delta('sio_engineio_rejected_total{hub="h",status="400"}'), 1);
+    assert.equal(delta('sio_rejected_total{hub="h",reason="connect_rejected"}'), 1);
+  });
 });
