@@ -398,6 +398,9 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
   }
   if (st.events_in)
     st.events_in->inc();
+  spdlog::debug("event hub={} nsp={} socket={} bytes={} attachments={}",
+                st.cfg.hub_name, p.nsp, i->second.socket_id, raw.size(),
+                p.attachments.size());
   auto parts = protocol::split_event(p.data);
   message_event ev;
   ev.socket = make_ref(self, p.nsp, i->second.socket_id);
@@ -626,8 +629,8 @@ void close_session(self_ptr self, const std::string& reason) {
       socket_gone(self, nsp, s, reason);
   st.sockets.clear();
   count_close(self, reason);
-  spdlog::debug("connection closed hub={} connection={} reason={}",
-                st.cfg.hub_name, st.cfg.connection_id, reason);
+  spdlog::info("connection closed hub={} connection={} reason={}",
+               st.cfg.hub_name, st.cfg.connection_id, reason);
   if (st.probe.conn)
     st.probe.conn->close(1000, "");
   if (st.websocket) {
@@ -675,6 +678,11 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
   st.cfg.registry->add(st.cfg.connection_id,
                        {st.cfg.hub_name,
                         caf::actor_cast<client_session_actor>(self)});
+  spdlog::info("connection opened hub={} connection={} transport={} user={} "
+               "from={}",
+               st.cfg.hub_name, st.cfg.connection_id,
+               open.websocket ? "websocket" : "polling",
+               st.cfg.info.user_id, st.cfg.info.remote_address);
   if (open.websocket) {
     st.websocket = true;
     st.ws = std::move(open.ws);

@@ -46,7 +46,10 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)
 
 /** Spawns a process, collects its lines, resolves when `ready` matches a line. */
 function start(cmd, args, ready, name) {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Ours logs one info line per connection open and close; the Node server
+  // logs nothing: compare like with like.
+  const env = { ...process.env, SPDLOG_LEVEL: 'warn' };
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   children.add(child);
   child.on('exit', () => children.delete(child));
   const lines = [];

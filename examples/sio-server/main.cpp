@@ -14,6 +14,7 @@
 #include "lib/http/request.hpp"
 
 #include <caf/all.hpp>
+#include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -42,7 +43,8 @@ Runs the Socket.IO serverless service.
                   repository's examples/chat/ and node_modules/)
   --help          this text
 
-Environment: SIO_PORT (listen port), SIO_ACCESS_KEY (primary access key).
+Environment: SIO_PORT (listen port), SIO_ACCESS_KEY (primary access key),
+SPDLOG_LEVEL (log level: debug logs every event, warn only trouble; default info).
 Flags override the environment, which overrides the file.
 
 examples:
@@ -201,6 +203,8 @@ int main(int argc, char** argv) {
 
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [%l] %v");
   spdlog::flush_on(spdlog::level::info);
+  // SPDLOG_LEVEL=debug logs every message; =warn keeps only trouble.
+  spdlog::cfg::load_env_levels();
 
   caf::actor_system_config caf_cfg;
   sio::register_message_types(caf_cfg);

@@ -47,7 +47,11 @@ describe('health and metrics', () => {
     assert.equal(sample(text, 'sio_rest_requests_total{status="202"}'), 1);
     assert.equal(sample(text, 'sio_rest_requests_total{status="400"}'), 1);
     assert.ok(sample(text, 'sio_packets_sent_total{hub="h"}') >= 6);
+    // One info line per connection lifecycle event.
+    const sid = ws.io.engine.id;
+    await srv.waitForLog(new RegExp(`\\[info\\] connection opened hub=h connection=${sid} transport=websocket`));
     ws.io.engine.close();
+    await srv.waitForLog(new RegExp(`\\[info\\] connection closed hub=h connection=${sid} reason=transport close`));
     await sleep(200);
     text = (await request({ port: srv.port, path: '/metrics' })).body;
     assert.equal(sample(text, 'sio_connections{hub="h",transport="websocket"}'), 0);
