@@ -209,7 +209,7 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
     asio::error_code ec;
     // The socket's send buffer is empty right after the request: this
     // short write completes at once without blocking the I/O thread.
-    asio::write(taken->socket, asio::buffer(head), ec);
+    taken->socket.write(asio::buffer(head), ec);
     if (ec)
       return {};
     ws_link link;

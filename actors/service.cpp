@@ -54,6 +54,7 @@ void service::start() {
   gateway_config gc;
   gc.http.host = cfg_.host;
   gc.http.port = cfg_.port;
+  gc.http.tls = {cfg_.tls.cert_file, cfg_.tls.key_file};
   // A polling POST carries at most maxPayload bytes (engine.io answers 413).
   gc.http.limits.max_body_size = cfg_.max_payload;
   gc.ws.max_message_size = cfg_.max_payload;
@@ -144,6 +145,11 @@ void service::stop(const std::string& reason) {
   // Close every session (each sends its disconnected events), give them a
   // moment to flush, then make sure none is left running.
   auto sessions = registry_->snapshot();
+  // Watched from here on: a session's state (its sockets and pending
+  // polling exchange) must be gone before the io_context it uses is.
+  caf::scoped_actor waiter{sys_};
+  for (auto& e : sessions)
+    waiter->monitor(e.session);
   for (auto& e : sessions)
     caf::anon_send(e.session, close_atom::value, reason);
   // A polling session lingers up to 2 s for the GET that carries its close
@@ -154,6 +160,16 @@ void service::stop(const std::string& reason) {
   std::this_thread::sleep_for(std::chrono::milliseconds{50});
   for (auto& e : sessions)
     caf::anon_send_exit(e.session, caf::exit_reason::user_shutdown);
+  size_t running = sessions.size();
+  auto gone_by = std::chrono::steady_clock::now() + std::chrono::seconds{3};
+  while (running > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      gone_by - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      break;
+    waiter->receive([&](caf::down_msg&) { --running; },
+                    caf::after(left) >> [&] { running = 0; });
+  }
   for (auto& [name, hub] : hubs_) {
     (void) name;
     caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);

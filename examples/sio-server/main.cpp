@@ -27,6 +27,7 @@
 namespace {
 
 constexpr const char* usage = R"(usage: sio-server [--config FILE] [--host HOST] [--port PORT]
+                  [--tls-cert FILE --tls-key FILE]
 
 Runs the Socket.IO serverless service.
 
@@ -35,6 +36,9 @@ Runs the Socket.IO serverless service.
                   its browser page at /
   --host HOST     listen address (overrides listen.host)
   --port PORT     listen port, 0 = any free port (overrides listen.port)
+  --tls-cert FILE, --tls-key FILE
+                  serve HTTPS/WSS with this PEM certificate chain and
+                  private key (overrides tls.certFile / tls.keyFile)
   --dev-negotiate serve GET /negotiate?hub=H&userId=U returning
                   {endpoint, path, token} to anyone (development only; on
                   by default for the embedded demo)
@@ -109,7 +113,7 @@ void serve_negotiate(const sio::service& svc, const sio::http::exchange& ex) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string config_path, host, static_dir;
+  std::string config_path, host, static_dir, tls_cert, tls_key;
   std::optional<uint16_t> port;
   bool dev_negotiate = false;
   for (int i = 1; i < argc; ++i) {
@@ -138,6 +142,13 @@ int main(int argc, char** argv) {
       static_dir = *v;
     } else if (arg == "--dev-negotiate") {
       dev_negotiate = true;
+    } else if (arg == "--tls-cert" || arg == "--tls-key") {
+      auto v = next();
+      if (!v || v->empty()) {
+        std::cerr << arg << " needs a file\n" << usage;
+        return 1;
+      }
+      (arg == "--tls-cert" ? tls_cert : tls_key) = *v;
     } else if (arg == "--host") {
       auto v = next();
       if (!v) {
@@ -157,6 +168,11 @@ int main(int argc, char** argv) {
       std::cerr << "unknown argument: " << arg << "\n" << usage;
       return 1;
     }
+  }
+
+  if (tls_cert.empty() != tls_key.empty()) {
+    std::cerr << "--tls-cert and --tls-key go together\n" << usage;
+    return 1;
   }
 
   std::string text = demo_config;
@@ -193,6 +209,8 @@ int main(int argc, char** argv) {
     cfg->port = *port;
   if (!host.empty())
     cfg->host = host;
+  if (!tls_cert.empty())
+    cfg->tls = {tls_cert, tls_key};
 
   // Block the signals in every thread; the main thread waits for them.
   sigset_t signals;

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <fstream>
 #include <initializer_list>
 #include <limits>
 
@@ -150,11 +151,33 @@ bool parse_hub(checker& c, const std::string& name, const value& v,
   return true;
 }
 
+/// `tls`: both files required, and readable now (a typo fails at load,
+/// naming the field, not at the first connection).
+bool parse_tls(checker& c, const value& v, tls_setting& out) {
+  if (!c.object(v, "tls") || !c.only_fields(v, "tls", {"certFile", "keyFile"}))
+    return false;
+  struct field {
+    const char* name;
+    std::string* out;
+  } fields[] = {{"certFile", &out.cert_file}, {"keyFile", &out.key_file}};
+  for (auto& f : fields) {
+    std::string path = std::string{"tls."} + f.name;
+    auto m = v.FindMember(f.name);
+    if (m == v.MemberEnd())
+      return c.fail(path, "is required");
+    if (!c.string(m->value, path, *f.out, true))
+      return false;
+    if (!std::ifstream{*f.out})
+      return c.fail(path, "cannot read file \"" + *f.out + "\"");
+  }
+  return true;
+}
+
 bool parse_root(checker& c, const value& root, service_config& cfg) {
   if (!c.object(root, "config")
       || !c.only_fields(root, "", {"listen", "publicEndpoint", "accessKeys",
                                    "engineio", "cors", "hubs", "ioThreads",
-                                   "webhook"}))
+                                   "webhook", "tls"}))
     return false;
   uint64_t n = 0;
   if (auto l = root.FindMember("listen"); l != root.MemberEnd()) {
@@ -247,6 +270,9 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
         *f.out = static_cast<uint32_t>(n);
       }
   }
+  if (auto t = root.FindMember("tls"); t != root.MemberEnd())
+    if (!parse_tls(c, t->value, cfg.tls))
+      return false;
   if (auto t = root.FindMember("ioThreads"); t != root.MemberEnd()) {
     if (!c.uint(t->value, "ioThreads", 1, 64, n))
       return false;
@@ -288,7 +314,8 @@ std::string public_endpoint_for(const service_config& cfg,
     return cfg.public_endpoint;
   std::string host = cfg.host == "0.0.0.0" || cfg.host == "::" ? "127.0.0.1"
                                                                : cfg.host;
-  return "http://" + host + ":" + std::to_string(bound_port);
+  return (cfg.tls.cert_file.empty() ? "http://" : "https://") + host + ":"
+         + std::to_string(bound_port);
 }
 
 bool is_valid_hub_name(std::string_view name) {

@@ -1,7 +1,8 @@
 // lib/config/service_config.hpp
 // The service's configuration file (../shared/docs/config.md) as plain
 // values, and its strict loader: unknown fields and bad values are errors
-// that name the field. No I/O: the caller reads the file.
+// that name the field. The caller reads the file; the only I/O here is
+// checking that the TLS certificate and key files are readable.
 #pragma once
 
 #include "lib/protocol/result.hpp"
@@ -40,6 +41,12 @@ struct webhook_setting {
   uint32_t drain_timeout = 5000;
 };
 
+/// Extension: TLS on the listening port (top-level `tls`); both empty = plain.
+struct tls_setting {
+  std::string cert_file;  ///< certFile: PEM certificate chain
+  std::string key_file;   ///< keyFile: PEM private key
+};
+
 /// The whole file, with defaults filled in.
 struct service_config {
   std::string host = "0.0.0.0";
@@ -58,12 +65,15 @@ struct service_config {
   uint32_t io_threads = 1;
   /// Extension: webhook client settings.
   webhook_setting webhook;
+  /// Extension: TLS certificate and key (checked readable at load).
+  tls_setting tls;
 };
 
 /// Parses and validates the JSON text of a config file.
 protocol::result<service_config> parse_service_config(std::string_view json);
 
-/// `publicEndpoint`, or http://host:port with 0.0.0.0 shown as 127.0.0.1.
+/// `publicEndpoint`, or http(s)://host:port (https with `tls`) with 0.0.0.0
+/// shown as 127.0.0.1.
 std::string public_endpoint_for(const service_config& cfg, uint16_t bound_port);
 
 /// The hub-name rule of Azure (protocol.md §3.1).

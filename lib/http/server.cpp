@@ -7,16 +7,15 @@ namespace sio::http {
 
 // -- connection ---------------------------------------------------------------
 
-/// One accepted TCP connection speaking HTTP/1.1. Every member is touched
-/// only on the connection's strand.
+/// One accepted TCP connection speaking HTTP/1.1 (over TLS in TLS mode).
+/// Every member is touched only on the connection's strand.
 class connection : public std::enable_shared_from_this<connection> {
 public:
   using executor = asio::strand<asio::io_context::executor_type>;
 
-  connection(asio::ip::tcp::socket sock,
-             std::shared_ptr<server::shared_state> shared)
-    : socket_(std::move(sock)),
-      timer_(socket_.get_executor()),
+  connection(stream sock, std::shared_ptr<server::shared_state> shared)
+    : stream_(std::move(sock)),
+      timer_(stream_.get_executor()),
       shared_(std::move(shared)),
       parser_(shared_->settings.limits) {
     shared_->open.fetch_add(1);
@@ -28,16 +27,31 @@ public:
 
   void start() {
     asio::error_code ec;
-    auto ep = socket_.remote_endpoint(ec);
+    auto ep = stream_.lowest_layer().remote_endpoint(ec);
     if (!ec)
       remote_ = ep.address().to_string();
-    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    stream_.lowest_layer().set_option(asio::ip::tcp::no_delay(true), ec);
+    if (stream_.is_tls()) {
+      // The handshake is the first part of the first request: a peer that
+      // opens TCP and stalls is dropped after request_timeout.
+      handshaking_ = true;
+      arm_timer(shared_->settings.request_timeout);
+      stream_.async_handshake([self = shared_from_this()](asio::error_code e) {
+        self->on_handshake(e);
+      });
+      return;
+    }
     arm_timer(shared_->settings.idle_timeout);
     do_read();
   }
 
-  /// Refuses the connection with a response and closes it.
+  /// Refuses the connection with a response and closes it. In TLS mode it
+  /// is only closed: an overloaded server does not spend a handshake on it.
   void refuse(response r) {
+    if (stream_.is_tls()) {
+      close();
+      return;
+    }
     r.close = true;
     send_response(std::move(r), false);
   }
@@ -45,7 +59,7 @@ public:
   // -- called through exchange -----------------------------------------------
 
   void respond(uint64_t generation, response r) {
-    asio::post(socket_.get_executor(),
+    asio::post(timer_.get_executor(),
                [self = shared_from_this(), generation,
                 r = std::move(r)]() mutable {
                  if (self->closed_ || generation != self->generation_
@@ -60,11 +74,19 @@ public:
   std::optional<taken_socket> take_socket(uint64_t generation) {
     if (!in_handler_ || generation != generation_ || closed_)
       return std::nullopt;
+    if (reading_) {
+      // A read is still pending (the request came pipelined behind another):
+      // cancel it, or it would swallow the new protocol's first bytes. Its
+      // handler runs later and still refers to the TLS state.
+      asio::error_code ignored;
+      stream_.lowest_layer().cancel(ignored);
+      tls_keepalive_ = stream_.tls_keepalive();
+    }
     taken_ = true;
     closed_ = true;
     handling_ = false;
     timer_.cancel();
-    taken_socket out{std::move(socket_), std::move(pending_)};
+    taken_socket out{std::move(stream_), std::move(pending_)};
     pending_.clear();
     return out;
   }
@@ -75,11 +97,31 @@ public:
   }
 
 private:
+  void on_handshake(const asio::error_code& ec) {
+    handshaking_ = false;
+    if (closed_)
+      return;
+    if (ec) {
+      if (is_plain_http_on_tls(ec)) {
+        // Plain HTTP on the TLS port: answer in plain HTTP (as nginx does)
+        // so that the mistake is visible; the TLS state is dropped.
+        stream_ = stream{std::move(stream_.lowest_layer())};
+        refuse(response::json(
+          400, R"({"code":"BadRequest","message":"plain HTTP sent to the TLS port; use https://"})"));
+        return;
+      }
+      close();
+      return;
+    }
+    arm_timer(shared_->settings.idle_timeout);
+    do_read();
+  }
+
   void do_read() {
     if (reading_ || closed_)
       return;
     reading_ = true;
-    socket_.async_read_some(
+    stream_.async_read_some(
       asio::buffer(buf_),
       [self = shared_from_this()](asio::error_code ec, size_t n) {
         self->reading_ = false;
@@ -90,6 +132,15 @@ private:
   void on_read(asio::error_code ec, size_t n) {
     if (closed_)
       return;
+    if (lingering_) {
+      // After the final response: read and drop (see linger_close).
+      drained_ += n;
+      if (ec || drained_ > (1u << 20))
+        close();
+      else
+        do_read();
+      return;
+    }
     if (ec) {
       close();
       return;
@@ -174,11 +225,10 @@ private:
     arm_timer(shared_->settings.write_timeout);
     std::array<asio::const_buffer, 2> bufs{asio::buffer(out_head_),
                                            asio::buffer(out_body_)};
-    asio::async_write(socket_, bufs,
-                      [self = shared_from_this()](asio::error_code ec,
-                                                  size_t) {
-                        self->on_written(ec);
-                      });
+    stream_.async_write(bufs, [self = shared_from_this()](asio::error_code ec,
+                                                          size_t) {
+      self->on_written(ec);
+    });
   }
 
   void on_written(asio::error_code ec) {
@@ -204,27 +254,13 @@ private:
   }
 
   /// Half-closes, then drains what the peer still sends for a moment, so
-  /// that an error response is not lost to a TCP reset.
+  /// that an error response is not lost to a TCP reset. The drain goes
+  /// through on_read: one read at a time, also the one already pending.
   void linger_close() {
-    asio::error_code ec;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    stream_.shutdown_send();
     lingering_ = true;
     arm_timer(std::chrono::milliseconds{2000});
-    drain();
-  }
-
-  void drain() {
-    if (closed_)
-      return;
-    socket_.async_read_some(
-      asio::buffer(buf_),
-      [self = shared_from_this()](asio::error_code ec, size_t n) {
-        self->drained_ += n;
-        if (ec || self->drained_ > (1u << 20))
-          self->close();
-        else
-          self->drain();
-      });
+    do_read();
   }
 
   void arm_timer(std::chrono::milliseconds d) {
@@ -233,6 +269,10 @@ private:
                        gen = ++timer_generation_](asio::error_code ec) {
       if (ec || gen != self->timer_generation_ || self->closed_)
         return;
+      if (self->handshaking_) { // TLS handshake not done within request_timeout
+        self->close();
+        return;
+      }
       if (self->handling_) // a deferred response has no deadline here
         return;
       if (self->request_timer_armed_ && !self->writing_) {
@@ -250,10 +290,8 @@ private:
     if (closed_)
       return;
     closed_ = true;
-    asio::error_code ec;
     timer_.cancel();
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    stream_.close();
     if (handling_ && abort_fn_) {
       auto fn = std::move(abort_fn_);
       abort_fn_ = nullptr;
@@ -262,7 +300,7 @@ private:
     handling_ = false;
   }
 
-  asio::ip::tcp::socket socket_;
+  stream stream_;
   asio::steady_timer timer_;
   std::shared_ptr<server::shared_state> shared_;
   request_parser parser_;
@@ -272,6 +310,8 @@ private:
   std::string out_body_;
   std::string remote_;
   std::function<void()> abort_fn_;
+  /// TLS state of a taken stream whose cancelled read has not completed.
+  std::shared_ptr<void> tls_keepalive_;
   uint64_t generation_ = 0;
   uint64_t timer_generation_ = 0;
   size_t drained_ = 0;
@@ -284,6 +324,7 @@ private:
   bool closed_ = false;
   bool taken_ = false;
   bool lingering_ = false;
+  bool handshaking_ = false;
   bool request_timer_armed_ = false;
 };
 
@@ -341,6 +382,8 @@ server::~server() {
 
 void server::start() {
   auto& s = shared_->settings;
+  if (s.tls.enabled())
+    shared_->tls = make_tls_server_context(s.tls);
   asio::ip::tcp::endpoint ep{asio::ip::make_address(s.host), s.port};
   acceptor_.open(ep.protocol());
   acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
@@ -377,7 +420,10 @@ void server::do_accept() {
         });
         return;
       }
-      auto con = std::make_shared<connection>(std::move(sock), shared_);
+      auto con = std::make_shared<connection>(
+        shared_->tls ? stream{std::move(sock), *shared_->tls}
+                     : stream{std::move(sock)},
+        shared_);
       if (shared_->open.load() > shared_->settings.max_connections) {
         con->refuse(response::json(
           503, R"({"code":"ServiceUnavailable","message":"too many connections"})"));

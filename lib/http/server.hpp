@@ -1,13 +1,15 @@
 // lib/http/server.hpp
 // A small HTTP/1.1 server on Asio for a realtime gateway: keep-alive,
 // deferred (long-poll) responses completed from any thread, WebSocket
-// hand-off of the raw socket, and hard limits that answer 400/413/414/431/503
-// instead of resetting. Parsing is Node's http_parser (request_parser).
+// hand-off of the raw stream, and hard limits that answer 400/413/414/431/503
+// instead of resetting. Parsing is Node's http_parser (request_parser). TLS
+// when tls_settings name a certificate and key, plain TCP otherwise.
 #pragma once
 
 #include "lib/http/request.hpp"
 #include "lib/http/request_parser.hpp"
 #include "lib/http/response.hpp"
+#include "lib/http/stream.hpp"
 
 #include <asio.hpp>
 
@@ -37,11 +39,14 @@ struct server_settings {
   /// Open connections (HTTP and taken-over WebSockets counted apart);
   /// new HTTP connections beyond this get 503 and are closed.
   size_t max_connections = 19000;
+  /// TLS certificate and key; empty = plain TCP. The TLS handshake must
+  /// finish within request_timeout.
+  tls_settings tls;
 };
 
-/// A raw socket handed over for another protocol (WebSocket).
+/// A connection's stream handed over for another protocol (WebSocket).
 struct taken_socket {
-  asio::ip::tcp::socket socket;
+  stream socket;  ///< TLS already established in TLS mode
   std::string leftover;  ///< bytes read after the request head
 };
 
@@ -98,7 +103,9 @@ public:
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  /// Binds and starts accepting; throws std::system_error if it cannot bind.
+  /// Loads the TLS certificate and key (if set), binds and starts
+  /// accepting. Throws std::runtime_error naming the file if TLS cannot be
+  /// set up, std::system_error if it cannot bind.
   void start();
   /// Stops accepting (open connections stay until their peers go).
   void stop();
@@ -112,6 +119,8 @@ public:
     server_settings settings;
     request_handler handler;
     std::atomic<size_t> open{0};
+    /// Set by start() in TLS mode.
+    std::shared_ptr<asio::ssl::context> tls;
   };
 
 private:

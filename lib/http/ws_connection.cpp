@@ -26,12 +26,16 @@ void clear_and_trim(std::vector<T>& v) {
 
 // -- construction -------------------------------------------------------------
 
-std::shared_ptr<ws_connection> ws_connection::make(asio::ip::tcp::socket sock,
-                                                   ws_limits limits) {
+std::shared_ptr<ws_connection> ws_connection::make(stream sock, ws_limits limits) {
   return std::make_shared<ws_connection>(private_tag{}, std::move(sock), limits);
 }
 
-ws_connection::ws_connection(private_tag, asio::ip::tcp::socket sock, ws_limits limits)
+std::shared_ptr<ws_connection> ws_connection::make(asio::ip::tcp::socket sock,
+                                                   ws_limits limits) {
+  return make(stream{std::move(sock)}, limits);
+}
+
+ws_connection::ws_connection(private_tag, stream sock, ws_limits limits)
   : socket_(std::move(sock)),
     strand_(asio::make_strand(socket_.get_executor())),
     limits_(limits),
@@ -41,7 +45,7 @@ ws_connection::ws_connection(private_tag, asio::ip::tcp::socket sock, ws_limits 
 
 ws_connection::~ws_connection() {
   asio::error_code ignored;
-  socket_.close(ignored);
+  socket_.lowest_layer().close(ignored);
 }
 
 // -- API ----------------------------------------------------------------------
@@ -55,7 +59,7 @@ void ws_connection::start(callbacks cbs, std::string initial_bytes) {
     self->cbs_ = std::move(cbs);
     asio::error_code ignored;
     // Realtime traffic: small frames must not wait for Nagle; batching is ours.
-    self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    self->socket_.lowest_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
     if (!initial.empty())
       self->process(initial.data(), initial.size());
     self->do_read();
@@ -318,11 +322,11 @@ void ws_connection::do_write() {
   }
   writing_ = true;
   write_calls_.fetch_add(1, std::memory_order_relaxed);
-  asio::async_write(socket_, buffers_,
-                    asio::bind_executor(strand_, [self = shared_from_this()](
-                                                   const asio::error_code& ec, size_t) {
-                      self->on_write(ec);
-                    }));
+  socket_.async_write(buffers_,
+                      asio::bind_executor(strand_, [self = shared_from_this()](
+                                                     const asio::error_code& ec, size_t) {
+                        self->on_write(ec);
+                      }));
 }
 
 void ws_connection::on_write(const asio::error_code& ec) {
@@ -348,8 +352,7 @@ void ws_connection::on_write(const asio::error_code& ec) {
     }
     // Half-close: the peer sees our close frame, then EOF. Keep reading for its
     // close frame or EOF; the close timer bounds the wait.
-    asio::error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    socket_.shutdown_send();
     do_read();
     return;
   }
@@ -404,9 +407,7 @@ void ws_connection::finish() {
     return;
   phase_ = phase::closed;
   read_mode_ = read_mode::stop;
-  asio::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  socket_.close();
   if (close_timer_)
     close_timer_->cancel();
   // A pending read may still target msg_, and a pending write in_flight_:

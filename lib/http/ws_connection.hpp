@@ -1,10 +1,11 @@
 // lib/http/ws_connection.hpp
 // One server-side WebSocket connection (RFC 6455) on an already upgraded
-// asio TCP socket: reads and validates client frames with hard limits checked
+// stream (plain TCP or TLS, lib/http/stream.hpp): reads and validates client frames with hard limits checked
 // before allocation, answers pings, runs the close handshake, and sends shared
 // payloads through a bounded, batched write queue. All work runs on a strand.
 #pragma once
 
+#include "lib/http/stream.hpp"
 #include "lib/http/utf8.hpp"
 #include "lib/http/ws_frame.hpp"
 
@@ -49,7 +50,9 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
 
   // -- construction -----------------------------------------------------------
 
-  /// Takes ownership of an upgraded socket (101 already sent).
+  /// Takes ownership of an upgraded stream (101 already sent).
+  static std::shared_ptr<ws_connection> make(stream sock, ws_limits limits);
+  /// Same, on a plain TCP socket.
   static std::shared_ptr<ws_connection> make(asio::ip::tcp::socket sock, ws_limits limits);
 
   ws_connection(const ws_connection&) = delete;
@@ -119,7 +122,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
 
  public:
   /// Use make().
-  ws_connection(private_tag, asio::ip::tcp::socket sock, ws_limits limits);
+  ws_connection(private_tag, stream sock, ws_limits limits);
 
  private:
   // -- reading ----------------------------------------------------------------
@@ -164,8 +167,8 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// small messages; larger payloads are read straight into msg_.
   static constexpr size_t read_buffer_size = 256;
 
-  /// The upgraded socket.
-  asio::ip::tcp::socket socket_;
+  /// The upgraded stream.
+  stream socket_;
   /// Serialises all handlers (the io_context may run on several threads).
   asio::strand<asio::any_io_executor> strand_;
   /// Limits.
