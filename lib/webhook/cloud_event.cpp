@@ -2,6 +2,7 @@
 
 #include "lib/auth/random_id.hpp"
 #include "lib/protocol/base64.hpp"
+#include "lib/protocol/json_scan.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -73,13 +74,9 @@ std::string_view utf8_prefix(std::string_view s, size_t n) {
 }
 
 bool valid_utf8(std::string_view s) {
-  rapidjson::StringBuffer sb;
-  // Cheap check: RapidJSON validates UTF-8 when asked to.
-  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>,
-                    rapidjson::UTF8<>, rapidjson::CrtAllocator,
-                    rapidjson::kWriteValidateEncodingFlag>
-    w{sb};
-  return w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  // Not RapidJSON's validating Writer: it reads one byte past a truncated
+  // multi-byte sequence at the end of a view (found by fuzz-webhook-response).
+  return protocol::detail::is_valid_utf8(s);
 }
 
 request make_event(const service_identity& id, const handler_rule& rule,
@@ -422,8 +419,12 @@ connect_decision decide_connect(int status, std::string_view body) {
       if (m != doc.MemberEnd() && m->value.IsString()) {
         std::string_view msg{m->value.GetString(),
                              m->value.GetStringLength()};
-        d.message = std::string{utf8_prefix(msg, max_message_bytes)};
-        return d;
+        // Raw invalid bytes in the JSON string must not reach the client's
+        // CONNECT_ERROR (found by fuzz-webhook-response).
+        if (!msg.empty() && valid_utf8(msg)) {
+          d.message = std::string{utf8_prefix(msg, max_message_bytes)};
+          return d;
+        }
       }
     }
   }

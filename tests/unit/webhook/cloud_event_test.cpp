@@ -194,6 +194,9 @@ BOOST_AUTO_TEST_CASE(connect_answers_become_verdict_messages) {
   BOOST_TEST(decide_connect(400, R"({"code":1})").message == R"({"code":1})");
   BOOST_TEST(decide_connect(500, "").message == "upstream answered 500");
   BOOST_TEST(decide_connect(500, "\xff\xfe").message == "upstream answered 500");
+  // Raw invalid UTF-8 inside the JSON message is not passed on.
+  BOOST_TEST(decide_connect(401, "{\"message\":\"bad \x8a\"}").message == "upstream answered 401");
+  BOOST_TEST(decide_connect(401, R"({"message":""})").message == R"({"message":""})");
   auto long_body = std::string(600, 'a');
   BOOST_TEST(decide_connect(403, long_body).message.size() == 512u);
   // Cut at a UTF-8 boundary: 511 ASCII bytes + a 2-byte character.
