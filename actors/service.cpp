@@ -44,6 +44,9 @@ void service::start() {
   ss.ping_timeout = std::chrono::milliseconds{cfg_.ping_timeout};
   ss.connect_timeout = std::chrono::milliseconds{cfg_.connect_timeout};
   ss.max_payload = cfg_.max_payload;
+  ss.max_queued_bytes = cfg_.limits.max_queued_bytes;
+  ss.max_pending_events = cfg_.limits.max_pending_events;
+  ss.max_namespaces = cfg_.limits.max_namespaces;
   // A connect verdict may take a whole webhook round trip: never give up on
   // it before the dispatcher's own timeouts do.
   ss.handler_timeout = std::max(
@@ -58,6 +61,8 @@ void service::start() {
   // A polling POST carries at most maxPayload bytes (engine.io answers 413).
   gc.http.limits.max_body_size = cfg_.max_payload;
   gc.ws.max_message_size = cfg_.max_payload;
+  gc.ws.max_write_queue_bytes = cfg_.limits.max_queued_bytes;
+  gc.http.max_connections = cfg_.limits.max_connections;
   gc.keys = {cfg_.primary_key, cfg_.secondary_key};
   gc.cors_origins = cfg_.cors_origins;
   gc.metrics = metrics_;

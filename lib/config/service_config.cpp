@@ -177,7 +177,7 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
   if (!c.object(root, "config")
       || !c.only_fields(root, "", {"listen", "publicEndpoint", "accessKeys",
                                    "engineio", "cors", "hubs", "ioThreads",
-                                   "webhook", "tls"}))
+                                   "webhook", "tls", "limits"}))
     return false;
   uint64_t n = 0;
   if (auto l = root.FindMember("listen"); l != root.MemberEnd()) {
@@ -273,6 +273,32 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
   if (auto t = root.FindMember("tls"); t != root.MemberEnd())
     if (!parse_tls(c, t->value, cfg.tls))
       return false;
+  if (auto l = root.FindMember("limits"); l != root.MemberEnd()) {
+    if (!c.object(l->value, "limits")
+        || !c.only_fields(l->value, "limits",
+                          {"maxConnections", "maxQueuedBytesPerConnection",
+                           "maxPendingEventsPerConnection",
+                           "maxNamespacesPerConnection"}))
+      return false;
+    struct field {
+      const char* name;
+      uint32_t* out;
+      uint64_t min, max;
+    } fields[] = {
+      {"maxConnections", &cfg.limits.max_connections, 1, 1000000},
+      {"maxQueuedBytesPerConnection", &cfg.limits.max_queued_bytes, 1024,
+       1u << 30},
+      {"maxPendingEventsPerConnection", &cfg.limits.max_pending_events, 1,
+       1000000},
+      {"maxNamespacesPerConnection", &cfg.limits.max_namespaces, 1, 10000},
+    };
+    for (auto& f : fields)
+      if (auto m = l->value.FindMember(f.name); m != l->value.MemberEnd()) {
+        if (!c.uint(m->value, std::string{"limits."} + f.name, f.min, f.max, n))
+          return false;
+        *f.out = static_cast<uint32_t>(n);
+      }
+  }
   if (auto t = root.FindMember("ioThreads"); t != root.MemberEnd()) {
     if (!c.uint(t->value, "ioThreads", 1, 64, n))
       return false;

@@ -47,6 +47,18 @@ struct tls_setting {
   std::string key_file;   ///< keyFile: PEM private key
 };
 
+/// Extension: resource bounds (top-level `limits`).
+struct limits_setting {
+  uint32_t max_connections = 19000;  ///< maxConnections: open TCP connections
+  /// maxQueuedBytesPerConnection: outbound bytes waiting for one client
+  /// (WebSocket write queue, polling queue); over -> that client is closed.
+  uint32_t max_queued_bytes = 8u << 20;
+  /// maxPendingEventsPerConnection: events awaiting the handler's answer.
+  uint32_t max_pending_events = 1024;
+  /// maxNamespacesPerConnection: namespaces one connection may join.
+  uint32_t max_namespaces = 64;
+};
+
 /// The whole file, with defaults filled in.
 struct service_config {
   std::string host = "0.0.0.0";
@@ -67,6 +79,8 @@ struct service_config {
   webhook_setting webhook;
   /// Extension: TLS certificate and key (checked readable at load).
   tls_setting tls;
+  /// Extension: connection, queue and namespace bounds.
+  limits_setting limits;
 };
 
 /// Parses and validates the JSON text of a config file.

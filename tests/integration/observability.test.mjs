@@ -4,6 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebPubSubServiceClient } from '@azure/web-pubsub';
+import net from 'node:net';
 import { startSioServer } from './support/server.mjs';
 import { manager, connectSocket, closeAll, request, json, ack, sleep } from './support/clients.mjs';
 
@@ -72,5 +73,50 @@ describe('health and metrics', () => {
     const delta = (series) => (sample(text, series) ?? 0) - (sample(before, series) ?? 0);
     assert.equal(delta('sio_engineio_rejected_total{hub="h",status="400"}'), 1);
     assert.equal(delta('sio_rejected_total{hub="h",reason="connect_rejected"}'), 1);
+  });
+});
+
+describe('configured limits', { timeout: 60000 }, () => {
+  let srv;
+  const raw = [];
+  before(async () => {
+    srv = await startSioServer({ hubs: ['h'], config: { limits: { maxConnections: 4, maxNamespacesPerConnection: 1 } } });
+  });
+  after(async () => {
+    for (const s of raw) s.destroy();
+    closeAll();
+    await srv?.kill();
+  });
+
+  it('limits.maxNamespacesPerConnection turns away one namespace too many', async () => {
+    const m = manager(srv, { transports: ['websocket'] });
+    await connectSocket(m, '/');
+    const extra = m.socket('/chat');
+    const err = await new Promise((resolve) => extra.once('connect_error', resolve));
+    assert.equal(err.message, 'too many namespaces on one connection');
+    await sleep(100);
+    const text = (await request({ port: srv.port, path: '/metrics' })).body;
+    assert.equal(sample(text, 'sio_rejected_total{hub="h",reason="too_many_namespaces"}'), 1);
+    closeAll();
+  });
+
+  it('limits.maxConnections answers 503 beyond the bound and serves again below it', async () => {
+    await sleep(300); // the socket.io connection above is gone
+    for (let i = 0; i < 4; i++) {
+      const s = net.connect(srv.port, '127.0.0.1');
+      await new Promise((resolve, reject) => { s.once('connect', resolve); s.once('error', reject); });
+      raw.push(s);
+    }
+    await sleep(200);
+    const refused = await request({ port: srv.port, path: '/health' }).catch((e) => ({ status: 0, error: e }));
+    assert.equal(refused.status, 503);
+    for (const s of raw.splice(0)) s.destroy();
+    await sleep(300);
+    assert.equal((await request({ port: srv.port, path: '/health' })).status, 200);
+  });
+
+  it('a bad limit stops start-up, naming the field', async () => {
+    await assert.rejects(startSioServer({ hubs: ['h'], config: { limits: { maxConnections: 0 } } }),
+      /limits\.maxConnections/);
   });
 });
