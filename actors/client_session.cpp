@@ -1,5 +1,7 @@
 #include "actors/client_session.hpp"
 
+#include "actors/packed_handshake.hpp"
+
 #include "lib/auth/random_id.hpp"
 #include "lib/http/ws_connection.hpp"
 #include "lib/protocol/eio_codec.hpp"
@@ -12,7 +14,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include <deque>
+#include <algorithm>
 #include <map>
 
 namespace sio {
@@ -70,31 +72,56 @@ struct sio_socket {
   bool connected = false;  ///< false while the connect verdict is pending
 };
 
-struct session_state {
-  session_config cfg;
-
-  // -- transport ---------------------------------------------------------------
-  bool websocket = false;               ///< upgraded or WebSocket-only
-  ws_link ws;                           ///< the WebSocket transport
+/// What only a long-polling session needs (also while it upgrades). A
+/// WebSocket-only session never allocates it: at 10k idle clients every
+/// byte of session state counts (BENCHMARKS.md, memory per connection).
+struct polling_state {
   ws_link probe;                        ///< an upgrade candidate
   std::optional<http::exchange> poll;   ///< the pending polling GET
   uint64_t poll_id = 0;
-  /// Polling outbound queue, always flushed whole. A vector, not a deque:
-  /// an empty libstdc++ deque holds ~600 bytes, paid by every session.
+  /// Outbound queue, always flushed whole.
   std::vector<wire_packet> queue;
   size_t queued_bytes = 0;
+};
+
+/// A binary packet whose attachments are still arriving.
+struct binary_assembly {
+  protocol::sio_decoder decoder;
+  std::string text;  ///< the packet's text part, relayed with the event
+};
+
+struct session_state {
+  // -- identity (from session_config; the handshake facts packed) ----------
+  std::string hub_name;
+  std::string connection_id;
+  std::string user_id;  ///< token `sub`, or the connect answer's userId
+  std::shared_ptr<const session_settings> settings;
+  /// query, headers and claims of the handshake, packed into one string
+  /// (see pack_fields): read once per namespace CONNECT, kept compact.
+  std::string handshake;
+  hub_actor hub;
+  event_handler_actor handler;
+  std::shared_ptr<session_registry> registry;
+  std::shared_ptr<metrics::registry> metrics;
+
+  // -- transport ---------------------------------------------------------------
+  bool websocket = false;               ///< upgraded or WebSocket-only
   bool closed = false;                  ///< no more traffic; waiting to quit
+  bool awaiting_pong = false;
+  bool connect_timer_armed = false;     ///< the connect-timeout tick is queued
+  ws_link ws;                           ///< the WebSocket transport
+  std::unique_ptr<polling_state> polling;  ///< null for WebSocket sessions
 
   // -- heartbeat and timers ------------------------------------------------------
   uint64_t ping_gen = 0;
-  bool awaiting_pong = false;
   uint64_t upgrade_gen = 0;
   uint64_t close_gen = 0;
+  /// A connection must join a namespace before this (connect_timeout).
+  std::chrono::steady_clock::time_point connect_deadline;
 
   // -- Socket.IO ---------------------------------------------------------------------
   std::map<std::string, sio_socket> sockets;  ///< by namespace
-  protocol::sio_decoder decoder;
-  std::string partial_text;  ///< text of a binary packet awaiting attachments
+  std::unique_ptr<binary_assembly> assembling;  ///< null between packets
   size_t pending_events = 0;
 
   // -- metrics (null when the service keeps none) ------------------------------------
@@ -130,18 +157,18 @@ http::response bad_request() {
 
 socket_ref make_ref(self_ptr self, const std::string& nsp,
                     const std::string& socket_id) {
-  auto& c = self->state.cfg;
-  return {c.hub_name, c.connection_id, nsp, socket_id, c.info.user_id};
+  auto& st = self->state;
+  return {st.hub_name, st.connection_id, nsp, socket_id, st.user_id};
 }
 
 metrics::labels hub_labels(self_ptr self) {
-  return {{"hub", self->state.cfg.hub_name}};
+  return {{"hub", self->state.hub_name}};
 }
 
 /// Moves this connection's count to `transport` ("" = gone).
 void count_transport(self_ptr self, const char* transport) {
   auto& st = self->state;
-  if (!st.cfg.metrics)
+  if (!st.metrics)
     return;
   if (st.transport_gauge)
     st.transport_gauge->sub();
@@ -150,7 +177,7 @@ void count_transport(self_ptr self, const char* transport) {
     return;
   auto l = hub_labels(self);
   l.emplace_back("transport", transport);
-  st.transport_gauge = &st.cfg.metrics->get_gauge(
+  st.transport_gauge = &st.metrics->get_gauge(
     "sio_connections", "Open Engine.IO connections by transport.", l);
   st.transport_gauge->add();
 }
@@ -158,22 +185,22 @@ void count_transport(self_ptr self, const char* transport) {
 /// Sockets per hub and namespace.
 void count_socket(self_ptr self, const std::string& nsp, int64_t delta) {
   auto& st = self->state;
-  if (!st.cfg.metrics)
+  if (!st.metrics)
     return;
   auto l = hub_labels(self);
   l.emplace_back("namespace", nsp);
-  st.cfg.metrics
+  st.metrics
     ->get_gauge("sio_sockets", "Connected sockets by hub and namespace.", l)
     .add(delta);
 }
 
 void count_close(self_ptr self, const std::string& reason) {
   auto& st = self->state;
-  if (!st.cfg.metrics)
+  if (!st.metrics)
     return;
   auto l = hub_labels(self);
   l.emplace_back("reason", reason);
-  st.cfg.metrics
+  st.metrics
     ->get_counter("sio_connections_closed_total",
                   "Closed Engine.IO connections by reason.", l)
     .inc();
@@ -183,11 +210,11 @@ void count_close(self_ptr self, const std::string& reason) {
 /// is one of a few fixed words (never client text: label cardinality).
 void count_rejected(self_ptr self, const char* reason) {
   auto& st = self->state;
-  if (!st.cfg.metrics)
+  if (!st.metrics)
     return;
   auto l = hub_labels(self);
   l.emplace_back("reason", reason);
-  st.cfg.metrics
+  st.metrics
     ->get_counter("sio_rejected_total",
                   "Sockets turned away and events dropped or failed, by "
                   "reason.",
@@ -203,23 +230,47 @@ void schedule(self_ptr self, std::chrono::milliseconds after,
 
 void close_session(self_ptr self, const std::string& reason);
 
+/// The upgrade candidate, or null.
+ws_link* probe_of(session_state& st) {
+  return st.polling && st.polling->probe.conn ? &st.polling->probe : nullptr;
+}
+
+/// Queues the connect-timeout tick once the deadline is closer than the
+/// next ping tick can be. Connections that join a namespace in time (all
+/// well-behaved ones) never hold that delayed message: one pending CAF
+/// message is ~200 bytes per idle connection.
+void arm_connect_timer(self_ptr self) {
+  auto& st = self->state;
+  auto& s = *st.settings;
+  if (st.connect_timer_armed || st.closed || !st.sockets.empty()
+      || s.engineio_echo)
+    return;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+    st.connect_deadline - std::chrono::steady_clock::now());
+  if (left > s.ping_interval + s.ping_timeout)
+    return; // a later ping tick looks again
+  st.connect_timer_armed = true;
+  schedule(self, std::max(left, std::chrono::milliseconds{0}),
+           session_timer::connect_timeout, 0);
+}
+
 // -- outbound --------------------------------------------------------------------------
 
 /// Answers the pending GET with everything queued.
 void flush_poll(self_ptr self) {
-  auto& st = self->state;
-  if (!st.poll || st.queue.empty())
+  auto* pl = self->state.polling.get();
+  if (!pl || !pl->poll || pl->queue.empty())
     return;
   std::string body;
-  body.reserve(st.queued_bytes + st.queue.size() * 2);
-  for (auto& p : st.queue)
+  body.reserve(pl->queued_bytes + pl->queue.size() * 2);
+  for (auto& p : pl->queue)
     protocol::append_frame_to_payload(body, *p.frame, p.binary);
-  st.queue.clear();
-  st.queued_bytes = 0;
+  pl->queue.clear();
+  pl->queued_bytes = 0;
   auto r = http::response::text(200, std::move(body));
   r.headers.emplace_back("Cache-Control", "no-store");
-  st.poll->respond(std::move(r));
-  st.poll.reset();
+  pl->poll->respond(std::move(r));
+  pl->poll.reset();
 }
 
 void send_wire(self_ptr self, const wire_packet& p) {
@@ -232,12 +283,13 @@ void send_wire(self_ptr self, const wire_packet& p) {
     st.ws.conn->send(p.frame, p.binary);
     return;
   }
-  st.queue.push_back(p);
-  st.queued_bytes += p.frame->size();
-  if (st.queued_bytes > st.cfg.settings.max_queued_bytes) {
+  auto& pl = *st.polling;
+  pl.queue.push_back(p);
+  pl.queued_bytes += p.frame->size();
+  if (pl.queued_bytes > st.settings->max_queued_bytes) {
     // A polling client that does not fetch its packets: bound the memory.
-    st.queue.clear();
-    st.queued_bytes = 0;
+    pl.queue.clear();
+    pl.queued_bytes = 0;
     close_session(self, "transport error");
     return;
   }
@@ -259,11 +311,11 @@ void send_sio(self_ptr self, const sio_packet& p) {
 /// Relays an Engine.IO payload (a handler's reply) to the client.
 void relay_payload(self_ptr self, std::string_view payload) {
   protocol::payload_limits limits;
-  limits.max_packet_size = self->state.cfg.settings.max_payload;
+  limits.max_packet_size = self->state.settings->max_payload;
   auto packets = protocol::decode_payload(payload, limits);
   if (!packets) {
     spdlog::warn("dropped handler reply for connection={}: {}",
-                 self->state.cfg.connection_id, packets.error());
+                 self->state.connection_id, packets.error());
     return;
   }
   for (auto& p : *packets)
@@ -289,33 +341,33 @@ void on_verdict(self_ptr self, const std::string& nsp,
                                : v.error;
     send_sio(self, err);
     spdlog::info("socket rejected hub={} nsp={} connection={} error={}",
-                 st.cfg.hub_name, nsp, st.cfg.connection_id, err.data);
+                 st.hub_name, nsp, st.connection_id, err.data);
     return;
   }
   i->second.connected = true;
   // A Web PubSub-style answer names the connection's user: every later
   // event of this connection carries it.
   if (!v.user_id.empty())
-    st.cfg.info.user_id = v.user_id;
+    st.user_id = v.user_id;
   sio_packet reply;
   reply.type = sio_packet_type::connect;
   reply.nsp = nsp;
   reply.data = "{\"sid\":" + protocol::json_string(socket_id) + "}";
   send_sio(self, reply);
-  self->send(st.cfg.hub, socket_joined{st.cfg.connection_id, nsp, socket_id,
+  self->send(st.hub, socket_joined{st.connection_id, nsp, socket_id,
                                        v.user_id, v.groups});
-  if (st.cfg.handler)
-    self->send(st.cfg.handler, connected_event{make_ref(self, nsp, socket_id)});
+  if (st.handler)
+    self->send(st.handler, connected_event{make_ref(self, nsp, socket_id)});
   count_socket(self, nsp, 1);
   spdlog::info("socket connected hub={} nsp={} socket={} connection={}",
-               st.cfg.hub_name, nsp, socket_id, st.cfg.connection_id);
+               st.hub_name, nsp, socket_id, st.connection_id);
 }
 
 void on_sio_connect(self_ptr self, sio_packet& p) {
   auto& st = self->state;
   if (st.sockets.count(p.nsp) > 0)
     return; // already connected or pending: ignored, as REC in protocol.md
-  if (st.sockets.size() >= st.cfg.settings.max_namespaces) {
+  if (st.sockets.size() >= st.settings->max_namespaces) {
     sio_packet err;
     err.type = sio_packet_type::connect_error;
     err.nsp = p.nsp;
@@ -326,18 +378,16 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
   }
   auto socket_id = auth::random_id(20);
   st.sockets[p.nsp] = sio_socket{socket_id, false};
-  if (!st.cfg.handler) {
+  if (!st.handler) {
     on_verdict(self, p.nsp, socket_id, connect_verdict::accept());
     return;
   }
   connect_event ev;
   ev.socket = make_ref(self, p.nsp, socket_id);
-  ev.claims = st.cfg.info.claims;
-  ev.query = st.cfg.info.query;
-  ev.headers = st.cfg.info.headers;
+  unpack_handshake(st.handshake, ev);
   ev.auth = std::move(p.data);
   auto nsp = p.nsp;
-  self->request(st.cfg.handler, st.cfg.settings.handler_timeout, std::move(ev))
+  self->request(st.handler, st.settings->handler_timeout, std::move(ev))
     .then(
       [self, nsp, socket_id](connect_verdict& v) {
         on_verdict(self, nsp, socket_id, v);
@@ -354,13 +404,13 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
 void socket_gone(self_ptr self, const std::string& nsp, const sio_socket& s,
                  const std::string& reason) {
   auto& st = self->state;
-  if (st.cfg.handler)
-    self->send(st.cfg.handler,
+  if (st.handler)
+    self->send(st.handler,
                disconnected_event{make_ref(self, nsp, s.socket_id), reason});
   count_socket(self, nsp, -1);
   spdlog::info(
     "socket disconnected hub={} nsp={} socket={} connection={} reason={}",
-    st.cfg.hub_name, nsp, s.socket_id, st.cfg.connection_id, reason);
+    st.hub_name, nsp, s.socket_id, st.connection_id, reason);
 }
 
 void on_sio_disconnect(self_ptr self, const std::string& nsp) {
@@ -372,7 +422,7 @@ void on_sio_disconnect(self_ptr self, const std::string& nsp) {
   st.sockets.erase(i);
   if (!s.connected)
     return; // never accepted: no events (the verdict is ignored later)
-  self->send(st.cfg.hub, socket_left{st.cfg.connection_id, nsp, s.socket_id});
+  self->send(st.hub, socket_left{st.connection_id, nsp, s.socket_id});
   socket_gone(self, nsp, s, "client namespace disconnect");
 }
 
@@ -385,13 +435,13 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
     close_session(self, "parse error");
     return;
   }
-  if (!st.cfg.handler) {
+  if (!st.handler) {
     count_rejected(self, "event_unhandled");
     return; // no handler: events are dropped, as Azure does
   }
-  if (st.pending_events >= st.cfg.settings.max_pending_events) {
+  if (st.pending_events >= st.settings->max_pending_events) {
     spdlog::warn("connection={} has {} events awaiting the handler; closing",
-                 st.cfg.connection_id, st.pending_events);
+                 st.connection_id, st.pending_events);
     count_rejected(self, "event_backlog_full");
     close_session(self, std::string{event_backlog_reason});
     return;
@@ -399,7 +449,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
   if (st.events_in)
     st.events_in->inc();
   spdlog::debug("event hub={} nsp={} socket={} bytes={} attachments={}",
-                st.cfg.hub_name, p.nsp, i->second.socket_id, raw.size(),
+                st.hub_name, p.nsp, i->second.socket_id, raw.size(),
                 p.attachments.size());
   auto parts = protocol::split_event(p.data);
   message_event ev;
@@ -419,7 +469,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
   // CAF's single timer thread (9.5% of the echo profile, BENCHMARKS.md).
   // A handler that never answers is bounded by max_pending_events instead,
   // and the webhook dispatcher times its HTTP calls out itself.
-  self->request(st.cfg.handler, caf::infinite, std::move(ev))
+  self->request(st.handler, caf::infinite, std::move(ev))
     .then(
       [self](message_reply& r) {
         --self->state.pending_events;
@@ -427,7 +477,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
           relay_payload(self, r.payload);
         if (!r.close_reason.empty()) {
           spdlog::warn("connection={} closed by its event handler: {}",
-                       self->state.cfg.connection_id, r.close_reason);
+                       self->state.connection_id, r.close_reason);
           close_session(self, r.close_reason);
         }
       },
@@ -435,7 +485,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
         --self->state.pending_events;
         count_rejected(self, "event_handler_failed");
         spdlog::warn("event handler failed for connection={}: {}",
-                     self->state.cfg.connection_id,
+                     self->state.connection_id,
                      self->system().render(err));
       });
 }
@@ -464,31 +514,35 @@ void on_sio_packet(self_ptr self, sio_packet p, std::string raw) {
 /// An Engine.IO message from the client.
 void on_message(self_ptr self, eio_packet& p) {
   auto& st = self->state;
-  if (st.cfg.settings.engineio_echo) {
+  if (st.settings->engineio_echo) {
     send_wire(self, make_wire(p));
     return;
   }
-  protocol::sio_decoder::status res;
-  if (p.binary) {
-    res = st.decoder.feed_binary(p.data);
-  } else {
-    res = st.decoder.feed_text(p.data);
-    if (res == protocol::sio_decoder::status::need_more)
-      st.partial_text = std::move(p.data);
-  }
+  // Between packets the decoder holds nothing: a local one decodes, and
+  // only a binary packet awaiting attachments keeps one in the state.
+  protocol::decoder_limits limits;
+  limits.max_packet_size = st.settings->max_payload;
+  protocol::sio_decoder local{limits};
+  auto& dec = st.assembling ? st.assembling->decoder : local;
+  auto res = p.binary ? dec.feed_binary(p.data) : dec.feed_text(p.data);
   switch (res) {
     case protocol::sio_decoder::status::need_more:
+      if (!st.assembling)
+        st.assembling = std::make_unique<binary_assembly>(
+          binary_assembly{std::move(local), std::move(p.data)});
       return;
     case protocol::sio_decoder::status::invalid:
       spdlog::info("connection={} sent an invalid packet: {}",
-                   st.cfg.connection_id, st.decoder.error());
+                   st.connection_id, dec.error());
+      st.assembling.reset();
       close_session(self, "parse error");
       return;
     case protocol::sio_decoder::status::complete: {
       std::string raw = "4";
-      raw += p.binary ? st.partial_text : p.data;
-      st.partial_text.clear();
-      on_sio_packet(self, st.decoder.take(), std::move(raw));
+      raw += p.binary ? st.assembling->text : p.data;
+      auto packet = dec.take();
+      st.assembling.reset();
+      on_sio_packet(self, std::move(packet), std::move(raw));
       return;
     }
   }
@@ -507,7 +561,7 @@ void on_packet(self_ptr self, eio_packet& p) {
     case eio_packet_type::pong:
       if (st.awaiting_pong) {
         st.awaiting_pong = false;
-        schedule(self, st.cfg.settings.ping_interval, session_timer::ping,
+        schedule(self, st.settings->ping_interval, session_timer::ping,
                  ++st.ping_gen);
       }
       return;
@@ -530,21 +584,23 @@ void on_ws_text_or_binary(self_ptr self, std::string& data, bool binary) {
   auto p = protocol::decode_text_frame(data);
   if (!p) {
     spdlog::info("connection={} sent an invalid frame: {}",
-                 self->state.cfg.connection_id, p.error());
+                 self->state.connection_id, p.error());
     close_session(self, "parse error");
     return;
   }
   on_packet(self, *p);
 }
 
+/// A frame on the upgrade candidate (only polling sessions have one).
 void on_probe_frame(self_ptr self, std::string& data, bool binary) {
   auto& st = self->state;
+  auto& pl = *st.polling;
   if (!binary && data == "2probe") {
-    st.probe.conn->send(std::make_shared<const std::string>("3probe"), false);
+    pl.probe.conn->send(std::make_shared<const std::string>("3probe"), false);
     // Flush a waiting GET so that the client can pause polling.
-    if (st.poll && st.queue.empty()) {
-      st.poll->respond(http::response::text(200, "6"));
-      st.poll.reset();
+    if (pl.poll && pl.queue.empty()) {
+      pl.poll->respond(http::response::text(200, "6"));
+      pl.poll.reset();
     }
     schedule(self, std::chrono::milliseconds{100}, session_timer::noop_flush,
              st.upgrade_gen);
@@ -553,23 +609,19 @@ void on_probe_frame(self_ptr self, std::string& data, bool binary) {
   if (!binary && data == "5") {
     // Upgrade complete: the probe becomes the transport.
     st.websocket = true;
-    st.ws = std::move(st.probe);
-    st.probe = ws_link{};
+    st.ws = std::move(pl.probe);
     ++st.upgrade_gen;
     count_transport(self, "websocket");
-    if (st.poll) {
-      st.poll->respond(http::response::text(200, "6"));
-      st.poll.reset();
-    }
-    for (auto& p : st.queue)
+    if (pl.poll)
+      pl.poll->respond(http::response::text(200, "6"));
+    for (auto& p : pl.queue)
       st.ws.conn->send(p.frame, p.binary);
-    st.queue.clear();
-    st.queued_bytes = 0;
+    st.polling.reset(); // polling is over for good
     return;
   }
   // Anything else on a probe before the upgrade closes the probe.
-  st.probe.conn->close(1002, "unexpected packet during upgrade");
-  st.probe = ws_link{};
+  pl.probe.conn->close(1002, "unexpected packet during upgrade");
+  pl.probe = ws_link{};
   ++st.upgrade_gen;
 }
 
@@ -593,9 +645,9 @@ void attach_ws(self_ptr self, ws_link& link) {
 }
 
 std::string handshake_text(self_ptr self, bool websocket) {
-  auto& s = self->state.cfg.settings;
+  auto& s = *self->state.settings;
   protocol::handshake h;
-  h.sid = self->state.cfg.connection_id;
+  h.sid = self->state.connection_id;
   if (!websocket)
     h.upgrades.push_back("websocket");
   h.ping_interval = static_cast<uint32_t>(s.ping_interval.count());
@@ -607,11 +659,11 @@ std::string handshake_text(self_ptr self, bool websocket) {
 /// The session is over: the sid becomes unknown and the actor ends.
 void finish(self_ptr self) {
   auto& st = self->state;
-  if (st.poll) {
-    st.poll->respond(bad_request());
-    st.poll.reset();
+  if (st.polling && st.polling->poll) {
+    st.polling->poll->respond(bad_request());
+    st.polling->poll.reset();
   }
-  st.cfg.registry->remove(st.cfg.connection_id);
+  st.registry->remove(st.connection_id);
   count_transport(self, "");
   self->quit();
 }
@@ -622,7 +674,7 @@ void close_session(self_ptr self, const std::string& reason) {
     return;
   // The hub drops the memberships first, so that nothing is routed to this
   // connection once the handler hears of the disconnect.
-  self->send(st.cfg.hub, closed_atom::value, st.cfg.connection_id);
+  self->send(st.hub, closed_atom::value, st.connection_id);
   // Every accepted socket gets its disconnected event, in namespace order.
   for (auto& [nsp, s] : st.sockets)
     if (s.connected)
@@ -630,9 +682,9 @@ void close_session(self_ptr self, const std::string& reason) {
   st.sockets.clear();
   count_close(self, reason);
   spdlog::info("connection closed hub={} connection={} reason={}",
-               st.cfg.hub_name, st.cfg.connection_id, reason);
-  if (st.probe.conn)
-    st.probe.conn->close(1000, "");
+               st.hub_name, st.connection_id, reason);
+  if (st.polling && st.polling->probe.conn)
+    st.polling->probe.conn->close(1000, "");
   if (st.websocket) {
     st.closed = true;
     st.ws.conn->close(1000, "");
@@ -641,8 +693,9 @@ void close_session(self_ptr self, const std::string& reason) {
   }
   // Polling: the close packet goes out with whatever is still queued, on
   // the pending GET or the next one (waited for briefly).
-  st.queue.push_back(make_wire(eio_packet_type::close, {}));
-  st.queued_bytes += 1;
+  auto& pl = *st.polling;
+  pl.queue.push_back(make_wire(eio_packet_type::close, {}));
+  pl.queued_bytes += 1;
   flush_poll(self);
   st.closed = true;
   // After a protocol error or a lost client the sid is dead at once (the
@@ -650,7 +703,7 @@ void close_session(self_ptr self, const std::string& reason) {
   // last GET to carry the close packet.
   bool deliberate = reason != "parse error" && reason != "transport error"
                     && reason != "transport close" && reason != "ping timeout";
-  if (st.queue.empty() || !deliberate) {
+  if (pl.queue.empty() || !deliberate) {
     finish(self);
     return;
   }
@@ -661,50 +714,62 @@ void close_session(self_ptr self, const std::string& reason) {
 client_session_actor::behavior_type
 session_impl(self_ptr self, session_config cfg, open_session open) {
   auto& st = self->state;
-  st.cfg = std::move(cfg);
-  protocol::decoder_limits limits;
-  limits.max_packet_size = st.cfg.settings.max_payload;
-  st.decoder = protocol::sio_decoder{limits};
-  if (st.cfg.metrics) {
+  st.hub_name = std::move(cfg.hub_name);
+  st.connection_id = std::move(cfg.connection_id);
+  st.user_id = std::move(cfg.info.user_id);
+  st.settings = std::move(cfg.settings);
+  st.handshake = pack_handshake(cfg.info);
+  st.hub = std::move(cfg.hub);
+  st.handler = std::move(cfg.handler);
+  st.registry = std::move(cfg.registry);
+  st.metrics = std::move(cfg.metrics);
+  if (st.metrics) {
     auto l = hub_labels(self);
-    st.events_in = &st.cfg.metrics->get_counter(
+    st.events_in = &st.metrics->get_counter(
       "sio_events_received_total", "Client events handed to the handler.", l);
-    st.packets_out = &st.cfg.metrics->get_counter(
+    st.packets_out = &st.metrics->get_counter(
       "sio_packets_sent_total", "Engine.IO packets queued to clients.", l);
   }
   count_transport(self, open.websocket ? "websocket" : "polling");
   // Registered before the handshake reply leaves, so that the client's next
   // request finds this session.
-  st.cfg.registry->add(st.cfg.connection_id,
-                       {st.cfg.hub_name,
+  st.registry->add(st.connection_id,
+                       {st.hub_name,
                         caf::actor_cast<client_session_actor>(self)});
   spdlog::info("connection opened hub={} connection={} transport={} user={} "
                "from={}",
-               st.cfg.hub_name, st.cfg.connection_id,
+               st.hub_name, st.connection_id,
                open.websocket ? "websocket" : "polling",
-               st.cfg.info.user_id, st.cfg.info.remote_address);
+               st.user_id, cfg.info.remote_address);
   if (open.websocket) {
     st.websocket = true;
     st.ws = std::move(open.ws);
     attach_ws(self, st.ws);
     send_eio(self, eio_packet_type::open, handshake_text(self, true));
   } else {
+    st.polling = std::make_unique<polling_state>();
     auto r = http::response::text(
       200, std::string{"0"} + handshake_text(self, false));
     r.headers.emplace_back("Cache-Control", "no-store");
     open.ex.respond(std::move(r));
   }
-  schedule(self, st.cfg.settings.ping_interval, session_timer::ping,
+  schedule(self, st.settings->ping_interval, session_timer::ping,
            st.ping_gen);
-  if (!st.cfg.settings.engineio_echo)
-    schedule(self, st.cfg.settings.connect_timeout,
-             session_timer::connect_timeout, 0);
+  st.connect_deadline = std::chrono::steady_clock::now()
+                        + st.settings->connect_timeout;
+  if (st.settings->connect_timeout <= st.settings->ping_interval)
+    arm_connect_timer(self); // else the first ping tick comes first
   return {
     [self](poll_atom, uint64_t id, http::exchange& ex) {
       auto& st = self->state;
+      if (st.websocket) {
+        ex.respond(bad_request()); // transport mismatch after an upgrade
+        return;
+      }
+      auto& pl = *st.polling;
       if (st.closed) {
-        if (!st.queue.empty()) {
-          st.poll = std::move(ex);
+        if (!pl.queue.empty()) {
+          pl.poll = std::move(ex);
           flush_poll(self);
           finish(self);
         } else {
@@ -712,18 +777,14 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
         }
         return;
       }
-      if (st.websocket) {
-        ex.respond(bad_request()); // transport mismatch after an upgrade
-        return;
-      }
-      if (st.poll) {
+      if (pl.poll) {
         // A second concurrent GET: the protocol closes the session.
         ex.respond(bad_request());
         close_session(self, "transport error");
         return;
       }
-      st.poll = std::move(ex);
-      st.poll_id = id;
+      pl.poll = std::move(ex);
+      pl.poll_id = id;
       flush_poll(self);
     },
     [self](post_atom, http::exchange& ex) {
@@ -733,11 +794,11 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
         return;
       }
       protocol::payload_limits limits;
-      limits.max_packet_size = st.cfg.settings.max_payload;
+      limits.max_packet_size = st.settings->max_payload;
       auto packets = protocol::decode_payload(ex.req().body, limits);
       if (!packets) {
         spdlog::info("connection={} posted an invalid payload: {}",
-                     st.cfg.connection_id, packets.error());
+                     st.connection_id, packets.error());
         ex.respond(bad_request());
         close_session(self, "parse error");
         return;
@@ -754,22 +815,23 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
     },
     [self](ws_open_atom, ws_link& link) {
       auto& st = self->state;
-      if (st.closed || st.websocket || st.probe.conn) {
+      if (st.closed || st.websocket || probe_of(st)) {
         // One WebSocket per session; a second one is closed at once.
         attach_ws(self, link);
         link.conn->close(1008, "session already has a WebSocket");
         return;
       }
-      st.probe = std::move(link);
-      attach_ws(self, st.probe);
-      schedule(self, st.cfg.settings.upgrade_timeout,
+      auto& probe = st.polling->probe;
+      probe = std::move(link);
+      attach_ws(self, probe);
+      schedule(self, st.settings->upgrade_timeout,
                session_timer::upgrade_timeout, ++st.upgrade_gen);
     },
     [self](ws_msg_atom, uint64_t id, std::string& data, bool binary) {
       auto& st = self->state;
       if (st.closed)
         return;
-      if (st.probe.conn && id == st.probe.id) {
+      if (auto* probe = probe_of(st); probe && id == probe->id) {
         on_probe_frame(self, data, binary);
         return;
       }
@@ -778,8 +840,8 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
     },
     [self](ws_closed_atom, uint64_t id, uint16_t code) {
       auto& st = self->state;
-      if (st.probe.conn && id == st.probe.id) {
-        st.probe = ws_link{};
+      if (auto* probe = probe_of(st); probe && id == probe->id) {
+        *probe = ws_link{};
         ++st.upgrade_gen;
         return;
       }
@@ -791,9 +853,10 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
     },
     [self](aborted_atom, uint64_t id) {
       auto& st = self->state;
-      if (st.poll && st.poll_id == id) {
-        st.poll.reset();
-        if (!st.probe.conn && !st.closed)
+      auto* pl = st.polling.get();
+      if (pl && pl->poll && pl->poll_id == id) {
+        pl->poll.reset();
+        if (!pl->probe.conn && !st.closed)
           close_session(self, "transport close");
       }
     },
@@ -817,7 +880,7 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
       p.type = sio_packet_type::disconnect;
       p.nsp = nsp;
       send_sio(self, p);
-      self->send(st.cfg.hub, socket_left{st.cfg.connection_id, nsp, s.socket_id});
+      self->send(st.hub, socket_left{st.connection_id, nsp, s.socket_id});
       socket_gone(self, nsp, s, "server namespace disconnect");
       if (close)
         close_session(self, "forced server close");
@@ -830,8 +893,9 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
             return;
           send_eio(self, eio_packet_type::ping, {});
           st.awaiting_pong = true;
-          schedule(self, st.cfg.settings.ping_timeout,
+          schedule(self, st.settings->ping_timeout,
                    session_timer::ping_timeout, st.ping_gen);
+          arm_connect_timer(self);
           return;
         case session_timer::ping_timeout:
           if (!st.closed && gen == st.ping_gen && st.awaiting_pong)
@@ -842,9 +906,10 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
             close_session(self, "forced server close");
           return;
         case session_timer::upgrade_timeout:
-          if (!st.closed && st.probe.conn && gen == st.upgrade_gen) {
-            st.probe.conn->close(1000, "upgrade timeout");
-            st.probe = ws_link{};
+          if (auto* probe = probe_of(st);
+              !st.closed && probe && gen == st.upgrade_gen) {
+            probe->conn->close(1000, "upgrade timeout");
+            *probe = ws_link{};
             ++st.upgrade_gen;
           }
           return;
@@ -856,10 +921,11 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
             return;
           }
           // During an upgrade, answer polls with noops until `5` arrives.
-          if (!st.closed && st.probe.conn && gen == st.upgrade_gen) {
-            if (st.poll && st.queue.empty()) {
-              st.poll->respond(http::response::text(200, "6"));
-              st.poll.reset();
+          if (!st.closed && probe_of(st) && gen == st.upgrade_gen) {
+            auto& pl = *st.polling;
+            if (pl.poll && pl.queue.empty()) {
+              pl.poll->respond(http::response::text(200, "6"));
+              pl.poll.reset();
             }
             schedule(self, std::chrono::milliseconds{100},
                      session_timer::noop_flush, gen);

@@ -69,7 +69,8 @@ private:
 struct session_config {
   std::string hub_name;        ///< the hub the session belongs to
   std::string connection_id;   ///< its Engine.IO sid
-  session_settings settings;   ///< timeouts and limits
+  /// Timeouts and limits, shared by the hub's sessions.
+  std::shared_ptr<const session_settings> settings;
   handshake_info info;         ///< facts for the connect events
   hub_actor hub;               ///< receives membership notices
   event_handler_actor handler; ///< receives the socket events

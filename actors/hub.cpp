@@ -28,6 +28,8 @@ struct connection_entry {
 
 struct hub_state {
   hub_config cfg;
+  /// cfg.session, shared by every session of this hub.
+  std::shared_ptr<const session_settings> session;
   /// connection id -> entry; keyed by views into the entry so that fan-out
   /// looks members up without building a string per recipient.
   std::unordered_map<std::string_view, std::unique_ptr<connection_entry>>
@@ -127,21 +129,24 @@ void forget_connection(hub_state& st, const std::string& id) {
 
 hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
   self->state.cfg = std::move(cfg);
+  self->state.session
+    = std::make_shared<const session_settings>(self->state.cfg.session);
   return {
     [self](open_session& open) {
       auto& st = self->state;
       session_config sc;
       sc.hub_name = st.cfg.name;
       sc.connection_id = open.connection_id;
-      sc.settings = st.cfg.session;
-      sc.info = open.info;
+      sc.settings = st.session;
+      // The session keeps the handshake facts; open_session's copy goes.
+      sc.info = std::move(open.info);
       sc.hub = self;
       sc.handler = st.cfg.handler;
       sc.registry = st.cfg.registry;
       sc.metrics = st.cfg.metrics;
       auto id = open.connection_id;
-      auto user = open.info.user_id;
-      auto initial_groups = open.info.groups;
+      auto user = sc.info.user_id;
+      auto initial_groups = std::move(sc.info.groups);
       auto session = spawn_client_session(self->system(), std::move(sc),
                                           std::move(open));
       auto entry = std::make_unique<connection_entry>(

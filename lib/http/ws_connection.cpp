@@ -1,6 +1,8 @@
 #include "lib/http/ws_connection.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <typeinfo>
 #include <utility>
 
 namespace sio::http {
@@ -37,10 +39,22 @@ std::shared_ptr<ws_connection> ws_connection::make(asio::ip::tcp::socket sock,
 
 ws_connection::ws_connection(private_tag, stream sock, ws_limits limits)
   : socket_(std::move(sock)),
-    strand_(asio::make_strand(socket_.get_executor())),
+    strand_(strand_of(socket_)),
     limits_(limits),
     parser_(ws_parser_limits{limits.max_message_size, limits.max_fragments, true}) {
   // nop
+}
+
+ws_connection::strand_type ws_connection::strand_of(stream& sock) {
+  // This Asio's any_executor::target<T>() does not check T: compare first.
+  auto ex = sock.get_executor();
+  if (ex.target_type() == typeid(strand_type))
+    return *ex.target<strand_type>();
+  if (ex.target_type() == typeid(asio::io_context::executor_type))
+    return asio::make_strand(*ex.target<asio::io_context::executor_type>());
+  // Every socket of this library comes from an io_context; anything else is
+  // a programming error, reported at once rather than run unserialised.
+  throw std::invalid_argument{"ws_connection: the socket's executor is not an io_context's"};
 }
 
 ws_connection::~ws_connection() {
