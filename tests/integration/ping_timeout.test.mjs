@@ -126,3 +126,48 @@ describe('connectTimeout 1000 ms closes connections without a namespace', { time
     await held.catch(() => {});
   });
 });
+
+describe('connectTimeout longer than the ping interval', { timeout: 30000 }, () => {
+  // The session arms its connect-timeout tick only when the deadline comes
+  // within one ping cycle; a client that answers every ping but never joins
+  // a namespace must still be closed on time, and one that joins, never.
+  let srv;
+  before(async () => {
+    srv = await startSioServer({ hubs: ['h'], engineio: { connectTimeout: 2500, pingInterval: 300, pingTimeout: 2000 } });
+  });
+  after(async () => { await srv?.kill(); });
+
+  /** A raw WebSocket Engine.IO client that answers pings; `join` sends 40. */
+  async function rawClient(join) {
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://127.0.0.1:${srv.port}${eioPath(srv.path(), { transport: 'websocket' })}`);
+    const seen = { pings: 0, closedAt: null, frames: [] };
+    ws.on('message', (data) => {
+      const text = data.toString();
+      seen.frames.push(text);
+      if (text === '2') { seen.pings++; ws.send('3'); }
+      if (text.startsWith('0') && join) ws.send('40');
+    });
+    ws.on('close', () => { seen.closedAt = Date.now(); });
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    return { ws, seen, t0: Date.now() };
+  }
+
+  it('closes a client that answers pings but never joins, at the deadline', async () => {
+    const { seen, t0 } = await rawClient(false);
+    while (!seen.closedAt && Date.now() - t0 < 6000) await sleep(50);
+    assert.ok(seen.closedAt, `still open after 6 s (${seen.pings} pings answered)`);
+    const elapsed = seen.closedAt - t0;
+    assert.ok(seen.pings >= 4, `only ${seen.pings} pings before the close`);
+    assert.ok(elapsed >= 2200 && elapsed <= 4000, `closed after ${elapsed} ms, connectTimeout is 2500 ms`);
+  });
+
+  it('keeps a client that joined, past the deadline', async () => {
+    const { ws, seen } = await rawClient(true);
+    await sleep(4000);
+    assert.equal(seen.closedAt, null, `closed: ${seen.frames.slice(-3).join(' | ')}`);
+    assert.ok(seen.frames.some((f) => f.startsWith('40{')), 'no CONNECT answer');
+    assert.ok(seen.pings >= 8, `only ${seen.pings} pings in 4 s at 300 ms`);
+    ws.close();
+  });
+});
