@@ -1,6 +1,7 @@
 #include "lib/http/ws_connection.hpp"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <typeinfo>
 #include <utility>
@@ -74,6 +75,9 @@ void ws_connection::start(callbacks cbs, std::string initial_bytes) {
     asio::error_code ignored;
     // Realtime traffic: small frames must not wait for Nagle; batching is ours.
     self->socket_.lowest_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
+    // Plain reads go through on_readable's read_some, which must not block.
+    if (!self->socket_.is_tls())
+      self->socket_.lowest_layer().non_blocking(true, ignored);
     if (!initial.empty())
       self->process(initial.data(), initial.size());
     self->do_read();
@@ -115,7 +119,7 @@ void ws_connection::do_read() {
   reading_ = true;
   bool data_frame = in_payload_ && !is_control(parser_.header().opcode);
   if (read_mode_ == read_mode::parse && data_frame && phase_ == phase::open
-      && payload_left_ > rbuf_.size()) {
+      && payload_left_ > read_buffer_size) {
     // Large payload: read straight into the message, growing it with the bytes
     // that arrive rather than with what the header announced. payload_left_ is
     // at most max_message_size here (the parser checked), so it fits size_t.
@@ -127,18 +131,49 @@ void ws_connection::do_read() {
       asio::buffer(&msg_[at], grow),
       asio::bind_executor(strand_, [self = shared_from_this(), at](const asio::error_code& ec,
                                                                    size_t n) {
-        self->on_read(ec, n, at, true);
+        self->on_read(ec, n, at, true, nullptr);
       }));
     return;
   }
+  if (!socket_.is_tls()) {
+    socket_.lowest_layer().async_wait(
+      asio::socket_base::wait_read,
+      asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec) {
+        self->on_readable(ec);
+      }));
+    return;
+  }
+  if (!tls_rbuf_)
+    tls_rbuf_ = std::make_unique<char[]>(read_buffer_size);
   socket_.async_read_some(
-    asio::buffer(rbuf_),
+    asio::buffer(tls_rbuf_.get(), read_buffer_size),
     asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec, size_t n) {
-      self->on_read(ec, n, 0, false);
+      self->on_read(ec, n, 0, false, self->tls_rbuf_.get());
     }));
 }
 
-void ws_connection::on_read(const asio::error_code& ec, size_t n, size_t at, bool direct) {
+void ws_connection::on_readable(const asio::error_code& ec) {
+  if (ec) {
+    on_read(ec, 0, 0, false, nullptr);
+    return;
+  }
+  // Handlers never nest (each completes before the next runs on this
+  // thread), so one buffer per thread serves every connection.
+  thread_local std::array<char, shared_read_buffer_size> buf;
+  asio::error_code rec;
+  // The socket is in non-blocking mode (start()): a spurious wake-up reads
+  // would_block instead of stalling the I/O thread.
+  size_t n = socket_.lowest_layer().read_some(asio::buffer(buf), rec);
+  if (rec == asio::error::would_block || rec == asio::error::try_again) {
+    reading_ = false;
+    do_read();
+    return;
+  }
+  on_read(rec, n, 0, false, buf.data());
+}
+
+void ws_connection::on_read(const asio::error_code& ec, size_t n, size_t at, bool direct,
+                            char* data) {
   reading_ = false;
   if (direct)
     msg_.resize(at + (ec ? 0 : n));
@@ -162,7 +197,7 @@ void ws_connection::on_read(const asio::error_code& ec, size_t n, size_t at, boo
       if (in_payload_ && payload_left_ == 0 && read_mode_ == read_mode::parse)
         on_frame_end();
     } else {
-      process(rbuf_.data(), n);
+      process(data, n);
     }
   } else if (direct) {
     msg_.resize(at);
