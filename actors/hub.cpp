@@ -1,5 +1,6 @@
 #include "actors/hub.hpp"
 
+#include "lib/http/ws_connection.hpp"
 #include "lib/routing/group_index.hpp"
 #include "lib/routing/group_name.hpp"
 
@@ -21,6 +22,12 @@ struct connection_entry {
   std::string id;
   std::string user_id;
   client_session_actor session;
+  /// The WebSocket of a WebSocket-only connection: fan-out writes to it
+  /// directly instead of through the session's mailbox (one actor message
+  /// and activation less per recipient). Null for polling connections and
+  /// for upgraded ones: their session may still hold earlier deliveries,
+  /// and a direct write could overtake them.
+  std::shared_ptr<http::ws_connection> ws;
   /// Groups the service manages for its sockets (namespace groups and
   /// socket rooms); "remove from all groups" keeps these.
   std::vector<std::string> managed;
@@ -30,6 +37,8 @@ struct hub_state {
   hub_config cfg;
   /// cfg.session, shared by every session of this hub.
   std::shared_ptr<const session_settings> session;
+  /// sio_packets_sent_total of this hub, for direct WebSocket fan-out.
+  metrics::counter* packets_out = nullptr;
   /// connection id -> entry; keyed by views into the entry so that fan-out
   /// looks members up without building a string per recipient.
   std::unordered_map<std::string_view, std::unique_ptr<connection_entry>>
@@ -131,6 +140,10 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
   self->state.cfg = std::move(cfg);
   self->state.session
     = std::make_shared<const session_settings>(self->state.cfg.session);
+  if (self->state.cfg.metrics)
+    self->state.packets_out = &self->state.cfg.metrics->get_counter(
+      "sio_packets_sent_total", "Engine.IO packets queued to clients.",
+      {{"hub", self->state.cfg.name}});
   return {
     [self](open_session& open) {
       auto& st = self->state;
@@ -147,10 +160,12 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       auto id = open.connection_id;
       auto user = sc.info.user_id;
       auto initial_groups = std::move(sc.info.groups);
+      auto ws = open.websocket ? open.ws.conn : nullptr;
       auto session = spawn_client_session(self->system(), std::move(sc),
                                           std::move(open));
       auto entry = std::make_unique<connection_entry>(
-        connection_entry{std::move(id), std::move(user), std::move(session), {}});
+        connection_entry{std::move(id), std::move(user), std::move(session),
+                         std::move(ws), {}});
       std::string_view key = entry->id;
       st.connections.erase(key); // ids are random; never reuse a stale key
       if (!entry->user_id.empty())
@@ -205,9 +220,20 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
     [self](send_command& cmd) {
       if (!cmd.packets || cmd.packets->empty())
         return;
-      for_each_target(self->state, cmd.to, [&](connection_entry& e) {
-        self->send(e.session, deliver_atom::value, cmd.packets);
+      auto& st = self->state;
+      uint64_t direct = 0;
+      for_each_target(st, cmd.to, [&](connection_entry& e) {
+        if (!e.ws) {
+          self->send(e.session, deliver_atom::value, cmd.packets);
+          return;
+        }
+        // Same bytes for every recipient; the connection queues a pointer.
+        for (auto& p : *cmd.packets)
+          e.ws->send(p.frame, p.binary);
+        direct += cmd.packets->size();
       });
+      if (st.packets_out && direct > 0)
+        st.packets_out->inc(direct);
     },
     [self](disconnect_command& cmd) {
       for_each_target(self->state, cmd.to, [&](connection_entry& e) {

@@ -5,6 +5,7 @@
 // Node back to back, and writes BENCHMARKS.md. It reports; it never fails CI.
 //
 //   node bench/run.mjs --build build-bench [--quick] [--out BENCHMARKS.md]
+//   BENCH_IO_THREADS=n sets ours' ioThreads (default: the service's own).
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -129,6 +130,7 @@ function hs256(payload, key) {
 async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: 'echo' } } = {}) {
   const cfg = {
     listen: { host: '127.0.0.1', port: 0 },
+    ...(process.env.BENCH_IO_THREADS ? { ioThreads: Number(process.env.BENCH_IO_THREADS) } : {}),
     engineio: { pingInterval, pingTimeout: 20000 },
     hubs: { [HUB]: { anonymousConnectPolicy: 'allow', ...handler } },
   };

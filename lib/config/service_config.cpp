@@ -3,11 +3,18 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <thread>
 
 namespace sio::config {
+
+uint32_t default_io_threads() noexcept {
+  auto cores = std::thread::hardware_concurrency(); // 0 when unknown
+  return std::clamp<uint32_t>(cores, 1, 4);
+}
 
 namespace {
 

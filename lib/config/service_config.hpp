@@ -14,6 +14,11 @@
 
 namespace sio::config {
 
+/// One network I/O thread per core, at most 4: on a 2-core box a second
+/// I/O thread lifts fan-out by ~60% (BENCHMARKS.md), since one thread's
+/// write syscalls were the limit.
+uint32_t default_io_threads() noexcept;
+
 /// One upstream event handler setting of a hub (Azure's shape).
 struct event_handler_setting {
   std::string url_template;                ///< with {hub} and {event}
@@ -73,8 +78,8 @@ struct service_config {
   uint32_t connect_timeout = 45000;
   std::vector<std::string> cors_origins{"*"};
   std::vector<hub_setting> hubs;
-  /// Extension: threads running network I/O.
-  uint32_t io_threads = 1;
+  /// Extension: threads running network I/O (default: default_io_threads()).
+  uint32_t io_threads = default_io_threads();
   /// Extension: webhook client settings.
   webhook_setting webhook;
   /// Extension: TLS certificate and key (checked readable at load).
