@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <map>
+#include <type_traits>
 
 namespace sio {
 
@@ -52,6 +53,33 @@ std::vector<session_registry::entry> session_registry::snapshot() const {
 size_t session_registry::size() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return map_.size();
+}
+
+// -- session_counters ------------------------------------------------------------
+
+namespace {
+
+constexpr const char* rejected_help
+  = "Sockets turned away and events dropped or failed, by reason.";
+
+} // namespace
+
+std::shared_ptr<const session_counters>
+session_counters::make(metrics::registry& registry, const std::string& hub) {
+  auto c = std::make_shared<session_counters>();
+  metrics::labels l{{"hub", hub}};
+  c->events_in = &registry.get_counter(
+    "sio_events_received_total", "Client events handed to the handler.", l);
+  c->packets_out = &registry.get_counter(
+    "sio_packets_sent_total", "Engine.IO packets queued to clients.", l);
+  auto rejected = [&](const char* reason) {
+    auto r = l;
+    r.emplace_back("reason", reason);
+    return &registry.get_counter("sio_rejected_total", rejected_help, r);
+  };
+  c->event_unhandled = rejected("event_unhandled");
+  c->event_handler_failed = rejected("event_handler_failed");
+  return c;
 }
 
 // -- the session actor -----------------------------------------------------------
@@ -126,8 +154,7 @@ struct session_state {
 
   // -- metrics (null when the service keeps none) ------------------------------------
   metrics::gauge* transport_gauge = nullptr;  ///< connections by transport
-  metrics::counter* events_in = nullptr;
-  metrics::counter* packets_out = nullptr;
+  std::shared_ptr<const session_counters> counters;
 
   static inline const char* name = "client_session";
 };
@@ -182,44 +209,51 @@ void count_transport(self_ptr self, const char* transport) {
   st.transport_gauge->add();
 }
 
-/// Sockets per hub and namespace.
-void count_socket(self_ptr self, const std::string& nsp, int64_t delta) {
+/// The hub's metric `name` with one more label; null without metrics. For
+/// the rarer events (per socket or connection); per-event counters are
+/// cached in session_counters.
+template <class Metric>
+Metric* hub_metric(self_ptr self, const char* name, const char* help,
+                   const char* label, std::string_view value) {
   auto& st = self->state;
   if (!st.metrics)
-    return;
+    return nullptr;
   auto l = hub_labels(self);
-  l.emplace_back("namespace", nsp);
-  st.metrics
-    ->get_gauge("sio_sockets", "Connected sockets by hub and namespace.", l)
-    .add(delta);
+  l.emplace_back(label, std::string{value});
+  if constexpr (std::is_same_v<Metric, metrics::gauge>)
+    return &st.metrics->get_gauge(name, help, l);
+  else
+    return &st.metrics->get_counter(name, help, l);
+}
+
+/// Sockets per hub and namespace.
+void count_socket(self_ptr self, const std::string& nsp, int64_t delta) {
+  if (auto* g = hub_metric<metrics::gauge>(
+        self, "sio_sockets", "Connected sockets by hub and namespace.",
+        "namespace", nsp))
+    g->add(delta);
 }
 
 void count_close(self_ptr self, const std::string& reason) {
-  auto& st = self->state;
-  if (!st.metrics)
-    return;
-  auto l = hub_labels(self);
-  l.emplace_back("reason", reason);
-  st.metrics
-    ->get_counter("sio_connections_closed_total",
-                  "Closed Engine.IO connections by reason.", l)
-    .inc();
+  if (auto* c = hub_metric<metrics::counter>(
+        self, "sio_connections_closed_total",
+        "Closed Engine.IO connections by reason.", "reason", reason))
+    c->inc();
 }
 
 /// Work turned away: rejected sockets, dropped or failed events. The reason
 /// is one of a few fixed words (never client text: label cardinality).
 void count_rejected(self_ptr self, const char* reason) {
-  auto& st = self->state;
-  if (!st.metrics)
-    return;
-  auto l = hub_labels(self);
-  l.emplace_back("reason", reason);
-  st.metrics
-    ->get_counter("sio_rejected_total",
-                  "Sockets turned away and events dropped or failed, by "
-                  "reason.",
-                  l)
-    .inc();
+  if (auto* c = hub_metric<metrics::counter>(self, "sio_rejected_total",
+                                             rejected_help, "reason", reason))
+    c->inc();
+}
+
+/// Per-event rejections: a cached counter, no lookup.
+void count_cached(metrics::counter* session_counters::*which,
+                  const session_state& st) {
+  if (st.counters && st.counters.get()->*which)
+    (st.counters.get()->*which)->inc();
 }
 
 void schedule(self_ptr self, std::chrono::milliseconds after,
@@ -277,8 +311,7 @@ void send_wire(self_ptr self, const wire_packet& p) {
   auto& st = self->state;
   if (st.closed)
     return;
-  if (st.packets_out)
-    st.packets_out->inc();
+  count_cached(&session_counters::packets_out, st);
   if (st.websocket) {
     st.ws.conn->send(p.frame, p.binary);
     return;
@@ -436,7 +469,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
     return;
   }
   if (!st.handler) {
-    count_rejected(self, "event_unhandled");
+    count_cached(&session_counters::event_unhandled, st);
     return; // no handler: events are dropped, as Azure does
   }
   if (st.pending_events >= st.settings->max_pending_events) {
@@ -446,8 +479,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
     close_session(self, std::string{event_backlog_reason});
     return;
   }
-  if (st.events_in)
-    st.events_in->inc();
+  count_cached(&session_counters::events_in, st);
   spdlog::debug("event hub={} nsp={} socket={} bytes={} attachments={}",
                 st.hub_name, p.nsp, i->second.socket_id, raw.size(),
                 p.attachments.size());
@@ -483,7 +515,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
       },
       [self](caf::error& err) {
         --self->state.pending_events;
-        count_rejected(self, "event_handler_failed");
+        count_cached(&session_counters::event_handler_failed, self->state);
         spdlog::warn("event handler failed for connection={}: {}",
                      self->state.connection_id,
                      self->system().render(err));
@@ -723,13 +755,9 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
   st.handler = std::move(cfg.handler);
   st.registry = std::move(cfg.registry);
   st.metrics = std::move(cfg.metrics);
-  if (st.metrics) {
-    auto l = hub_labels(self);
-    st.events_in = &st.metrics->get_counter(
-      "sio_events_received_total", "Client events handed to the handler.", l);
-    st.packets_out = &st.metrics->get_counter(
-      "sio_packets_sent_total", "Engine.IO packets queued to clients.", l);
-  }
+  st.counters = std::move(cfg.counters);
+  if (st.metrics && !st.counters) // a hub that did not share its counters
+    st.counters = session_counters::make(*st.metrics, st.hub_name);
   count_transport(self, open.websocket ? "websocket" : "polling");
   // Registered before the handshake reply leaves, so that the client's next
   // request finds this session.

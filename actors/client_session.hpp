@@ -39,6 +39,19 @@ struct session_settings {
   bool engineio_echo = false;
 };
 
+/// The counters every session of a hub bumps per event or packet, looked
+/// up once per hub (a registry lookup takes a lock and builds labels).
+struct session_counters {
+  metrics::counter* events_in = nullptr;      ///< sio_events_received_total
+  metrics::counter* packets_out = nullptr;    ///< sio_packets_sent_total
+  metrics::counter* event_unhandled = nullptr;       ///< sio_rejected_total
+  metrics::counter* event_handler_failed = nullptr;  ///< sio_rejected_total
+
+  /// The counters of hub `hub` in `registry`.
+  static std::shared_ptr<const session_counters>
+  make(metrics::registry& registry, const std::string& hub);
+};
+
 /// sid -> session, shared by the gateway (lookups for every request) and
 /// the hubs (which add sessions they spawn; sessions remove themselves).
 class session_registry {
@@ -77,6 +90,8 @@ struct session_config {
   std::shared_ptr<session_registry> registry;  ///< removes itself on exit
   /// Where the session counts connections, sockets and traffic (may be null).
   std::shared_ptr<metrics::registry> metrics;
+  /// The hub's per-event counters in `metrics` (null when metrics is).
+  std::shared_ptr<const session_counters> counters;
 };
 
 /// Spawns a session; it answers `open` (the handshake) itself.

@@ -37,8 +37,8 @@ struct hub_state {
   hub_config cfg;
   /// cfg.session, shared by every session of this hub.
   std::shared_ptr<const session_settings> session;
-  /// sio_packets_sent_total of this hub, for direct WebSocket fan-out.
-  metrics::counter* packets_out = nullptr;
+  /// The per-event counters of this hub, shared with its sessions.
+  std::shared_ptr<const session_counters> counters;
   /// connection id -> entry; keyed by views into the entry so that fan-out
   /// looks members up without building a string per recipient.
   std::unordered_map<std::string_view, std::unique_ptr<connection_entry>>
@@ -141,9 +141,8 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
   self->state.session
     = std::make_shared<const session_settings>(self->state.cfg.session);
   if (self->state.cfg.metrics)
-    self->state.packets_out = &self->state.cfg.metrics->get_counter(
-      "sio_packets_sent_total", "Engine.IO packets queued to clients.",
-      {{"hub", self->state.cfg.name}});
+    self->state.counters = session_counters::make(*self->state.cfg.metrics,
+                                                  self->state.cfg.name);
   return {
     [self](open_session& open) {
       auto& st = self->state;
@@ -157,6 +156,7 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       sc.handler = st.cfg.handler;
       sc.registry = st.cfg.registry;
       sc.metrics = st.cfg.metrics;
+      sc.counters = st.counters;
       auto id = open.connection_id;
       auto user = sc.info.user_id;
       auto initial_groups = std::move(sc.info.groups);
@@ -232,8 +232,8 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
           e.ws->send(p.frame, p.binary);
         direct += cmd.packets->size();
       });
-      if (st.packets_out && direct > 0)
-        st.packets_out->inc(direct);
+      if (st.counters && direct > 0)
+        st.counters->packets_out->inc(direct);
     },
     [self](disconnect_command& cmd) {
       for_each_target(self->state, cmd.to, [&](connection_entry& e) {

@@ -120,3 +120,39 @@ describe('configured limits', { timeout: 60000 }, () => {
       /limits\.maxConnections/);
   });
 });
+
+describe('per-event counters', () => {
+  // Sessions bump these through counters their hub looked up once; direct
+  // WebSocket fan-out counts in the hub. Exact values, so a counter that is
+  // skipped or counted twice on either path fails.
+  let srv;
+  before(async () => {
+    srv = await startSioServer({ hubs: {
+      quiet: { anonymousConnectPolicy: 'allow' },  // no handler: events are dropped
+      h: { anonymousConnectPolicy: 'allow', inProcessHandler: 'echo' },
+    } });
+  });
+  after(async () => { closeAll(); await srv?.kill(); });
+
+  it('counts dropped events and every packet sent on both fan-out paths', async () => {
+    const quiet = await connectSocket(manager(srv, { hub: 'quiet', transports: ['websocket'] }), '/');
+    for (let i = 0; i < 5; i++) quiet.emit('e', i);
+    const ws = await connectSocket(manager(srv, { hub: 'h', transports: ['websocket'] }), '/');
+    const poll = await connectSocket(manager(srv, { hub: 'h', transports: ['polling'] }), '/');
+    await sleep(200);
+    const before = (await request({ port: srv.port, path: '/metrics' })).body;
+    const got = [];
+    ws.on('x', (n) => got.push(['ws', n]));
+    poll.on('x', (n) => got.push(['poll', n]));
+    const svc = new WebPubSubServiceClient(srv.connectionString, 'h', { allowInsecureConnection: true });
+    for (let i = 0; i < 3; i++) await svc.sendToAll(`42["x",${i}]`, { contentType: 'text/plain' });
+    for (let t = 0; t < 50 && got.length < 6; t++) await sleep(50);
+    assert.deepEqual(got.filter(([w]) => w === 'ws').map(([, n]) => n), [0, 1, 2]);
+    assert.deepEqual(got.filter(([w]) => w === 'poll').map(([, n]) => n), [0, 1, 2]);
+    const after = (await request({ port: srv.port, path: '/metrics' })).body;
+    assert.equal(sample(after, 'sio_rejected_total{hub="quiet",reason="event_unhandled"}'), 5);
+    assert.equal(sample(after, 'sio_events_received_total{hub="quiet"}') ?? 0, 0);
+    // 3 sends x 2 connections; nothing else was sent to hub h meanwhile.
+    assert.equal(sample(after, 'sio_packets_sent_total{hub="h"}') - sample(before, 'sio_packets_sent_total{hub="h"}'), 6);
+  });
+});
