@@ -1,7 +1,7 @@
 #include "actors/rest_api.hpp"
 
 #include "lib/auth/jwt.hpp"
-#include "lib/http/utf8.hpp"
+#include "lib/protocol/utf8.hpp"
 #include "lib/protocol/eio_codec.hpp"
 #include "lib/protocol/json_text.hpp"
 #include "lib/protocol/sio_decoder.hpp"
@@ -26,14 +26,14 @@ using query_list = std::vector<std::pair<std::string, std::string>>;
 /// U+FFFD: messages echo request text (filters, names), and a JSON body
 /// must be UTF-8.
 std::string valid_utf8(std::string_view s) {
-  if (http::is_valid_utf8(s))
+  if (protocol::is_valid_utf8(s))
     return std::string{s};
   std::string out;
   out.reserve(s.size() + 16);
   for (size_t i = 0; i < s.size();) {
     auto lead = static_cast<unsigned char>(s[i]);
     size_t n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (i + n <= s.size() && http::is_valid_utf8(s.substr(i, n))) {
+    if (i + n <= s.size() && protocol::is_valid_utf8(s.substr(i, n))) {
       out.append(s.substr(i, n));
       i += n;
     } else {

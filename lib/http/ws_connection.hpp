@@ -6,7 +6,7 @@
 #pragma once
 
 #include "lib/http/stream.hpp"
-#include "lib/http/utf8.hpp"
+#include "lib/protocol/utf8.hpp"
 #include "lib/http/ws_frame.hpp"
 
 #include <asio.hpp>
@@ -193,7 +193,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// Frame header parser (holds the message size/fragment rules).
   ws_frame_parser parser_;
   /// UTF-8 state of the text message being assembled.
-  utf8_validator utf8_;
+  protocol::utf8_validator utf8_;
   /// Lifecycle.
   phase phase_ = phase::created;
   /// Reader mode.

@@ -1,6 +1,6 @@
 #include "lib/http/ws_frame.hpp"
 
-#include "lib/http/utf8.hpp"
+#include "lib/protocol/utf8.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -224,7 +224,7 @@ std::optional<ws_close_info> parse_ws_close_payload(std::string_view payload) {
   if (!is_valid_close_code(info.code))
     return std::nullopt;
   auto reason = payload.substr(2);
-  if (!is_valid_utf8(reason))
+  if (!protocol::is_valid_utf8(reason))
     return std::nullopt;
   info.reason.assign(reason);
   return info;
@@ -241,7 +241,7 @@ std::string make_ws_close_payload(uint16_t code, std::string_view reason) {
       --cut;
     reason = reason.substr(0, cut);
   }
-  if (!is_valid_utf8(reason))
+  if (!protocol::is_valid_utf8(reason))
     reason = {};
   std::string out;
   out.reserve(2 + reason.size());

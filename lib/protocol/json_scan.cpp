@@ -243,38 +243,4 @@ result<json_summary> scan_json(
   return result_type::ok(std::move(handler.summary()));
 }
 
-bool is_valid_utf8(std::string_view bytes) noexcept {
-  size_t i = 0;
-  auto n = bytes.size();
-  auto at = [&](size_t k) { return static_cast<uint8_t>(bytes[k]); };
-  auto cont = [&](size_t k) { return k < n && (at(k) & 0xC0) == 0x80; };
-  while (i < n) {
-    auto c = at(i);
-    if (c < 0x80) {
-      ++i;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      if (!cont(i + 1))
-        return false;
-      i += 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      if (!cont(i + 1) || !cont(i + 2))
-        return false;
-      auto c1 = at(i + 1);
-      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F))
-        return false; // overlong or UTF-16 surrogate
-      i += 3;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3))
-        return false;
-      auto c1 = at(i + 1);
-      if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
-        return false; // overlong or above U+10FFFF
-      i += 4;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 } // namespace sio::protocol::detail

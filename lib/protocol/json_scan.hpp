@@ -48,7 +48,4 @@ struct json_summary {
 result<json_summary> scan_json(
   std::string_view text, const json_scan_options& opts);
 
-/// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
-bool is_valid_utf8(std::string_view bytes) noexcept;
-
 } // namespace sio::protocol::detail

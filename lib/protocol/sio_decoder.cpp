@@ -1,6 +1,7 @@
 #include "lib/protocol/sio_decoder.hpp"
 
 #include "lib/protocol/json_scan.hpp"
+#include "lib/protocol/utf8.hpp"
 
 #include <rapidjson/document.h>
 
@@ -181,7 +182,7 @@ result<size_t> sio_decoder::parse(std::string_view text) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
         return result_type::fail("bad namespace: control character");
     // Namespaces end up in group names and ce-namespace headers.
-    if (!detail::is_valid_utf8(nsp))
+    if (!is_valid_utf8(nsp))
       return result_type::fail("bad namespace: invalid UTF-8");
   }
   // Ack id: decimal digits right after the namespace.

@@ -3,6 +3,7 @@
 #include "lib/auth/random_id.hpp"
 #include "lib/protocol/base64.hpp"
 #include "lib/protocol/json_scan.hpp"
+#include "lib/protocol/utf8.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -76,7 +77,7 @@ std::string_view utf8_prefix(std::string_view s, size_t n) {
 bool valid_utf8(std::string_view s) {
   // Not RapidJSON's validating Writer: it reads one byte past a truncated
   // multi-byte sequence at the end of a view (found by fuzz-webhook-response).
-  return protocol::detail::is_valid_utf8(s);
+  return protocol::is_valid_utf8(s);
 }
 
 request make_event(const service_identity& id, const handler_rule& rule,

@@ -1,16 +1,18 @@
 // tests/fuzz/ws_frame_fuzz.cpp
 // libFuzzer target: RFC 6455 frame headers (lib/http/ws_frame.hpp), masking,
-// close payloads and UTF-8 validation (lib/http/utf8.hpp). The first byte
+// close payloads and UTF-8 validation (lib/protocol/utf8.hpp). The first byte
 // picks the limits, the rest is a client byte stream. Properties: byte-wise
 // and whole feeding agree; accepted headers obey the limits and re-encode to
 // the same header; the streaming UTF-8 validator agrees with the one-shot one.
-#include "lib/http/utf8.hpp"
 #include "lib/http/ws_frame.hpp"
+#include "lib/protocol/utf8.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 #include <string>
 
 using namespace sio::http;
+using sio::protocol::is_valid_utf8;
+using sio::protocol::utf8_validator;
 
 namespace {
 

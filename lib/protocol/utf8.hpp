@@ -1,13 +1,14 @@
-// lib/http/utf8.hpp
+// lib/protocol/utf8.hpp
 // UTF-8 validation (RFC 3629 / Unicode Table 3-7): rejects overlongs, UTF-16
 // surrogates, code points above U+10FFFF and truncated sequences. Used for
-// WebSocket text frames and close reasons (RFC 6455 §8.1); no I/O.
+// WebSocket text frames and close reasons (RFC 6455 §8.1), Socket.IO
+// namespaces, webhook answers and REST error texts: the one validator; no I/O.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
-namespace sio::http {
+namespace sio::protocol {
 
 /// Streaming validator: feed a text message piece by piece (fragments may split
 /// a code point), then ask complete() at the end of the message.
@@ -33,4 +34,4 @@ class utf8_validator {
 /// True if `bytes` is a complete, well-formed UTF-8 string.
 bool is_valid_utf8(std::string_view bytes) noexcept;
 
-} // namespace sio::http
+} // namespace sio::protocol

@@ -1,6 +1,6 @@
-// Tests for lib/http/utf8.hpp: Unicode Table 3-7 boundaries, overlongs,
+// Tests for lib/protocol/utf8.hpp: Unicode Table 3-7 boundaries, overlongs,
 // surrogates, code points above U+10FFFF, truncation and streaming.
-#include "lib/http/utf8.hpp"
+#include "lib/protocol/utf8.hpp"
 
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
@@ -10,7 +10,7 @@
 #include <vector>
 
 namespace data = boost::unit_test::data;
-using namespace sio::http;
+using namespace sio::protocol;
 
 namespace {
 

@@ -1,9 +1,9 @@
-#include "lib/http/utf8.hpp"
+#include "lib/protocol/utf8.hpp"
 
 #include <array>
 #include <cstring>
 
-namespace sio::http {
+namespace sio::protocol {
 
 namespace {
 
@@ -114,4 +114,4 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
   return v.feed(bytes) && v.complete();
 }
 
-} // namespace sio::http
+} // namespace sio::protocol
