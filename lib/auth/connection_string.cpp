@@ -1,5 +1,7 @@
 #include "lib/auth/connection_string.hpp"
 
+#include "lib/protocol/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -21,13 +23,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.back()))
     s.remove_suffix(1);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::optional<uint16_t> parse_port(std::string_view s) {
@@ -85,7 +80,7 @@ result<connection_string> parse_connection_string(std::string_view text) {
     if (eq == std::string_view::npos)
       return res::fail("connection string: missing '=' in '"
                        + std::string{part} + "'");
-    auto key = lower(trim(part.substr(0, eq)));
+    auto key = protocol::ascii_lowered(trim(part.substr(0, eq)));
     auto value = trim(part.substr(eq + 1));
     if (key.empty())
       return res::fail("connection string: empty key");

@@ -1,6 +1,7 @@
 #include "lib/auth/jwt.hpp"
 
 #include "lib/auth/hmac.hpp"
+#include "lib/protocol/ascii.hpp"
 #include "lib/protocol/base64.hpp"
 
 #include <rapidjson/document.h>
@@ -8,7 +9,6 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstring>
 
@@ -183,13 +183,6 @@ std::optional<std::string> percent_decode(std::string_view s) {
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::optional<url_parts> split_url(std::string_view url) {
   url = url.substr(0, url.find('#'));
   url = url.substr(0, url.find('?'));
@@ -197,10 +190,10 @@ std::optional<url_parts> split_url(std::string_view url) {
   if (sep == std::string_view::npos || sep == 0)
     return std::nullopt;
   url_parts parts;
-  parts.scheme = lower(url.substr(0, sep));
+  parts.scheme = protocol::ascii_lowered(url.substr(0, sep));
   auto rest = url.substr(sep + 3);
   auto slash = rest.find('/');
-  parts.authority = lower(rest.substr(0, slash));
+  parts.authority = protocol::ascii_lowered(rest.substr(0, slash));
   if (parts.authority.empty())
     return std::nullopt;
   // "http://h:80" and "http://h" name the same origin.

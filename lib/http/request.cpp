@@ -1,12 +1,10 @@
 #include "lib/http/request.hpp"
 
+#include "lib/protocol/ascii.hpp"
+
 namespace sio::http {
 
 namespace {
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9')
@@ -42,12 +40,7 @@ const std::string* request::find_header(std::string_view name) const {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i]))
-      return false;
-  return true;
+  return protocol::ascii_iequals(a, b);
 }
 
 std::optional<std::string> percent_decode(std::string_view in,

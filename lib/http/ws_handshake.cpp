@@ -1,5 +1,6 @@
 #include "lib/http/ws_handshake.hpp"
 
+#include "lib/protocol/ascii.hpp"
 #include "lib/protocol/base64.hpp"
 
 #include <openssl/evp.h>
@@ -11,19 +12,6 @@ namespace sio::http {
 namespace {
 
 constexpr std::string_view ws_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i]))
-      return false;
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -39,7 +27,7 @@ bool has_token(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     size_t comma = list.find(',');
     auto item = trim(list.substr(0, comma));
-    if (iequals(item, token))
+    if (protocol::ascii_iequals(item, token))
       return true;
     if (comma == std::string_view::npos)
       break;

@@ -1,6 +1,7 @@
 #include "lib/webhook/cloud_event.hpp"
 
 #include "lib/auth/random_id.hpp"
+#include "lib/protocol/ascii.hpp"
 #include "lib/protocol/base64.hpp"
 #include "lib/protocol/json_scan.hpp"
 #include "lib/protocol/utf8.hpp"
@@ -22,18 +23,6 @@ constexpr std::string_view text_type = "text/plain";
 
 /// Longest connect rejection text taken from an upstream body.
 constexpr size_t max_message_bytes = 512;
-
-bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto x = static_cast<unsigned char>(a[i]);
-    auto y = static_cast<unsigned char>(b[i]);
-    if (std::tolower(x) != std::tolower(y))
-      return false;
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   auto ws = [](char c) {
@@ -97,7 +86,7 @@ request make_event(const service_identity& id, const handler_rule& rule,
 
 const std::string* request::find_header(std::string_view name) const {
   for (auto& h : headers)
-    if (ieq(h.first, name))
+    if (protocol::ascii_iequals(h.first, name))
       return &h.second;
   return nullptr;
 }
@@ -160,7 +149,7 @@ std::optional<size_t> match_rule(const std::vector<handler_rule>& rules,
       continue;
     }
     for (auto& e : r.system_events)
-      if (ieq(e, to_string(kind)))
+      if (protocol::ascii_iequals(e, to_string(kind)))
         return i;
   }
   return std::nullopt;
@@ -362,7 +351,7 @@ validation_result check_validation(int status,
                      + std::to_string(status)};
   bool any = false;
   for (auto& [name, value] : headers) {
-    if (!ieq(name, "WebHook-Allowed-Origin"))
+    if (!protocol::ascii_iequals(name, "WebHook-Allowed-Origin"))
       continue;
     any = true;
     std::string_view rest = value;
@@ -371,8 +360,8 @@ validation_result check_validation(int status,
       auto item = trim(rest.substr(0, comma));
       // `*`; the bare host (Functions extension); host:port (the express
       // SDK derives allowed origins with new URL(endpoint).host).
-      if (item == "*" || ieq(item, origin_host)
-          || (!origin_host_port.empty() && ieq(item, origin_host_port)))
+      if (item == "*" || protocol::ascii_iequals(item, origin_host)
+          || (!origin_host_port.empty() && protocol::ascii_iequals(item, origin_host_port)))
         return {true, {}};
       if (comma == std::string_view::npos)
         break;
