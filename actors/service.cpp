@@ -13,6 +13,31 @@
 
 namespace sio {
 
+namespace {
+
+/// Receives DOWN messages on `waiter` until `done(msg)` is true or the
+/// deadline passes (false then): stop() waits for sessions and handlers.
+template <class Done>
+bool await_down(caf::scoped_actor& waiter,
+                std::chrono::steady_clock::time_point deadline, Done done) {
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return false;
+    bool finished = false;
+    bool late = false;
+    waiter->receive([&](caf::down_msg& m) { finished = done(m); },
+                    caf::after(left) >> [&] { late = true; });
+    if (late)
+      return false;
+    if (finished)
+      return true;
+  }
+}
+
+} // namespace
+
 service::service(caf::actor_system& sys, config::service_config cfg)
   : sys_(sys),
     cfg_(std::move(cfg)),
@@ -165,16 +190,9 @@ void service::stop(const std::string& reason) {
   std::this_thread::sleep_for(std::chrono::milliseconds{50});
   for (auto& e : sessions)
     caf::anon_send_exit(e.session, caf::exit_reason::user_shutdown);
-  size_t running = sessions.size();
-  auto gone_by = std::chrono::steady_clock::now() + std::chrono::seconds{3};
-  while (running > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      gone_by - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      break;
-    waiter->receive([&](caf::down_msg&) { --running; },
-                    caf::after(left) >> [&] { running = 0; });
-  }
+  if (size_t running = sessions.size(); running > 0)
+    await_down(waiter, std::chrono::steady_clock::now() + std::chrono::seconds{3},
+               [&](const caf::down_msg&) { return --running == 0; });
   for (auto& [name, hub] : hubs_) {
     (void) name;
     caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
@@ -206,15 +224,8 @@ void service::stop_handlers() {
     stopped.push_back(addr);
     waiter->monitor(*h);
     caf::anon_send_exit(*h, caf::exit_reason::user_shutdown);
-    for (bool gone = false; !gone;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0)
-        break;
-      waiter->receive(
-        [&](caf::down_msg& m) { gone = m.source == addr; },
-        caf::after(left) >> [&] { gone = true; });
-    }
+    await_down(waiter, deadline,
+               [&](const caf::down_msg& m) { return m.source == addr; });
   }
   handlers_.clear();
 }
