@@ -57,11 +57,31 @@ connection_entry* find_connection(hub_state& st, std::string_view id) {
   return i == st.connections.end() ? nullptr : i->second.get();
 }
 
+/// The target's excluded connection ids, hashed when there are many: a
+/// send to 10k sockets excluding k of them must not cost 10k x k.
+class exclusions {
+public:
+  explicit exclusions(const std::vector<std::string>& ids) : ids_(ids) {
+    if (ids.size() > 8)
+      set_.insert(ids.begin(), ids.end());
+  }
+
+  bool contains(std::string_view id) const {
+    if (!set_.empty())
+      return set_.count(id) > 0;
+    return std::find(ids_.begin(), ids_.end(), id) != ids_.end();
+  }
+
+private:
+  const std::vector<std::string>& ids_;
+  std::unordered_set<std::string_view> set_;
+};
+
 /// True if `e` passes the target's exclusions and filter.
-bool admits(hub_state& st, const target& to, const connection_entry& e) {
-  for (auto& ex : to.excluded)
-    if (ex == e.id)
-      return false;
+bool admits(hub_state& st, const target& to, const exclusions& excluded,
+            const connection_entry& e) {
+  if (excluded.contains(e.id))
+    return false;
   if (!to.filter)
     return true;
   routing::filter_subject subject;
@@ -76,8 +96,9 @@ bool admits(hub_state& st, const target& to, const connection_entry& e) {
 template <class F>
 void for_each_target(hub_state& st, const target& to, F f) {
   std::vector<connection_entry*> hits;
+  exclusions excluded{to.excluded};
   auto consider = [&](std::string_view id) {
-    if (auto* e = find_connection(st, id); e && admits(st, to, *e))
+    if (auto* e = find_connection(st, id); e && admits(st, to, excluded, *e))
       hits.push_back(e);
   };
   switch (to.kind) {
@@ -94,7 +115,7 @@ void for_each_target(hub_state& st, const target& to, F f) {
       } else {
         hits.reserve(st.connections.size());
         for (auto& [id, e] : st.connections)
-          if (admits(st, to, *e))
+          if (admits(st, to, excluded, *e))
             hits.push_back(e.get());
       }
       break;

@@ -91,6 +91,23 @@ describe('REST data plane with @azure/web-pubsub', () => {
     assert.deepEqual(gb, [['lobby', 1], ['lobby', 3], ['lobby', 4]]);
   });
 
+  it('honours a long excluded list (hashed in the hub) on namespace and group sends', async () => {
+    const socks = [];
+    for (let i = 0; i < 12; i++) socks.push(await connectSocket(manager(srv, { hub: 'chat', transports: ['websocket'] }), '/'));
+    const got = socks.map(recorder);
+    const room = roomGroup('/', 'many');
+    await svc.addConnectionsToGroups([room], socks.map((s) => `'${roomGroup('/', s.id)}' in groups`).join(' or '));
+    const excluded = socks.slice(0, 10).map((s) => s.io.engine.id);
+    await svc.group(nsGroup('/')).sendToAll('42["many",1]', { contentType: 'text/plain', excludedConnections: excluded });
+    await svc.group(room).sendToAll('42["many",2]', { contentType: 'text/plain', excludedConnections: excluded });
+    await until(() => got[10].length >= 2 && got[11].length >= 2);
+    await sleep(150);
+    for (let i = 0; i < 10; i++) assert.deepEqual(got[i], [], `excluded socket ${i} got ${JSON.stringify(got[i])}`);
+    assert.deepEqual(got[10], [['many', 1], ['many', 2]]);
+    assert.deepEqual(got[11], [['many', 1], ['many', 2]]);
+    for (const s of socks) s.io.engine.close();
+  });
+
   it('delivers binary events sent as an Engine.IO payload', async () => {
     const a = await connectSocket(manager(srv, { hub: 'chat', transports: ['websocket'] }), '/');
     const got = once(a, 'bin', 3000);
