@@ -4,12 +4,14 @@
 // hub actor owns; not thread-safe. Empty groups and connections are erased.
 #pragma once
 
+#include "lib/routing/view_set.hpp"
+
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace sio::routing {
@@ -17,14 +19,15 @@ namespace sio::routing {
 /// Connection ids of one group. The views point into strings owned by the
 /// index: valid until that connection leaves its last group. Copy what you
 /// need before mutating the index while iterating.
-using members_set = std::unordered_set<std::string_view>;
+using members_set = view_set;
 
 /// Group names of one connection; views owned by the index like members_set.
-using group_set = std::unordered_set<std::string_view>;
+using group_set = view_set;
 
 /// Interns every group name and connection id once; both directions hold
 /// string_views into those strings, so lookups by string_view never build a
-/// temporary std::string and a membership costs two small set nodes.
+/// temporary std::string. A membership costs two views in two view_sets: no
+/// allocation at all while a group or connection has at most two links.
 class group_index {
 public:
   group_index() = default;
@@ -69,32 +72,37 @@ public:
 private:
   // -- member types ---
 
-  /// One group: its interned name and member connections.
-  struct group_entry {
-    /// Owns the bytes that every view of this group name points to.
-    std::string name;
-    /// Views into conn_entry::id.
-    members_set members;
+  /// One group or connection. The map key is a view of `name`, whose heap
+  /// bytes never move, and unordered_map nodes never move either: so keys,
+  /// the views in every view_set and members()/groups_of() pointers stay
+  /// valid across rehashes.
+  struct entry {
+    /// Owns the bytes (no terminating NUL; the key holds the length).
+    std::unique_ptr<char[]> name;
+    /// Group entry: views of member connection ids; connection entry: views
+    /// of its group names.
+    view_set links;
   };
 
-  /// One connection: its interned id and groups.
-  struct conn_entry {
-    /// Owns the bytes that every view of this id points to.
-    std::string id;
-    /// Views into group_entry::name.
-    group_set groups;
+  /// std::hash<std::string_view> in a type of our own: libstdc++ caches
+  /// std::hash<string_view> results in every node (8 bytes, one malloc size
+  /// class more per entry) but not the results of other nothrow hashers.
+  struct view_hash {
+    size_t operator()(std::string_view v) const noexcept {
+      return std::hash<std::string_view>{}(v);
+    }
   };
 
-  // Entries live behind unique_ptr so the owned strings never move and map
-  // keys (views into them) stay valid across rehashes.
-  using group_map
-    = std::unordered_map<std::string_view, std::unique_ptr<group_entry>>;
-  using conn_map
-    = std::unordered_map<std::string_view, std::unique_ptr<conn_entry>>;
+  using entry_map = std::unordered_map<std::string_view, entry, view_hash>;
+  using group_map = entry_map;
+  using conn_map = entry_map;
+
+  /// The entry named `name`, created empty if missing.
+  static entry_map::iterator intern(entry_map& map, std::string_view name);
 
   /// Drops the membership between an existing group and connection and
   /// erases entries that became empty.
-  void unlink(group_map::iterator g, conn_entry& c);
+  void unlink(group_map::iterator g, conn_map::iterator c);
 
   /// Group name -> entry.
   group_map groups_;
