@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <type_traits>
 
@@ -136,16 +137,25 @@ struct session_state {
   bool websocket = false;               ///< upgraded or WebSocket-only
   bool closed = false;                  ///< no more traffic; waiting to quit
   bool awaiting_pong = false;
-  bool connect_timer_armed = false;     ///< the connect-timeout tick is queued
+  bool connect_settled = false;         ///< joined in time: no connect deadline
   ws_link ws;                           ///< the WebSocket transport
   std::unique_ptr<polling_state> polling;  ///< null for WebSocket sessions
 
   // -- heartbeat and timers ------------------------------------------------------
-  uint64_t ping_gen = 0;
   uint64_t upgrade_gen = 0;
   uint64_t close_gen = 0;
   /// A connection must join a namespace before this (connect_timeout).
   std::chrono::steady_clock::time_point connect_deadline;
+  /// The next ping, while no pong is awaited.
+  std::chrono::steady_clock::time_point next_ping;
+  /// The pong must arrive before this, while one is awaited.
+  std::chrono::steady_clock::time_point pong_deadline;
+  /// Due times of the heartbeat ticks queued with CAF, earliest first. A
+  /// delayed message cannot be cancelled, so a tick is queued only when
+  /// it must come before all of these: a session holds at most two (at 1 s
+  /// pings, a tick per ping and per pong deadline piled up 20 per session).
+  std::array<std::chrono::steady_clock::time_point, 2> wakes{};
+  uint8_t wake_count = 0;
 
   // -- Socket.IO ---------------------------------------------------------------------
   std::map<std::string, sio_socket> sockets;  ///< by namespace
@@ -263,29 +273,67 @@ void schedule(self_ptr self, std::chrono::milliseconds after,
 }
 
 void close_session(self_ptr self, const std::string& reason);
+void send_eio(self_ptr self, eio_packet_type type, std::string_view data);
 
 /// The upgrade candidate, or null.
 ws_link* probe_of(session_state& st) {
   return st.polling && st.polling->probe.conn ? &st.polling->probe : nullptr;
 }
 
-/// Queues the connect-timeout tick once the deadline is closer than the
-/// next ping tick can be. Connections that join a namespace in time (all
-/// well-behaved ones) never hold that delayed message: one pending CAF
-/// message is ~200 bytes per idle connection.
-void arm_connect_timer(self_ptr self) {
+/// Makes sure a heartbeat tick comes by the next thing due: the ping, the
+/// pong deadline, or the connect deadline. One timer scheme for all three
+/// keeps one pending CAF message per idle session (~240 bytes each).
+void arm_heartbeat(self_ptr self) {
   auto& st = self->state;
-  auto& s = *st.settings;
-  if (st.connect_timer_armed || st.closed || !st.sockets.empty()
-      || s.engineio_echo)
-    return;
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-    st.connect_deadline - std::chrono::steady_clock::now());
-  if (left > s.ping_interval + s.ping_timeout)
-    return; // a later ping tick looks again
-  st.connect_timer_armed = true;
+  auto due = st.awaiting_pong ? st.pong_deadline : st.next_ping;
+  if (!st.connect_settled)
+    due = std::min(due, st.connect_deadline);
+  if (st.wake_count > 0 && st.wakes[0] <= due)
+    return; // an earlier tick re-arms when it comes
+  // Earliest first; when full, the latest is forgotten (its tick still
+  // comes and only re-evaluates).
+  st.wakes[1] = st.wakes[0];
+  st.wakes[0] = due;
+  st.wake_count = static_cast<uint8_t>(std::min<size_t>(st.wake_count + 1u, st.wakes.size()));
+  // Rounded up, so that the tick never comes before `due`.
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(
+    due - std::chrono::steady_clock::now());
   schedule(self, std::max(left, std::chrono::milliseconds{0}),
-           session_timer::connect_timeout, 0);
+           session_timer::ping, 0);
+}
+
+/// A heartbeat tick: pings, or closes on a missed pong or connect deadline.
+void on_heartbeat(self_ptr self) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  // CAF delivers ticks in due order, so this is the earliest one tracked
+  // (or, if that one was forgotten, one later than all tracked ones: then a
+  // still pending tick goes untracked, which only costs a spare tick).
+  // Either way every tracked tick is still pending, so none is waited for
+  // in vain.
+  if (st.wake_count > 0) {
+    st.wakes[0] = st.wakes[1];
+    --st.wake_count;
+  }
+  if (st.closed)
+    return;
+  if (st.awaiting_pong && now >= st.pong_deadline) {
+    close_session(self, "ping timeout");
+    return;
+  }
+  if (!st.connect_settled && now >= st.connect_deadline) {
+    if (st.sockets.empty() && !st.settings->engineio_echo) {
+      close_session(self, "forced server close");
+      return;
+    }
+    st.connect_settled = true;
+  }
+  if (!st.awaiting_pong && now >= st.next_ping) {
+    send_eio(self, eio_packet_type::ping, {});
+    st.awaiting_pong = true;
+    st.pong_deadline = now + st.settings->ping_timeout;
+  }
+  arm_heartbeat(self);
 }
 
 // -- outbound --------------------------------------------------------------------------
@@ -378,6 +426,7 @@ void on_verdict(self_ptr self, const std::string& nsp,
     return;
   }
   i->second.connected = true;
+  st.connect_settled = true; // connectTimeout is for the first join only
   // A Web PubSub-style answer names the connection's user: every later
   // event of this connection carries it.
   if (!v.user_id.empty())
@@ -593,8 +642,8 @@ void on_packet(self_ptr self, eio_packet& p) {
     case eio_packet_type::pong:
       if (st.awaiting_pong) {
         st.awaiting_pong = false;
-        schedule(self, st.settings->ping_interval, session_timer::ping,
-                 ++st.ping_gen);
+        st.next_ping = std::chrono::steady_clock::now() + st.settings->ping_interval;
+        arm_heartbeat(self);
       }
       return;
     case eio_packet_type::close:
@@ -781,12 +830,11 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
     r.headers.emplace_back("Cache-Control", "no-store");
     open.ex.respond(std::move(r));
   }
-  schedule(self, st.settings->ping_interval, session_timer::ping,
-           st.ping_gen);
-  st.connect_deadline = std::chrono::steady_clock::now()
-                        + st.settings->connect_timeout;
-  if (st.settings->connect_timeout <= st.settings->ping_interval)
-    arm_connect_timer(self); // else the first ping tick comes first
+  auto now = std::chrono::steady_clock::now();
+  st.next_ping = now + st.settings->ping_interval;
+  st.connect_deadline = now + st.settings->connect_timeout;
+  st.connect_settled = st.settings->engineio_echo;
+  arm_heartbeat(self);
   return {
     [self](poll_atom, uint64_t id, http::exchange& ex) {
       auto& st = self->state;
@@ -917,21 +965,10 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
       auto& st = self->state;
       switch (static_cast<session_timer>(which)) {
         case session_timer::ping:
-          if (st.closed || gen != st.ping_gen)
-            return;
-          send_eio(self, eio_packet_type::ping, {});
-          st.awaiting_pong = true;
-          schedule(self, st.settings->ping_timeout,
-                   session_timer::ping_timeout, st.ping_gen);
-          arm_connect_timer(self);
+          on_heartbeat(self);
           return;
-        case session_timer::ping_timeout:
-          if (!st.closed && gen == st.ping_gen && st.awaiting_pong)
-            close_session(self, "ping timeout");
-          return;
+        case session_timer::ping_timeout:   // folded into the heartbeat
         case session_timer::connect_timeout:
-          if (!st.closed && st.sockets.empty())
-            close_session(self, "forced server close");
           return;
         case session_timer::upgrade_timeout:
           if (auto* probe = probe_of(st);

@@ -16,9 +16,9 @@ namespace sio {
 
 /// Which timer fired (tick_atom messages a session sends itself).
 enum class session_timer : uint8_t {
-  ping = 0,           ///< time to send the next ping
-  ping_timeout = 1,   ///< no pong in time
-  connect_timeout = 2,///< no namespace joined in time
+  ping = 0,           ///< heartbeat: next ping, pong deadline, connect deadline
+  ping_timeout = 1,   ///< unused: folded into `ping` (one pending tick)
+  connect_timeout = 2,///< unused: folded into `ping`
   upgrade_timeout = 3,///< probe WebSocket did not upgrade in time
   noop_flush = 4,     ///< keep flushing a polling GET during an upgrade
 };
