@@ -72,6 +72,37 @@ struct checker {
     return true;
   }
 
+  /// One 32-bit setting of a uint_section and its bounds.
+  struct uint_field {
+    const char* name;
+    uint32_t* out;
+    uint64_t min, max;
+  };
+
+  /// An object of unsigned integer settings only (engineio, webhook,
+  /// limits): unknown fields and values out of bounds fail, naming the field.
+  bool uint_section(const value& obj, const std::string& path,
+                    std::initializer_list<uint_field> fields) {
+    if (!object(obj, path))
+      return false;
+    for (auto& m : obj.GetObject()) {
+      std::string_view name{m.name.GetString(), m.name.GetStringLength()};
+      bool known = false;
+      for (auto& f : fields)
+        known = known || name == f.name;
+      if (!known)
+        return fail(path + "." + std::string{name}, "unknown field");
+    }
+    for (auto& f : fields)
+      if (auto m = obj.FindMember(f.name); m != obj.MemberEnd()) {
+        uint64_t n = 0;
+        if (!uint(m->value, path + "." + f.name, f.min, f.max, n))
+          return false;
+        *f.out = static_cast<uint32_t>(n);
+      }
+    return true;
+  }
+
   bool strings(const value& v, const std::string& path,
                std::vector<std::string>& out) {
     if (!v.IsArray())
@@ -220,29 +251,13 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
       if (!c.string(s->value, "accessKeys.secondary", cfg.secondary_key))
         return false;
   }
-  if (auto e = root.FindMember("engineio"); e != root.MemberEnd()) {
-    if (!c.object(e->value, "engineio")
-        || !c.only_fields(e->value, "engineio",
-                          {"pingInterval", "pingTimeout", "maxPayload",
-                           "connectTimeout"}))
+  if (auto e = root.FindMember("engineio"); e != root.MemberEnd())
+    if (!c.uint_section(e->value, "engineio",
+                        {{"pingInterval", &cfg.ping_interval, 10, 3600000},
+                         {"pingTimeout", &cfg.ping_timeout, 10, 3600000},
+                         {"maxPayload", &cfg.max_payload, 64, 100000000},
+                         {"connectTimeout", &cfg.connect_timeout, 10, 3600000}}))
       return false;
-    struct field {
-      const char* name;
-      uint32_t* out;
-      uint64_t min, max;
-    } fields[] = {
-      {"pingInterval", &cfg.ping_interval, 10, 3600000},
-      {"pingTimeout", &cfg.ping_timeout, 10, 3600000},
-      {"maxPayload", &cfg.max_payload, 64, 100000000},
-      {"connectTimeout", &cfg.connect_timeout, 10, 3600000},
-    };
-    for (auto& f : fields)
-      if (auto m = e->value.FindMember(f.name); m != e->value.MemberEnd()) {
-        if (!c.uint(m->value, std::string{"engineio."} + f.name, f.min, f.max, n))
-          return false;
-        *f.out = static_cast<uint32_t>(n);
-      }
-  }
   if (auto co = root.FindMember("cors"); co != root.MemberEnd()) {
     if (!c.object(co->value, "cors")
         || !c.only_fields(co->value, "cors", {"origins"}))
@@ -251,61 +266,29 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
       if (!c.strings(o->value, "cors.origins", cfg.cors_origins))
         return false;
   }
-  if (auto w = root.FindMember("webhook"); w != root.MemberEnd()) {
-    if (!c.object(w->value, "webhook")
-        || !c.only_fields(w->value, "webhook",
-                          {"connectTimeout", "responseTimeout",
-                           "maxConnectionsPerUpstream", "maxQueuedPerSocket",
-                           "drainTimeout"}))
+  if (auto w = root.FindMember("webhook"); w != root.MemberEnd())
+    if (!c.uint_section(
+          w->value, "webhook",
+          {{"connectTimeout", &cfg.webhook.connect_timeout, 10, 600000},
+           {"responseTimeout", &cfg.webhook.response_timeout, 10, 600000},
+           {"maxConnectionsPerUpstream",
+            &cfg.webhook.max_connections_per_upstream, 1, 10000},
+           {"maxQueuedPerSocket", &cfg.webhook.max_queued_per_socket, 1, 1000000},
+           {"drainTimeout", &cfg.webhook.drain_timeout, 0, 600000}}))
       return false;
-    struct field {
-      const char* name;
-      uint32_t* out;
-      uint64_t min, max;
-    } fields[] = {
-      {"connectTimeout", &cfg.webhook.connect_timeout, 10, 600000},
-      {"responseTimeout", &cfg.webhook.response_timeout, 10, 600000},
-      {"maxConnectionsPerUpstream", &cfg.webhook.max_connections_per_upstream,
-       1, 10000},
-      {"maxQueuedPerSocket", &cfg.webhook.max_queued_per_socket, 1, 1000000},
-      {"drainTimeout", &cfg.webhook.drain_timeout, 0, 600000},
-    };
-    for (auto& f : fields)
-      if (auto m = w->value.FindMember(f.name); m != w->value.MemberEnd()) {
-        if (!c.uint(m->value, std::string{"webhook."} + f.name, f.min, f.max, n))
-          return false;
-        *f.out = static_cast<uint32_t>(n);
-      }
-  }
   if (auto t = root.FindMember("tls"); t != root.MemberEnd())
     if (!parse_tls(c, t->value, cfg.tls))
       return false;
-  if (auto l = root.FindMember("limits"); l != root.MemberEnd()) {
-    if (!c.object(l->value, "limits")
-        || !c.only_fields(l->value, "limits",
-                          {"maxConnections", "maxQueuedBytesPerConnection",
-                           "maxPendingEventsPerConnection",
-                           "maxNamespacesPerConnection"}))
+  if (auto l = root.FindMember("limits"); l != root.MemberEnd())
+    if (!c.uint_section(
+          l->value, "limits",
+          {{"maxConnections", &cfg.limits.max_connections, 1, 1000000},
+           {"maxQueuedBytesPerConnection", &cfg.limits.max_queued_bytes, 1024,
+            1u << 30},
+           {"maxPendingEventsPerConnection", &cfg.limits.max_pending_events, 1,
+            1000000},
+           {"maxNamespacesPerConnection", &cfg.limits.max_namespaces, 1, 10000}}))
       return false;
-    struct field {
-      const char* name;
-      uint32_t* out;
-      uint64_t min, max;
-    } fields[] = {
-      {"maxConnections", &cfg.limits.max_connections, 1, 1000000},
-      {"maxQueuedBytesPerConnection", &cfg.limits.max_queued_bytes, 1024,
-       1u << 30},
-      {"maxPendingEventsPerConnection", &cfg.limits.max_pending_events, 1,
-       1000000},
-      {"maxNamespacesPerConnection", &cfg.limits.max_namespaces, 1, 10000},
-    };
-    for (auto& f : fields)
-      if (auto m = l->value.FindMember(f.name); m != l->value.MemberEnd()) {
-        if (!c.uint(m->value, std::string{"limits."} + f.name, f.min, f.max, n))
-          return false;
-        *f.out = static_cast<uint32_t>(n);
-      }
-  }
   if (auto t = root.FindMember("ioThreads"); t != root.MemberEnd()) {
     if (!c.uint(t->value, "ioThreads", 1, 64, n))
       return false;
