@@ -52,6 +52,11 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
   fallback_handler fallback;
   std::unique_ptr<http::server> server;
   std::atomic<uint64_t> next_id{1};
+  /// The answer to a polling request whose session ended before it saw the
+  /// request (the message is dropped with the actor): the sid is unknown.
+  std::shared_ptr<const http::response> session_gone =
+    std::make_shared<const http::response>(
+      eio_error_response(eio_error::unknown_sid));
 
   const engineio_endpoint* match(std::string_view path) const {
     if (path.size() > 1 && path.back() == '/')
@@ -162,6 +167,7 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
         caf::anon_send(entry->session, ws_open_atom::value, std::move(link));
       return;
     }
+    ex.set_unanswered_response(session_gone);
     if (req.method == "GET") {
       auto id = next_id.fetch_add(1);
       auto session = entry->session;

@@ -193,10 +193,30 @@ void service::stop(const std::string& reason) {
   if (size_t running = sessions.size(); running > 0)
     await_down(waiter, std::chrono::steady_clock::now() + std::chrono::seconds{3},
                [&](const caf::down_msg&) { return --running == 0; });
+  // The hubs next, waited for: a handshake that was in flight when the
+  // gateway stopped may have had its session spawned after the snapshot
+  // above, and an actor left running would block the actor system's exit.
   for (auto& [name, hub] : hubs_) {
     (void) name;
+    waiter->monitor(hub);
     caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
   }
+  if (size_t running = hubs_.size(); running > 0)
+    await_down(waiter, std::chrono::steady_clock::now() + std::chrono::seconds{3},
+               [&](const caf::down_msg& m) {
+                 for (auto& [name, hub] : hubs_)
+                   if (m.source == hub.address())
+                     return --running == 0;
+                 return false; // a late session's, from the wait above
+               });
+  auto late = registry_->snapshot();
+  for (auto& e : late) {
+    waiter->monitor(e.session);
+    caf::anon_send_exit(e.session, caf::exit_reason::user_shutdown);
+  }
+  if (size_t running = late.size(); running > 0)
+    await_down(waiter, std::chrono::steady_clock::now() + std::chrono::seconds{3},
+               [&](const caf::down_msg&) { return --running == 0; });
   stop_handlers();
   work_.reset();
   io_.stop();

@@ -5,6 +5,21 @@
 
 namespace sio::http {
 
+/// Shared by every copy of one exchange; answers the peer when the last
+/// copy goes and none responded.
+struct exchange::state {
+  state(std::shared_ptr<connection> c, request r, uint64_t gen)
+    : con(std::move(c)), req(std::move(r)), generation(gen) {
+  }
+  ~state();
+
+  std::shared_ptr<connection> con;
+  request req;
+  uint64_t generation;
+  std::atomic<bool> answered{false};
+  std::shared_ptr<const response> unanswered;
+};
+
 // -- connection ---------------------------------------------------------------
 
 /// One accepted TCP connection speaking HTTP/1.1 (over TLS in TLS mode).
@@ -191,17 +206,19 @@ private:
   }
 
   void dispatch() {
-    auto req = std::make_shared<request>(std::move(parser_.current()));
-    req->remote_address = remote_;
+    auto st = std::make_shared<exchange::state>(
+      shared_from_this(), std::move(parser_.current()), generation_ + 1);
+    auto& req = st->req;
+    req.remote_address = remote_;
     parser_.reset();
-    keep_alive_ = req->keep_alive;
-    head_request_ = req->method == "HEAD";
+    keep_alive_ = req.keep_alive;
+    head_request_ = req.method == "HEAD";
     request_timer_armed_ = false;
     timer_.cancel();
     ++generation_;
     handling_ = true;
     in_handler_ = true;
-    exchange ex{shared_from_this(), req, generation_};
+    exchange ex{std::move(st)};
     shared_->handler(ex);
     in_handler_ = false;
     if (taken_)
@@ -330,20 +347,36 @@ private:
 
 // -- exchange -----------------------------------------------------------------
 
-exchange::exchange(std::shared_ptr<connection> con,
-                   std::shared_ptr<const request> req, uint64_t generation)
-  : con_(std::move(con)), req_(std::move(req)), generation_(generation) {
+exchange::state::~state() {
+  if (answered.load(std::memory_order_acquire))
+    return;
+  if (unanswered) {
+    con->respond(generation, *unanswered);
+    return;
+  }
+  con->respond(generation,
+               response::json(503, R"({"code":"ServiceUnavailable",)"
+                                   R"("message":"the request was dropped )"
+                                   R"(before it was answered"})"));
+}
+
+exchange::exchange(std::shared_ptr<state> st) : state_(std::move(st)) {
   // nop
 }
 
+const request& exchange::req() const {
+  return state_->req;
+}
+
 void exchange::respond(response r) const {
-  if (!con_)
+  if (!state_)
     return;
+  state_->answered.store(true, std::memory_order_release);
   r.headers.insert(r.headers.end(), response_headers_.begin(),
                    response_headers_.end());
   if (status_observer_)
     (*status_observer_)(r.status);
-  con_->respond(generation_, std::move(r));
+  state_->con->respond(state_->generation, std::move(r));
 }
 
 void exchange::observe_status(std::function<void(int)> fn) {
@@ -356,12 +389,23 @@ void exchange::add_response_header(std::string name, std::string value) {
 }
 
 std::optional<taken_socket> exchange::take_socket() const {
-  return con_ ? con_->take_socket(generation_) : std::nullopt;
+  if (!state_)
+    return std::nullopt;
+  auto taken = state_->con->take_socket(state_->generation);
+  if (taken) // the connection is done: nothing left to answer
+    state_->answered.store(true, std::memory_order_release);
+  return taken;
 }
 
 void exchange::on_abort(std::function<void()> fn) const {
-  if (con_)
-    con_->on_abort(generation_, std::move(fn));
+  if (state_)
+    state_->con->on_abort(state_->generation, std::move(fn));
+}
+
+void exchange::set_unanswered_response(
+  std::shared_ptr<const response> r) const {
+  if (state_)
+    state_->unanswered = std::move(r);
 }
 
 // -- server -------------------------------------------------------------------

@@ -52,16 +52,19 @@ struct taken_socket {
 
 /// A value handle on one request and its pending response. Copyable and
 /// thread-safe: respond() may be called from any thread, once; later calls
-/// and calls after the peer left are ignored.
+/// and calls after the peer left are ignored. If every copy is dropped
+/// unanswered (e.g. inside a message to an actor that had just ended), the
+/// peer gets the unanswered response instead of waiting forever.
 class exchange {
 public:
+  struct state;
+
   exchange() = default;
-  exchange(std::shared_ptr<connection> con,
-           std::shared_ptr<const request> req, uint64_t generation);
+  explicit exchange(std::shared_ptr<state> st);
 
   /// The request (never null on an exchange given to a handler).
-  const request& req() const { return *req_; }
-  bool valid() const { return con_ != nullptr; }
+  const request& req() const;
+  bool valid() const { return state_ != nullptr; }
 
   /// Sends the response (posted to the connection's strand).
   void respond(response r) const;
@@ -75,6 +78,11 @@ public:
   /// client that went away.
   void on_abort(std::function<void()> fn) const;
 
+  /// Only inside the handler call: what is sent if no copy of this exchange
+  /// ever responds (default: 503 ServiceUnavailable). Shared, so that a
+  /// handler can keep one instance for all its requests.
+  void set_unanswered_response(std::shared_ptr<const response> r) const;
+
   /// Headers added to whatever response is sent (e.g. CORS headers decided
   /// by the router, while the response is made elsewhere).
   void add_response_header(std::string name, std::string value);
@@ -84,9 +92,7 @@ public:
   void observe_status(std::function<void(int)> fn);
 
 private:
-  std::shared_ptr<connection> con_;
-  std::shared_ptr<const request> req_;
-  uint64_t generation_ = 0;
+  std::shared_ptr<state> state_;
   std::vector<header> response_headers_;
   std::shared_ptr<const std::function<void(int)>> status_observer_;
 };

@@ -11,6 +11,9 @@
 
 #include <asio.hpp>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <chrono>
 #include <regex>
 #include <string>
@@ -32,6 +35,10 @@ http_reply http_request(uint16_t port, const std::string& method,
   asio::io_context io;
   asio::ip::tcp::socket sock{io};
   sock.connect({asio::ip::make_address("127.0.0.1"), port});
+  // A server that never answers fails the test here instead of hanging it.
+  timeval limit{10, 0};
+  ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit,
+               sizeof limit);
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Connection: close\r\nContent-Type: text/plain\r\n"
                     + "Content-Length: " + std::to_string(body.size())
@@ -86,7 +93,10 @@ struct fixture {
   std::unique_ptr<sio::service> svc;
   std::string path = "/clients/socketio/hubs/test/";
 
-  fixture() {
+  /// Clients here never answer pings: only the ping timeout test uses an
+  /// interval short enough to matter, so that a slow (sanitized, loaded)
+  /// run of the other tests does not lose its session midway.
+  explicit fixture(uint32_t ping_ms = 5000) {
     sio::register_message_types(cfg);
     cfg.set("scheduler.max-threads", 2);
     cfg.set("logger.verbosity", caf::atom("quiet"));
@@ -95,8 +105,8 @@ struct fixture {
     sio::config::service_config sc;
     sc.host = "127.0.0.1";
     sc.port = 0;
-    sc.ping_interval = 200;
-    sc.ping_timeout = 200;
+    sc.ping_interval = ping_ms;
+    sc.ping_timeout = ping_ms;
     sio::config::hub_setting hub;
     hub.name = "test";
     hub.allow_anonymous = true;
@@ -159,6 +169,10 @@ struct fixture {
   }
 };
 
+struct short_ping_fixture : fixture {
+  short_ping_fixture() : fixture(200) {}
+};
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(service_pipeline, fixture)
@@ -207,7 +221,8 @@ BOOST_AUTO_TEST_CASE(message_reply_is_relayed_as_the_ack) {
   BOOST_CHECK_EQUAL(poll(sid).body, R"(437["pong"])");
 }
 
-BOOST_AUTO_TEST_CASE(ping_timeout_disconnects_and_frees_the_session) {
+BOOST_FIXTURE_TEST_CASE(ping_timeout_disconnects_and_frees_the_session,
+                        short_ping_fixture) {
   auto sid = handshake();
   post(sid, "40");
   expect<sio::connect_event>();

@@ -1,0 +1,157 @@
+// Tests for lib/http/server.hpp over real loopback sockets: what a peer gets
+// when a handler answers, forgets to answer, or hands the exchange to
+// another thread that drops it (an actor that ended with the message in its
+// mailbox). Every wait is bounded; the server's io_context runs on its thread.
+#include "lib/http/server.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace sio::http;
+using namespace std::chrono_literals;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto wait_limit = 5s;
+
+/// A server on 127.0.0.1 whose handler is the test's; one I/O thread.
+struct running_server {
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::unique_ptr<server> srv;
+  std::thread thread;
+
+  explicit running_server(request_handler handler) {
+    server_settings s;
+    s.host = "127.0.0.1";
+    s.port = 0;
+    srv = std::make_unique<server>(io, s, std::move(handler));
+    srv->start();
+    work.emplace(io.get_executor());
+    thread = std::thread{[this] { io.run(); }};
+  }
+
+  ~running_server() {
+    asio::post(io, [this] { srv->stop(); });
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+};
+
+/// Sends raw bytes and reads until `responses` complete responses (by
+/// Content-Length) arrived, the peer closed, or wait_limit passed.
+std::string exchange_raw(uint16_t port, const std::string& bytes,
+                         size_t responses = 1) {
+  asio::io_context io;
+  tcp::socket sock{io};
+  sock.connect({asio::ip::make_address("127.0.0.1"), port});
+  asio::write(sock, asio::buffer(bytes));
+  std::string raw;
+  auto complete = [&] {
+    size_t pos = 0;
+    for (size_t n = 0; n < responses; ++n) {
+      auto head_end = raw.find("\r\n\r\n", pos);
+      if (head_end == std::string::npos)
+        return false;
+      auto cl = raw.find("Content-Length: ", pos);
+      size_t len = 0;
+      if (cl != std::string::npos && cl < head_end)
+        len = std::stoul(raw.substr(cl + 16));
+      if (raw.size() < head_end + 4 + len)
+        return false;
+      pos = head_end + 4 + len;
+    }
+    return true;
+  };
+  char buf[4096];
+  auto deadline = std::chrono::steady_clock::now() + wait_limit;
+  sock.non_blocking(true);
+  while (!complete() && std::chrono::steady_clock::now() < deadline) {
+    asio::error_code ec;
+    auto n = sock.read_some(asio::buffer(buf), ec);
+    if (ec == asio::error::would_block) {
+      std::this_thread::sleep_for(5ms);
+      continue;
+    }
+    raw.append(buf, n);
+    if (ec)
+      break;
+  }
+  return raw;
+}
+
+std::string get(const std::string& target) {
+  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(http_server)
+
+BOOST_AUTO_TEST_CASE(answers_what_the_handler_responds) {
+  running_server s{[](exchange ex) {
+    ex.respond(response::text(200, "hello " + std::string{ex.req().path()}));
+  }};
+  auto raw = exchange_raw(s.srv->port(), get("/a"));
+  BOOST_CHECK(raw.rfind("HTTP/1.1 200", 0) == 0);
+  BOOST_CHECK(raw.find("hello /a") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_exchange_dropped_unanswered_gets_503_not_silence) {
+  running_server s{[](exchange) {}};
+  auto raw = exchange_raw(s.srv->port(), get("/forgotten"));
+  BOOST_CHECK_MESSAGE(raw.rfind("HTTP/1.1 503", 0) == 0, raw);
+  BOOST_CHECK(raw.find(R"("code":"ServiceUnavailable")") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_last_copy_dropped_on_another_thread_answers) {
+  // Like a message holding the exchange that an ended actor discards.
+  std::mutex mtx;
+  std::vector<std::thread> droppers;
+  {
+    running_server s{[&](exchange ex) {
+      ex.set_unanswered_response(std::make_shared<const response>(
+        response::json(400, R"({"code":1,"message":"Session ID unknown"})")));
+      std::lock_guard<std::mutex> g{mtx};
+      droppers.emplace_back([copy = ex]() mutable {
+        std::this_thread::sleep_for(50ms);
+        copy = exchange{};
+      });
+    }};
+    auto raw = exchange_raw(s.srv->port(), get("/late"));
+    BOOST_CHECK_MESSAGE(raw.rfind("HTTP/1.1 400", 0) == 0, raw);
+    BOOST_CHECK(raw.find("Session ID unknown") != std::string::npos);
+    std::lock_guard<std::mutex> g{mtx};
+    for (auto& t : droppers)
+      t.join();
+    droppers.clear();
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_answered_exchange_sends_exactly_one_response) {
+  // Keep-alive: the second request gets its own answer, and no fallback of
+  // the first (answered, then dropped) exchange slips in between.
+  running_server s{[](exchange ex) {
+    auto copy = ex;
+    ex.respond(response::text(200, "for " + std::string{ex.req().path()}));
+  }};
+  auto raw = exchange_raw(s.srv->port(), get("/one") + get("/two"), 2);
+  BOOST_CHECK_MESSAGE(raw.find("HTTP/1.1 200", 1) != std::string::npos, raw);
+  BOOST_CHECK(raw.find("for /one") < raw.find("for /two"));
+  BOOST_CHECK(raw.find("HTTP/1.1 503") == std::string::npos);
+  BOOST_CHECK_EQUAL(raw.find("for /two") + 8, raw.size());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
