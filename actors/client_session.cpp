@@ -298,8 +298,11 @@ void arm_heartbeat(self_ptr self) {
   // Rounded up, so that the tick never comes before `due`.
   auto left = std::chrono::ceil<std::chrono::milliseconds>(
     due - std::chrono::steady_clock::now());
-  schedule(self, std::max(left, std::chrono::milliseconds{0}),
-           session_timer::ping, 0);
+  if (auto& wheel = st.settings->heartbeat_wheel)
+    wheel->wake_at(due, caf::actor_cast<caf::strong_actor_ptr>(self));
+  else
+    schedule(self, std::max(left, std::chrono::milliseconds{0}),
+             session_timer::ping, 0);
 }
 
 /// A heartbeat tick: pings, or closes on a missed pong or connect deadline.
@@ -1002,6 +1005,13 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
 }
 
 } // namespace
+
+std::shared_ptr<tick_wheel> make_heartbeat_wheel() {
+  return std::make_shared<tick_wheel>(
+    std::chrono::milliseconds{10},
+    caf::make_message(tick_atom::value,
+                      static_cast<uint8_t>(session_timer::ping), uint64_t{0}));
+}
 
 client_session_actor spawn_client_session(caf::actor_system& sys,
                                           session_config cfg,

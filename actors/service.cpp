@@ -72,6 +72,7 @@ void service::start() {
   ss.max_queued_bytes = cfg_.limits.max_queued_bytes;
   ss.max_pending_events = cfg_.limits.max_pending_events;
   ss.max_namespaces = cfg_.limits.max_namespaces;
+  ss.heartbeat_wheel = make_heartbeat_wheel();
   // A connect verdict may take a whole webhook round trip: never give up on
   // it before the dispatcher's own timeouts do.
   ss.handler_timeout = std::max(

@@ -1,0 +1,104 @@
+// Tests for actors/tick_wheel.hpp with a real actor system: wake-ups come
+// never early, in due order, once each, and the shared message arrives
+// intact at many actors.
+#include "actors/tick_wheel.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+struct wheel_fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  sio::tick_wheel wheel{10ms, caf::make_message(std::string{"tick"}, 7)};
+
+  /// The next tick to `self`, or nullopt after `limit`.
+  std::optional<clock_type::time_point> next_tick(std::chrono::milliseconds limit) {
+    std::optional<clock_type::time_point> at;
+    self->receive([&](const std::string& s, int n) {
+                    BOOST_CHECK_EQUAL(s, "tick");
+                    BOOST_CHECK_EQUAL(n, 7);
+                    at = clock_type::now();
+                  },
+                  caf::after(limit) >> [] {});
+    return at;
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(tick_wheel, wheel_fixture)
+
+BOOST_AUTO_TEST_CASE(a_wake_up_comes_at_its_time_never_early) {
+  auto due = clock_type::now() + 80ms;
+  wheel.wake_at(due, caf::actor_cast<caf::strong_actor_ptr>(self));
+  BOOST_CHECK_EQUAL(wheel.pending(), 1u);
+  auto at = next_tick(3s);
+  BOOST_REQUIRE(at);
+  BOOST_CHECK(*at >= due);
+  BOOST_CHECK(*at < due + 1s); // generous: a loaded sanitizer run
+  BOOST_CHECK_EQUAL(wheel.pending(), 0u);
+  BOOST_CHECK(!next_tick(100ms)); // once
+}
+
+BOOST_AUTO_TEST_CASE(wake_ups_come_in_due_order_whatever_the_order_asked) {
+  auto now = clock_type::now();
+  auto me = caf::actor_cast<caf::strong_actor_ptr>(self);
+  wheel.wake_at(now + 150ms, me);
+  wheel.wake_at(now + 50ms, me); // earlier than everything pending
+  wheel.wake_at(now - 1s, me);   // already due: at once
+  auto first = next_tick(3s);
+  auto second = next_tick(3s);
+  auto third = next_tick(3s);
+  BOOST_REQUIRE(first && second && third);
+  BOOST_CHECK(*second >= now + 50ms);
+  BOOST_CHECK(*third >= now + 150ms);
+  BOOST_CHECK(*first <= *second && *second <= *third);
+}
+
+BOOST_AUTO_TEST_CASE(one_message_reaches_many_actors) {
+  std::atomic<int> got{0};
+  std::vector<caf::actor> actors;
+  for (int i = 0; i < 200; ++i)
+    actors.push_back(sys.spawn([&got](caf::event_based_actor* a) -> caf::behavior {
+      return {[&got, a](const std::string& s, int n) {
+        if (s == "tick" && n == 7)
+          ++got;
+        a->quit();
+      }};
+    }));
+  auto due = clock_type::now() + 30ms;
+  for (auto& a : actors)
+    wheel.wake_at(due, caf::actor_cast<caf::strong_actor_ptr>(a));
+  for (int i = 0; i < 300 && got < 200; ++i)
+    std::this_thread::sleep_for(10ms);
+  BOOST_CHECK_EQUAL(got.load(), 200);
+  BOOST_CHECK_EQUAL(wheel.pending(), 0u);
+  for (auto& a : actors) // any that missed its tick must not outlive `got`
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+BOOST_AUTO_TEST_CASE(a_wake_up_for_an_ended_actor_is_dropped_quietly) {
+  auto gone = sys.spawn([](caf::event_based_actor* a) -> caf::behavior {
+    a->quit();
+    return {[](int) {}};
+  });
+  wheel.wake_at(clock_type::now(), caf::actor_cast<caf::strong_actor_ptr>(gone));
+  wheel.wake_at(clock_type::now() + 20ms, caf::actor_cast<caf::strong_actor_ptr>(self));
+  BOOST_CHECK(next_tick(3s)); // the wheel went on past the ended actor
+}
+
+BOOST_AUTO_TEST_SUITE_END()
