@@ -99,6 +99,11 @@ using protocol::sio_packet_type;
 struct sio_socket {
   std::string socket_id;
   bool connected = false;  ///< false while the connect verdict is pending
+  /// While pending: the handler's answer must come before this. Checked
+  /// by the heartbeat tick, not by a CAF request timeout: those stay in
+  /// CAF 0.17's clock until they expire, answered or not (~150 bytes per
+  /// connection for handler_timeout after every connect).
+  std::chrono::steady_clock::time_point verdict_due;
 };
 
 /// What only a long-polling session needs (also while it upgrades). A
@@ -288,6 +293,9 @@ void arm_heartbeat(self_ptr self) {
   auto due = st.awaiting_pong ? st.pong_deadline : st.next_ping;
   if (!st.connect_settled)
     due = std::min(due, st.connect_deadline);
+  for (auto& [nsp, s] : st.sockets)
+    if (!s.connected)
+      due = std::min(due, s.verdict_due);
   if (st.wake_count > 0 && st.wakes[0] <= due)
     return; // an earlier tick re-arms when it comes
   // Earliest first; when full, the latest is forgotten (its tick still
@@ -305,7 +313,29 @@ void arm_heartbeat(self_ptr self) {
              session_timer::ping, 0);
 }
 
-/// A heartbeat tick: pings, or closes on a missed pong or connect deadline.
+void on_verdict(self_ptr self, const std::string& nsp,
+                const std::string& socket_id, const connect_verdict& v);
+
+/// Rejects every namespace connect whose handler answer is overdue; a late
+/// answer finds its socket gone and is ignored.
+void expire_verdicts(self_ptr self, std::chrono::steady_clock::time_point now) {
+  auto& st = self->state;
+  std::vector<std::pair<std::string, std::string>> overdue;
+  for (auto& [nsp, s] : st.sockets)
+    if (!s.connected && now >= s.verdict_due)
+      overdue.emplace_back(nsp, s.socket_id);
+  for (auto& [nsp, socket_id] : overdue) {
+    count_rejected(self, "connect_handler_failed");
+    auto why = "event handler failed: no answer within "
+               + std::to_string(st.settings->handler_timeout.count()) + " ms";
+    on_verdict(self, nsp, socket_id,
+               connect_verdict::reject("{\"message\":" + protocol::json_string(why)
+                                       + "}"));
+  }
+}
+
+/// A heartbeat tick: pings, closes on a missed pong or connect deadline,
+/// rejects overdue connect verdicts.
 void on_heartbeat(self_ptr self) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
@@ -324,6 +354,7 @@ void on_heartbeat(self_ptr self) {
     close_session(self, "ping timeout");
     return;
   }
+  expire_verdicts(self, now);
   if (!st.connect_settled && now >= st.connect_deadline) {
     if (st.sockets.empty() && !st.settings->engineio_echo) {
       close_session(self, "forced server close");
@@ -462,7 +493,9 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
     return;
   }
   auto socket_id = auth::random_id(20);
-  st.sockets[p.nsp] = sio_socket{socket_id, false};
+  st.sockets[p.nsp] = sio_socket{
+    socket_id, false,
+    std::chrono::steady_clock::now() + st.settings->handler_timeout};
   if (!st.handler) {
     on_verdict(self, p.nsp, socket_id, connect_verdict::accept());
     return;
@@ -472,7 +505,8 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
   unpack_handshake(st.handshake, ev);
   ev.auth = std::move(p.data);
   auto nsp = p.nsp;
-  self->request(st.handler, st.settings->handler_timeout, std::move(ev))
+  arm_heartbeat(self); // for the verdict's deadline
+  self->request(st.handler, caf::infinite, std::move(ev))
     .then(
       [self, nsp, socket_id](connect_verdict& v) {
         on_verdict(self, nsp, socket_id, v);

@@ -27,7 +27,8 @@ struct session_settings {
   std::chrono::milliseconds ping_timeout{20000};
   std::chrono::milliseconds connect_timeout{45000};
   std::chrono::milliseconds upgrade_timeout{10000};
-  /// Timeout of one connect/message request to the event handler.
+  /// How long a connect verdict of the event handler may take (the service
+  /// sets webhook connectTimeout + responseTimeout + 5 s).
   std::chrono::milliseconds handler_timeout{30000};
   uint32_t max_payload = 1000000;
   /// Outbound bytes queued for a polling client; over -> disconnected.

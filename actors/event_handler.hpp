@@ -13,9 +13,11 @@ namespace sio {
 
 /// connect -> verdict (sync), connected / disconnected (async),
 /// message -> reply (sync; the reply payload is relayed to the client).
-/// Sessions send to the handler directly; a sync answer that does not come
-/// within session_settings::handler_timeout rejects the connect or drops
-/// the reply. examples/embed/main.cpp and actors/echo_handler.cpp implement it.
+/// Sessions send to the handler directly; a connect verdict that does not
+/// come within session_settings::handler_timeout rejects the connect. Message
+/// replies are not timed: a session bounds how many of its events await the
+/// handler (session_settings::max_pending_events).
+/// examples/embed/main.cpp and actors/echo_handler.cpp implement it.
 using event_handler_actor = caf::typed_actor<
   caf::replies_to<connect_event>::with<connect_verdict>,
   caf::reacts_to<connected_event>,

@@ -74,11 +74,10 @@ void service::start() {
   ss.max_namespaces = cfg_.limits.max_namespaces;
   ss.heartbeat_wheel = make_heartbeat_wheel();
   // A connect verdict may take a whole webhook round trip: never give up on
-  // it before the dispatcher's own timeouts do.
-  ss.handler_timeout = std::max(
-    ss.handler_timeout,
-    std::chrono::milliseconds{uint64_t{cfg_.webhook.connect_timeout}
-                              + cfg_.webhook.response_timeout + 5000});
+  // it before the dispatcher's own timeouts do (5 + 30 + 5 = 40 s by
+  // default); an in-process handler gets the same budget.
+  ss.handler_timeout = std::chrono::milliseconds{
+    uint64_t{cfg_.webhook.connect_timeout} + cfg_.webhook.response_timeout + 5000};
 
   gateway_config gc;
   gc.http.host = cfg_.host;

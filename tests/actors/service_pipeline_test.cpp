@@ -63,14 +63,22 @@ http_reply http_request(uint16_t port, const std::string& method,
 }
 
 /// An event handler that reports every event to `observer` and answers:
-/// rejects namespace /private, acks `ping` with "pong".
+/// rejects namespace /private, never answers for /silent (the promise is
+/// kept, unanswered), acks `ping` with "pong".
 sio::event_handler_actor::behavior_type
-recording_handler(sio::event_handler_actor::pointer, caf::actor observer) {
+recording_handler(sio::event_handler_actor::pointer self, caf::actor observer) {
+  using promise = caf::typed_response_promise<sio::connect_verdict>;
+  auto unanswered = std::make_shared<std::vector<promise>>();
   return {
-    [observer](const sio::connect_event& ev) {
+    [self, observer,
+     unanswered](const sio::connect_event& ev) -> caf::result<sio::connect_verdict> {
       caf::anon_send(observer, ev);
       if (ev.socket.nsp == "/private")
         return sio::connect_verdict::reject(R"({"message":"nope"})");
+      if (ev.socket.nsp == "/silent") {
+        unanswered->push_back(self->make_response_promise<sio::connect_verdict>());
+        return unanswered->back();
+      }
       return sio::connect_verdict::accept();
     },
     [observer](const sio::connected_event& ev) { caf::anon_send(observer, ev); },
@@ -107,6 +115,9 @@ struct fixture {
     sc.port = 0;
     sc.ping_interval = ping_ms;
     sc.ping_timeout = ping_ms;
+    // The handler's connect verdicts may take 0.1 + 0.1 + 5 s.
+    sc.webhook.connect_timeout = 100;
+    sc.webhook.response_timeout = 100;
     sio::config::hub_setting hub;
     hub.name = "test";
     hub.allow_anonymous = true;
@@ -204,6 +215,29 @@ BOOST_AUTO_TEST_CASE(rejected_namespace_gets_connect_error_with_message) {
   auto ev = expect<sio::connect_event>();
   BOOST_CHECK_EQUAL(ev.socket.nsp, "/private");
   BOOST_CHECK_EQUAL(poll(sid).body, R"(44/private,{"message":"nope"})");
+}
+
+BOOST_AUTO_TEST_CASE(a_connect_the_handler_never_answers_is_rejected_in_time) {
+  auto sid = handshake();
+  auto start = std::chrono::steady_clock::now();
+  post(sid, "40/silent,");
+  BOOST_CHECK_EQUAL(expect<sio::connect_event>().socket.nsp, "/silent");
+  // Polls come back with pings (every 5 s) until the CONNECT_ERROR is queued.
+  std::string got;
+  while (got.find("44/silent,") == std::string::npos
+         && std::chrono::steady_clock::now() - start < 15s)
+    got += poll(sid).body;
+  auto waited = std::chrono::steady_clock::now() - start;
+  BOOST_CHECK_MESSAGE(
+    got.find(R"(44/silent,{"message":"event handler failed: no answer within 5200 ms"})")
+      != std::string::npos,
+    got);
+  BOOST_CHECK(waited >= 5200ms);
+  // The connection lives on: another namespace still joins.
+  post(sid, "3\x1e" "40");
+  expect<sio::connect_event>();
+  auto joined = poll(sid).body;
+  BOOST_CHECK_MESSAGE(joined.find(R"(40{"sid":")") != std::string::npos, joined);
 }
 
 BOOST_AUTO_TEST_CASE(message_reply_is_relayed_as_the_ack) {
