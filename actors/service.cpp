@@ -72,7 +72,8 @@ void service::start() {
   ss.max_queued_bytes = cfg_.limits.max_queued_bytes;
   ss.max_pending_events = cfg_.limits.max_pending_events;
   ss.max_namespaces = cfg_.limits.max_namespaces;
-  ss.heartbeat_wheel = make_heartbeat_wheel();
+  wheel_ = make_heartbeat_wheel();
+  ss.heartbeat_wheel = wheel_;
   // A connect verdict may take a whole webhook round trip: never give up on
   // it before the dispatcher's own timeouts do (5 + 30 + 5 = 40 s by
   // default); an in-process handler gets the same budget.
@@ -218,6 +219,9 @@ void service::stop(const std::string& reason) {
     await_down(waiter, std::chrono::steady_clock::now() + std::chrono::seconds{3},
                [&](const caf::down_msg&) { return --running == 0; });
   stop_handlers();
+  // Pending wake-ups hold actor pointers: released while the system is up.
+  if (wheel_)
+    wheel_->stop();
   work_.reset();
   io_.stop();
   for (auto& t : threads_)

@@ -86,6 +86,8 @@ private:
   std::vector<event_handler_actor> handlers_;
   std::shared_ptr<session_registry> registry_;
   std::shared_ptr<metrics::registry> metrics_;
+  /// Heartbeat wake-ups of every session (shared with the hubs' settings).
+  std::shared_ptr<tick_wheel> wheel_;
   asio::io_context io_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>>
     work_;

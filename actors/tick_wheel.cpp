@@ -12,8 +12,14 @@ tick_wheel::tick_wheel(std::chrono::milliseconds resolution, caf::message tick)
 }
 
 tick_wheel::~tick_wheel() {
+  stop();
+}
+
+void tick_wheel::stop() {
   {
     std::lock_guard<std::mutex> guard{mtx_};
+    if (stopping_)
+      return;
     stopping_ = true;
   }
   wakeup_.notify_one();
@@ -21,6 +27,9 @@ tick_wheel::~tick_wheel() {
   // and releases actor pointers, which frees no actor state (CAF destroys
   // a stateful actor's state when it exits, on the thread running it).
   thread_.join();
+  std::lock_guard<std::mutex> guard{mtx_};
+  slots_.clear();
+  pending_ = 0;
 }
 
 void tick_wheel::wake_at(clock::time_point due, caf::strong_actor_ptr who) {
@@ -33,6 +42,8 @@ void tick_wheel::wake_at(clock::time_point due, caf::strong_actor_ptr who) {
   bool earliest;
   {
     std::lock_guard<std::mutex> guard{mtx_};
+    if (stopping_)
+      return;
     earliest = slots_.empty() || slot < slots_.begin()->first;
     slots_[slot].push_back(std::move(who));
     ++pending_;

@@ -31,7 +31,7 @@ public:
   using clock = std::chrono::steady_clock;
 
   tick_wheel(std::chrono::milliseconds resolution, caf::message tick);
-  /// Stops the thread; wake-ups still pending are dropped.
+  /// stop()
   ~tick_wheel();
   tick_wheel(const tick_wheel&) = delete;
   tick_wheel& operator=(const tick_wheel&) = delete;
@@ -42,6 +42,11 @@ public:
 
   /// Wake-ups not yet delivered (for tests and metrics).
   size_t pending() const;
+
+  /// Stops the thread and drops the pending wake-ups (and so the actor
+  /// pointers) now, e.g. while the actor system is still up; later
+  /// wake_at() calls are ignored. Idempotent.
+  void stop();
 
 private:
   void run();

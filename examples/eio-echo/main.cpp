@@ -120,9 +120,21 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&signals, &sig);
     gw.stop();
-    for (auto& e : registry->snapshot())
+    // The sessions and the hub end before the io_context their sockets and
+    // pending HTTP exchanges use goes away (bounded wait).
+    caf::scoped_actor waiter{sys};
+    auto sessions = registry->snapshot();
+    for (auto& e : sessions) {
+      waiter->monitor(e.session);
       caf::anon_send_exit(e.session, caf::exit_reason::user_shutdown);
+    }
+    waiter->monitor(hub);
     caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{3};
+    for (size_t left = sessions.size() + 1;
+         left > 0 && std::chrono::steady_clock::now() < deadline;)
+      waiter->receive([&](caf::down_msg&) { --left; },
+                      caf::after(std::chrono::milliseconds{100}) >> [] {});
     io.stop();
     io_thread.join();
   }
