@@ -75,6 +75,9 @@ struct dispatcher_state {
   std::string origin_host_port;  ///< host:port of the public endpoint
   std::unordered_map<std::string, socket_queue> sockets;
   std::map<std::string, origin_state> origins;
+  /// The origin of each rule's upstream, by rule index (worked out once,
+  /// not per event).
+  std::vector<std::string> rule_origins;
   dispatcher_metrics m;
   /// Set once an exit message arrived: quit when the queues are empty.
   std::optional<caf::error> draining;
@@ -247,11 +250,13 @@ void start_head(self_ptr self, const std::string& key) {
     q.in_flight = true;
     j.sent_at = std::chrono::steady_clock::now();
     auto seq = ++q.seq;
+    // A job is sent once: its URL and body move; the headers stay for the
+    // log lines of on_done.
     http::client_request req;
     req.method = j.req.method;
-    req.url = j.req.url;
+    req.url = std::move(j.req.url);
     req.headers = j.req.headers;
-    req.body = j.req.body;
+    req.body = std::move(j.req.body);
     auto me = caf::actor_cast<dispatcher_actor>(self);
     st.client->send(std::move(req), [me, key, seq](http::client_result r) {
       caf::anon_send(me, wh_done_atom::value, key, seq, r.status,
@@ -301,10 +306,7 @@ std::optional<job> make_job(self_ptr self, webhook::event_kind kind,
   job j;
   j.kind = kind;
   j.rule = *r;
-  auto& rule = st.cfg.rules[*r];
-  auto probe = http::parse_url(webhook::expand_url(rule.url_template,
-                                                   st.cfg.hub, "x"));
-  j.origin = probe ? probe->origin() : rule.url_template;
+  j.origin = st.rule_origins[*r];
   return j;
 }
 
@@ -417,6 +419,11 @@ dispatcher_actor::behavior_type dispatcher_impl(self_ptr self,
   auto& st = self->state;
   st.client = std::make_unique<http::client>(*io, cfg.client);
   st.cfg = std::move(cfg);
+  for (auto& rule : st.cfg.rules) {
+    auto probe = http::parse_url(webhook::expand_url(rule.url_template,
+                                                     st.cfg.hub, "x"));
+    st.rule_origins.push_back(probe ? probe->origin() : rule.url_template);
+  }
   if (auto& reg = st.cfg.metrics) {
     auto series = [&](std::string_view event) {
       return &reg->get_histogram(

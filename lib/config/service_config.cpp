@@ -13,7 +13,7 @@ namespace sio::config {
 
 uint32_t default_io_threads() noexcept {
   auto cores = std::thread::hardware_concurrency(); // 0 when unknown
-  return std::clamp<uint32_t>(cores, 1, 4);
+  return std::clamp<uint32_t>(cores / 2, 1, 4);
 }
 
 namespace {

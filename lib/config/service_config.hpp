@@ -14,9 +14,13 @@
 
 namespace sio::config {
 
-/// One network I/O thread per core, at most 4: on a 2-core box a second
-/// I/O thread lifts fan-out by ~60% (BENCHMARKS.md), since one thread's
-/// write syscalls were the limit.
+/// One network I/O thread per two cores (at least 1, at most 4): the other
+/// half runs the CAF workers (sessions, handlers, webhook dispatchers).
+/// Measured on 2 cores (bench/profile-notes.md): with 1 I/O thread instead
+/// of 2 the webhook echo went from 70-80 % to 90-99 % of the upstream
+/// alone and the in-process echo stayed the same, while fan-out went from
+/// 6.8x to 5.9x Node (its target is 5x); set `ioThreads` for fan-out-heavy
+/// loads.
 uint32_t default_io_threads() noexcept;
 
 /// One upstream event handler setting of a hub (Azure's shape).
