@@ -303,14 +303,15 @@ void arm_heartbeat(self_ptr self) {
   st.wakes[1] = st.wakes[0];
   st.wakes[0] = due;
   st.wake_count = static_cast<uint8_t>(std::min<size_t>(st.wake_count + 1u, st.wakes.size()));
+  if (auto& wheel = st.settings->heartbeat_wheel) {
+    wheel->wake_at(due, caf::actor_cast<caf::strong_actor_ptr>(self));
+    return;
+  }
   // Rounded up, so that the tick never comes before `due`.
   auto left = std::chrono::ceil<std::chrono::milliseconds>(
     due - std::chrono::steady_clock::now());
-  if (auto& wheel = st.settings->heartbeat_wheel)
-    wheel->wake_at(due, caf::actor_cast<caf::strong_actor_ptr>(self));
-  else
-    schedule(self, std::max(left, std::chrono::milliseconds{0}),
-             session_timer::ping, 0);
+  schedule(self, std::max(left, std::chrono::milliseconds{0}),
+           session_timer::ping, 0);
 }
 
 void on_verdict(self_ptr self, const std::string& nsp,
