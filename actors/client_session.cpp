@@ -83,6 +83,19 @@ session_counters::make(metrics::registry& registry, const std::string& hub) {
   return c;
 }
 
+std::shared_ptr<const session_context>
+session_context::make(std::string hub_name, session_settings settings,
+                      std::shared_ptr<session_registry> registry,
+                      std::shared_ptr<metrics::registry> metrics) {
+  auto ctx = std::make_shared<session_context>();
+  ctx->counters = metrics ? session_counters::make(*metrics, hub_name) : nullptr;
+  ctx->hub_name = std::move(hub_name);
+  ctx->settings = std::move(settings);
+  ctx->registry = std::move(registry);
+  ctx->metrics = std::move(metrics);
+  return ctx;
+}
+
 // -- the session actor -----------------------------------------------------------
 
 namespace {
@@ -124,57 +137,75 @@ struct binary_assembly {
   std::string text;  ///< the packet's text part, relayed with the event
 };
 
+/// The WebSocket a session speaks on: a ws_link without the bytes handed
+/// over at the upgrade (attach_ws consumes those).
+struct ws_transport {
+  uint64_t id = 0;  ///< the link id its callbacks report
+  std::shared_ptr<http::ws_connection> conn;
+};
+
+/// The namespaces joined on a connection, in join order: nearly always one
+/// or two, so a vector (no tree node per namespace).
+using socket_list = std::vector<std::pair<std::string, sio_socket>>;
+
+/// Kept small on purpose: every idle connection holds one, inside a CAF
+/// actor whose allocation jemalloc rounds to 1280 bytes only while this
+/// stays within 248 (BENCHMARKS.md, memory per connection; checked below).
 struct session_state {
   // -- identity (from session_config; the handshake facts packed) ----------
-  std::string hub_name;
   std::string connection_id;
   std::string user_id;  ///< token `sub`, or the connect answer's userId
-  std::shared_ptr<const session_settings> settings;
+  /// hub name, settings, registry and metrics, shared by the hub's sessions
+  std::shared_ptr<const session_context> ctx;
   /// query, headers and claims of the handshake, packed into one string
   /// (see pack_fields): read once per namespace CONNECT, kept compact.
   std::string handshake;
   hub_actor hub;
   event_handler_actor handler;
-  std::shared_ptr<session_registry> registry;
-  std::shared_ptr<metrics::registry> metrics;
 
   // -- transport ---------------------------------------------------------------
+  ws_transport ws;                      ///< the WebSocket transport
+  std::unique_ptr<polling_state> polling;  ///< null for WebSocket sessions
   bool websocket = false;               ///< upgraded or WebSocket-only
   bool closed = false;                  ///< no more traffic; waiting to quit
   bool awaiting_pong = false;
   bool connect_settled = false;         ///< joined in time: no connect deadline
-  ws_link ws;                           ///< the WebSocket transport
-  std::unique_ptr<polling_state> polling;  ///< null for WebSocket sessions
+  uint8_t wake_count = 0;               ///< entries of `wakes` in use
+  /// Client events awaiting the handler's answer.
+  uint32_t pending_events = 0;
 
   // -- heartbeat and timers ------------------------------------------------------
-  uint64_t upgrade_gen = 0;
-  uint64_t close_gen = 0;
+  uint32_t upgrade_gen = 0;
+  uint32_t close_gen = 0;
   /// A connection must join a namespace before this (connect_timeout).
   std::chrono::steady_clock::time_point connect_deadline;
-  /// The next ping, while no pong is awaited.
-  std::chrono::steady_clock::time_point next_ping;
-  /// The pong must arrive before this, while one is awaited.
-  std::chrono::steady_clock::time_point pong_deadline;
-  /// Due times of the heartbeat ticks queued with CAF, earliest first. A
-  /// delayed message cannot be cancelled, so a tick is queued only when
-  /// it must come before all of these: a session holds at most two (at 1 s
-  /// pings, a tick per ping and per pong deadline piled up 20 per session).
+  /// The next ping; while a pong is awaited, the pong's deadline.
+  std::chrono::steady_clock::time_point heartbeat_due;
+  /// Due times of the heartbeat wake-ups pending, earliest first. One
+  /// cannot be cancelled, so another is asked for only when it must come
+  /// before all of these: a session holds at most two (at 1 s pings, a
+  /// tick per ping and per pong deadline piled up 20 per session).
   std::array<std::chrono::steady_clock::time_point, 2> wakes{};
-  uint8_t wake_count = 0;
 
   // -- Socket.IO ---------------------------------------------------------------------
-  std::map<std::string, sio_socket> sockets;  ///< by namespace
+  socket_list sockets;
   std::unique_ptr<binary_assembly> assembling;  ///< null between packets
-  size_t pending_events = 0;
-
-  // -- metrics (null when the service keeps none) ------------------------------------
-  metrics::gauge* transport_gauge = nullptr;  ///< connections by transport
-  std::shared_ptr<const session_counters> counters;
 
   static inline const char* name = "client_session";
 };
 
+#if defined(__GLIBCXX__) && defined(__x86_64__)
+static_assert(sizeof(session_state) <= 248,
+              "session_state grew past 248 bytes: idle connections cost a "
+              "jemalloc size class more (see the comment on session_state)");
+#endif
+
 using self_ptr = client_session_actor::stateful_pointer<session_state>;
+
+socket_list::iterator find_socket(socket_list& sockets, std::string_view nsp) {
+  return std::find_if(sockets.begin(), sockets.end(),
+                      [nsp](const auto& s) { return s.first == nsp; });
+}
 
 // -- small helpers ------------------------------------------------------------------
 
@@ -200,28 +231,30 @@ http::response bad_request() {
 socket_ref make_ref(self_ptr self, const std::string& nsp,
                     const std::string& socket_id) {
   auto& st = self->state;
-  return {st.hub_name, st.connection_id, nsp, socket_id, st.user_id};
+  return {st.ctx->hub_name, st.connection_id, nsp, socket_id, st.user_id};
 }
 
 metrics::labels hub_labels(self_ptr self) {
-  return {{"hub", self->state.hub_name}};
+  return {{"hub", self->state.ctx->hub_name}};
 }
 
-/// Moves this connection's count to `transport` ("" = gone).
-void count_transport(self_ptr self, const char* transport) {
+/// Moves this connection's count from transport `from` to `to` ("" =
+/// none). The gauge is looked up each time (on open, upgrade and close
+/// only) rather than kept in every session.
+void count_transport(self_ptr self, const char* from, const char* to) {
   auto& st = self->state;
-  if (!st.metrics)
+  if (!st.ctx->metrics)
     return;
-  if (st.transport_gauge)
-    st.transport_gauge->sub();
-  st.transport_gauge = nullptr;
-  if (*transport == '\0')
-    return;
-  auto l = hub_labels(self);
-  l.emplace_back("transport", transport);
-  st.transport_gauge = &st.metrics->get_gauge(
-    "sio_connections", "Open Engine.IO connections by transport.", l);
-  st.transport_gauge->add();
+  for (auto [transport, delta] : {std::pair{from, -1}, std::pair{to, 1}}) {
+    if (*transport == '\0')
+      continue;
+    auto l = hub_labels(self);
+    l.emplace_back("transport", transport);
+    st.ctx->metrics
+      ->get_gauge("sio_connections", "Open Engine.IO connections by transport.",
+                  l)
+      .add(delta);
+  }
 }
 
 /// The hub's metric `name` with one more label; null without metrics. For
@@ -231,14 +264,14 @@ template <class Metric>
 Metric* hub_metric(self_ptr self, const char* name, const char* help,
                    const char* label, std::string_view value) {
   auto& st = self->state;
-  if (!st.metrics)
+  if (!st.ctx->metrics)
     return nullptr;
   auto l = hub_labels(self);
   l.emplace_back(label, std::string{value});
   if constexpr (std::is_same_v<Metric, metrics::gauge>)
-    return &st.metrics->get_gauge(name, help, l);
+    return &st.ctx->metrics->get_gauge(name, help, l);
   else
-    return &st.metrics->get_counter(name, help, l);
+    return &st.ctx->metrics->get_counter(name, help, l);
 }
 
 /// Sockets per hub and namespace.
@@ -267,8 +300,8 @@ void count_rejected(self_ptr self, const char* reason) {
 /// Per-event rejections: a cached counter, no lookup.
 void count_cached(metrics::counter* session_counters::*which,
                   const session_state& st) {
-  if (st.counters && st.counters.get()->*which)
-    (st.counters.get()->*which)->inc();
+  if (st.ctx->counters && st.ctx->counters.get()->*which)
+    (st.ctx->counters.get()->*which)->inc();
 }
 
 void schedule(self_ptr self, std::chrono::milliseconds after,
@@ -290,7 +323,7 @@ ws_link* probe_of(session_state& st) {
 /// keeps one pending CAF message per idle session (~240 bytes each).
 void arm_heartbeat(self_ptr self) {
   auto& st = self->state;
-  auto due = st.awaiting_pong ? st.pong_deadline : st.next_ping;
+  auto due = st.heartbeat_due;
   if (!st.connect_settled)
     due = std::min(due, st.connect_deadline);
   for (auto& [nsp, s] : st.sockets)
@@ -303,7 +336,7 @@ void arm_heartbeat(self_ptr self) {
   st.wakes[1] = st.wakes[0];
   st.wakes[0] = due;
   st.wake_count = static_cast<uint8_t>(std::min<size_t>(st.wake_count + 1u, st.wakes.size()));
-  if (auto& wheel = st.settings->heartbeat_wheel) {
+  if (auto& wheel = st.ctx->settings.heartbeat_wheel) {
     wheel->wake_at(due, caf::actor_cast<caf::strong_actor_ptr>(self));
     return;
   }
@@ -328,7 +361,7 @@ void expire_verdicts(self_ptr self, std::chrono::steady_clock::time_point now) {
   for (auto& [nsp, socket_id] : overdue) {
     count_rejected(self, "connect_handler_failed");
     auto why = "event handler failed: no answer within "
-               + std::to_string(st.settings->handler_timeout.count()) + " ms";
+               + std::to_string(st.ctx->settings.handler_timeout.count()) + " ms";
     on_verdict(self, nsp, socket_id,
                connect_verdict::reject("{\"message\":" + protocol::json_string(why)
                                        + "}"));
@@ -351,22 +384,22 @@ void on_heartbeat(self_ptr self) {
   }
   if (st.closed)
     return;
-  if (st.awaiting_pong && now >= st.pong_deadline) {
+  if (st.awaiting_pong && now >= st.heartbeat_due) {
     close_session(self, "ping timeout");
     return;
   }
   expire_verdicts(self, now);
   if (!st.connect_settled && now >= st.connect_deadline) {
-    if (st.sockets.empty() && !st.settings->engineio_echo) {
+    if (st.sockets.empty() && !st.ctx->settings.engineio_echo) {
       close_session(self, "forced server close");
       return;
     }
     st.connect_settled = true;
   }
-  if (!st.awaiting_pong && now >= st.next_ping) {
+  if (!st.awaiting_pong && now >= st.heartbeat_due) {
     send_eio(self, eio_packet_type::ping, {});
     st.awaiting_pong = true;
-    st.pong_deadline = now + st.settings->ping_timeout;
+    st.heartbeat_due = now + st.ctx->settings.ping_timeout;
   }
   arm_heartbeat(self);
 }
@@ -402,7 +435,7 @@ void send_wire(self_ptr self, const wire_packet& p) {
   auto& pl = *st.polling;
   pl.queue.push_back(p);
   pl.queued_bytes += p.frame->size();
-  if (pl.queued_bytes > st.settings->max_queued_bytes) {
+  if (pl.queued_bytes > st.ctx->settings.max_queued_bytes) {
     // A polling client that does not fetch its packets: bound the memory.
     pl.queue.clear();
     pl.queued_bytes = 0;
@@ -427,7 +460,7 @@ void send_sio(self_ptr self, const sio_packet& p) {
 /// Relays an Engine.IO payload (a handler's reply) to the client.
 void relay_payload(self_ptr self, std::string_view payload) {
   protocol::payload_limits limits;
-  limits.max_packet_size = self->state.settings->max_payload;
+  limits.max_packet_size = self->state.ctx->settings.max_payload;
   auto packets = protocol::decode_payload(payload, limits);
   if (!packets) {
     spdlog::warn("dropped handler reply for connection={}: {}",
@@ -443,7 +476,7 @@ void relay_payload(self_ptr self, std::string_view payload) {
 void on_verdict(self_ptr self, const std::string& nsp,
                 const std::string& socket_id, const connect_verdict& v) {
   auto& st = self->state;
-  auto i = st.sockets.find(nsp);
+  auto i = find_socket(st.sockets, nsp);
   if (st.closed || i == st.sockets.end() || i->second.socket_id != socket_id
       || i->second.connected)
     return;
@@ -457,7 +490,7 @@ void on_verdict(self_ptr self, const std::string& nsp,
                                : v.error;
     send_sio(self, err);
     spdlog::info("socket rejected hub={} nsp={} connection={} error={}",
-                 st.hub_name, nsp, st.connection_id, err.data);
+                 st.ctx->hub_name, nsp, st.connection_id, err.data);
     return;
   }
   i->second.connected = true;
@@ -477,14 +510,14 @@ void on_verdict(self_ptr self, const std::string& nsp,
     self->send(st.handler, connected_event{make_ref(self, nsp, socket_id)});
   count_socket(self, nsp, 1);
   spdlog::info("socket connected hub={} nsp={} socket={} connection={}",
-               st.hub_name, nsp, socket_id, st.connection_id);
+               st.ctx->hub_name, nsp, socket_id, st.connection_id);
 }
 
 void on_sio_connect(self_ptr self, sio_packet& p) {
   auto& st = self->state;
-  if (st.sockets.count(p.nsp) > 0)
+  if (find_socket(st.sockets, p.nsp) != st.sockets.end())
     return; // already connected or pending: ignored, as REC in protocol.md
-  if (st.sockets.size() >= st.settings->max_namespaces) {
+  if (st.sockets.size() >= st.ctx->settings.max_namespaces) {
     sio_packet err;
     err.type = sio_packet_type::connect_error;
     err.nsp = p.nsp;
@@ -494,9 +527,10 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
     return;
   }
   auto socket_id = auth::random_id(20);
-  st.sockets[p.nsp] = sio_socket{
-    socket_id, false,
-    std::chrono::steady_clock::now() + st.settings->handler_timeout};
+  st.sockets.emplace_back(
+    p.nsp, sio_socket{socket_id, false,
+                      std::chrono::steady_clock::now()
+                        + st.ctx->settings.handler_timeout});
   if (!st.handler) {
     on_verdict(self, p.nsp, socket_id, connect_verdict::accept());
     return;
@@ -530,12 +564,12 @@ void socket_gone(self_ptr self, const std::string& nsp, const sio_socket& s,
   count_socket(self, nsp, -1);
   spdlog::info(
     "socket disconnected hub={} nsp={} socket={} connection={} reason={}",
-    st.hub_name, nsp, s.socket_id, st.connection_id, reason);
+    st.ctx->hub_name, nsp, s.socket_id, st.connection_id, reason);
 }
 
 void on_sio_disconnect(self_ptr self, const std::string& nsp) {
   auto& st = self->state;
-  auto i = st.sockets.find(nsp);
+  auto i = find_socket(st.sockets, nsp);
   if (i == st.sockets.end())
     return;
   auto s = i->second;
@@ -548,7 +582,7 @@ void on_sio_disconnect(self_ptr self, const std::string& nsp) {
 
 void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
   auto& st = self->state;
-  auto i = st.sockets.find(p.nsp);
+  auto i = find_socket(st.sockets, p.nsp);
   if (i == st.sockets.end() || !i->second.connected) {
     // The reference server closes a connection that sends to a namespace
     // it has not joined.
@@ -559,7 +593,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
     count_cached(&session_counters::event_unhandled, st);
     return; // no handler: events are dropped, as Azure does
   }
-  if (st.pending_events >= st.settings->max_pending_events) {
+  if (st.pending_events >= st.ctx->settings.max_pending_events) {
     spdlog::warn("connection={} has {} events awaiting the handler; closing",
                  st.connection_id, st.pending_events);
     count_rejected(self, "event_backlog_full");
@@ -568,7 +602,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
   }
   count_cached(&session_counters::events_in, st);
   spdlog::debug("event hub={} nsp={} socket={} bytes={} attachments={}",
-                st.hub_name, p.nsp, i->second.socket_id, raw.size(),
+                st.ctx->hub_name, p.nsp, i->second.socket_id, raw.size(),
                 p.attachments.size());
   auto parts = protocol::split_event(p.data);
   message_event ev;
@@ -633,14 +667,14 @@ void on_sio_packet(self_ptr self, sio_packet p, std::string raw) {
 /// An Engine.IO message from the client.
 void on_message(self_ptr self, eio_packet& p) {
   auto& st = self->state;
-  if (st.settings->engineio_echo) {
+  if (st.ctx->settings.engineio_echo) {
     send_wire(self, make_wire(p));
     return;
   }
   // Between packets the decoder holds nothing: a local one decodes, and
   // only a binary packet awaiting attachments keeps one in the state.
   protocol::decoder_limits limits;
-  limits.max_packet_size = st.settings->max_payload;
+  limits.max_packet_size = st.ctx->settings.max_payload;
   protocol::sio_decoder local{limits};
   auto& dec = st.assembling ? st.assembling->decoder : local;
   auto res = p.binary ? dec.feed_binary(p.data) : dec.feed_text(p.data);
@@ -680,7 +714,7 @@ void on_packet(self_ptr self, eio_packet& p) {
     case eio_packet_type::pong:
       if (st.awaiting_pong) {
         st.awaiting_pong = false;
-        st.next_ping = std::chrono::steady_clock::now() + st.settings->ping_interval;
+        st.heartbeat_due = std::chrono::steady_clock::now() + st.ctx->settings.ping_interval;
         arm_heartbeat(self);
       }
       return;
@@ -728,9 +762,9 @@ void on_probe_frame(self_ptr self, std::string& data, bool binary) {
   if (!binary && data == "5") {
     // Upgrade complete: the probe becomes the transport.
     st.websocket = true;
-    st.ws = std::move(pl.probe);
+    st.ws = ws_transport{pl.probe.id, std::move(pl.probe.conn)};
     ++st.upgrade_gen;
-    count_transport(self, "websocket");
+    count_transport(self, "polling", "websocket");
     if (pl.poll)
       pl.poll->respond(http::response::text(200, "6"));
     for (auto& p : pl.queue)
@@ -764,7 +798,7 @@ void attach_ws(self_ptr self, ws_link& link) {
 }
 
 std::string handshake_text(self_ptr self, bool websocket) {
-  auto& s = *self->state.settings;
+  auto& s = self->state.ctx->settings;
   protocol::handshake h;
   h.sid = self->state.connection_id;
   if (!websocket)
@@ -782,8 +816,8 @@ void finish(self_ptr self) {
     st.polling->poll->respond(bad_request());
     st.polling->poll.reset();
   }
-  st.registry->remove(st.connection_id);
-  count_transport(self, "");
+  st.ctx->registry->remove(st.connection_id);
+  count_transport(self, st.websocket ? "websocket" : "polling", "");
   self->quit();
 }
 
@@ -801,7 +835,7 @@ void close_session(self_ptr self, const std::string& reason) {
   st.sockets.clear();
   count_close(self, reason);
   spdlog::info("connection closed hub={} connection={} reason={}",
-               st.hub_name, st.connection_id, reason);
+               st.ctx->hub_name, st.connection_id, reason);
   if (st.polling && st.polling->probe.conn)
     st.polling->probe.conn->close(1000, "");
   if (st.websocket) {
@@ -833,33 +867,27 @@ void close_session(self_ptr self, const std::string& reason) {
 client_session_actor::behavior_type
 session_impl(self_ptr self, session_config cfg, open_session open) {
   auto& st = self->state;
-  st.hub_name = std::move(cfg.hub_name);
   st.connection_id = std::move(cfg.connection_id);
   st.user_id = std::move(cfg.info.user_id);
-  st.settings = std::move(cfg.settings);
+  st.ctx = std::move(cfg.context);
   st.handshake = pack_handshake(cfg.info);
   st.hub = std::move(cfg.hub);
   st.handler = std::move(cfg.handler);
-  st.registry = std::move(cfg.registry);
-  st.metrics = std::move(cfg.metrics);
-  st.counters = std::move(cfg.counters);
-  if (st.metrics && !st.counters) // a hub that did not share its counters
-    st.counters = session_counters::make(*st.metrics, st.hub_name);
-  count_transport(self, open.websocket ? "websocket" : "polling");
+  count_transport(self, "", open.websocket ? "websocket" : "polling");
   // Registered before the handshake reply leaves, so that the client's next
   // request finds this session.
-  st.registry->add(st.connection_id,
-                       {st.hub_name,
+  st.ctx->registry->add(st.connection_id,
+                       {st.ctx->hub_name,
                         caf::actor_cast<client_session_actor>(self)});
   spdlog::info("connection opened hub={} connection={} transport={} user={} "
                "from={}",
-               st.hub_name, st.connection_id,
+               st.ctx->hub_name, st.connection_id,
                open.websocket ? "websocket" : "polling",
                st.user_id, cfg.info.remote_address);
   if (open.websocket) {
     st.websocket = true;
-    st.ws = std::move(open.ws);
-    attach_ws(self, st.ws);
+    attach_ws(self, open.ws);
+    st.ws = ws_transport{open.ws.id, std::move(open.ws.conn)};
     send_eio(self, eio_packet_type::open, handshake_text(self, true));
   } else {
     st.polling = std::make_unique<polling_state>();
@@ -869,9 +897,9 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
     open.ex.respond(std::move(r));
   }
   auto now = std::chrono::steady_clock::now();
-  st.next_ping = now + st.settings->ping_interval;
-  st.connect_deadline = now + st.settings->connect_timeout;
-  st.connect_settled = st.settings->engineio_echo;
+  st.heartbeat_due = now + st.ctx->settings.ping_interval;
+  st.connect_deadline = now + st.ctx->settings.connect_timeout;
+  st.connect_settled = st.ctx->settings.engineio_echo;
   arm_heartbeat(self);
   return {
     [self](poll_atom, uint64_t id, http::exchange& ex) {
@@ -908,7 +936,7 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
         return;
       }
       protocol::payload_limits limits;
-      limits.max_packet_size = st.settings->max_payload;
+      limits.max_packet_size = st.ctx->settings.max_payload;
       auto packets = protocol::decode_payload(ex.req().body, limits);
       if (!packets) {
         spdlog::info("connection={} posted an invalid payload: {}",
@@ -938,7 +966,7 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
       auto& probe = st.polling->probe;
       probe = std::move(link);
       attach_ws(self, probe);
-      schedule(self, st.settings->upgrade_timeout,
+      schedule(self, st.ctx->settings.upgrade_timeout,
                session_timer::upgrade_timeout, ++st.upgrade_gen);
     },
     [self](ws_msg_atom, uint64_t id, std::string& data, bool binary) {
@@ -985,7 +1013,7 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
       // A DISCONNECT sent through the REST API (protocol.md §5.3): the
       // client gets a bare DISCONNECT, never the {"close":..} payload.
       auto& st = self->state;
-      auto i = st.sockets.find(nsp);
+      auto i = find_socket(st.sockets, nsp);
       if (st.closed || i == st.sockets.end() || !i->second.connected)
         return;
       auto s = i->second;

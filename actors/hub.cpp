@@ -29,16 +29,18 @@ struct connection_entry {
   /// and a direct write could overtake them.
   std::shared_ptr<http::ws_connection> ws;
   /// Groups the service manages for its sockets (namespace groups and
-  /// socket rooms); "remove from all groups" keeps these.
-  std::vector<std::string> managed;
+  /// socket rooms); "remove from all groups" keeps these. Views of the
+  /// group index's names, not copies (~80 bytes less per connection): valid
+  /// while this connection is a member, and every path that makes it leave
+  /// one (socket_left, an explicit remove) drops the view first.
+  std::vector<std::string_view> managed;
 };
 
 struct hub_state {
   hub_config cfg;
-  /// cfg.session, shared by every session of this hub.
-  std::shared_ptr<const session_settings> session;
-  /// The per-event counters of this hub, shared with its sessions.
-  std::shared_ptr<const session_counters> counters;
+  /// What every session of this hub shares (settings, registry, metrics
+  /// and the per-event counters, which the hub bumps too).
+  std::shared_ptr<const session_context> context;
   /// connection id -> entry; keyed by views into the entry so that fan-out
   /// looks members up without building a string per recipient.
   std::unordered_map<std::string_view, std::unique_ptr<connection_entry>>
@@ -159,25 +161,19 @@ void forget_connection(hub_state& st, const std::string& id) {
 
 hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
   self->state.cfg = std::move(cfg);
-  self->state.session
-    = std::make_shared<const session_settings>(self->state.cfg.session);
-  if (self->state.cfg.metrics)
-    self->state.counters = session_counters::make(*self->state.cfg.metrics,
-                                                  self->state.cfg.name);
+  auto& c = self->state.cfg;
+  self->state.context
+    = session_context::make(c.name, c.session, c.registry, c.metrics);
   return {
     [self](open_session& open) {
       auto& st = self->state;
       session_config sc;
-      sc.hub_name = st.cfg.name;
       sc.connection_id = open.connection_id;
-      sc.settings = st.session;
+      sc.context = st.context;
       // The session keeps the handshake facts; open_session's copy goes.
       sc.info = std::move(open.info);
       sc.hub = self;
       sc.handler = st.cfg.handler;
-      sc.registry = st.cfg.registry;
-      sc.metrics = st.cfg.metrics;
-      sc.counters = st.counters;
       auto id = open.connection_id;
       auto user = sc.info.user_id;
       auto initial_groups = std::move(sc.info.groups);
@@ -205,7 +201,7 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       for (auto g : {routing::namespace_group(j.nsp),
                      routing::room_group(j.nsp, j.socket_id)}) {
         st.groups.join(e->id, g);
-        e->managed.push_back(std::move(g));
+        e->managed.push_back(st.groups.stored_name(g));
       }
       // What the handler's verdict added (connect answer userId / groups).
       std::string_view key = e->id;
@@ -227,13 +223,13 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       // Every group of that namespace: its own room, the namespace, rooms.
       auto& st = self->state;
       auto prefix = routing::namespace_group(l.nsp);
-      st.groups.leave_prefix(l.connection_id, prefix);
       if (auto* e = find_connection(st, l.connection_id))
         e->managed.erase(std::remove_if(e->managed.begin(), e->managed.end(),
-                                        [&](const std::string& g) {
+                                        [&](std::string_view g) {
                                           return g.rfind(prefix, 0) == 0;
                                         }),
                          e->managed.end());
+      st.groups.leave_prefix(l.connection_id, prefix);
     },
     [self](closed_atom, std::string& connection_id) {
       forget_connection(self->state, connection_id);
@@ -253,8 +249,8 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
           e.ws->send(p.frame, p.binary);
         direct += cmd.packets->size();
       });
-      if (st.counters && direct > 0)
-        st.counters->packets_out->inc(direct);
+      if (st.context->counters && direct > 0)
+        st.context->counters->packets_out->inc(direct);
     },
     [self](disconnect_command& cmd) {
       for_each_target(self->state, cmd.to, [&](connection_entry& e) {
@@ -286,10 +282,16 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
           return;
         }
         for (auto& g : cmd.groups) {
-          if (cmd.add)
+          if (cmd.add) {
             st.groups.join(e.id, g);
-          else
-            st.groups.leave(e.id, g);
+            continue;
+          }
+          // An explicit remove may take a managed group too: drop its view
+          // before the name it points at can go.
+          e.managed.erase(std::remove(e.managed.begin(), e.managed.end(),
+                                      std::string_view{g}),
+                          e.managed.end());
+          st.groups.leave(e.id, g);
         }
       });
       return n;

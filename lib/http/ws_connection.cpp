@@ -29,6 +29,13 @@ void clear_and_trim(std::vector<T>& v) {
 
 // -- construction -------------------------------------------------------------
 
+#if defined(__GLIBCXX__) && defined(__x86_64__)
+// make_shared puts a 16-byte control block in front: within 496 bytes the
+// pair fits jemalloc's 512-byte class (640 otherwise), for every open
+// WebSocket. Rare state belongs in control_state.
+static_assert(sizeof(ws_connection) <= 496, "ws_connection grew past 496 bytes");
+#endif
+
 std::shared_ptr<ws_connection> ws_connection::make(stream sock, ws_limits limits) {
   return std::make_shared<ws_connection>(private_tag{}, std::move(sock), limits);
 }
@@ -41,7 +48,8 @@ std::shared_ptr<ws_connection> ws_connection::make(asio::ip::tcp::socket sock,
 ws_connection::ws_connection(private_tag, stream sock, ws_limits limits)
   : socket_(std::move(sock)),
     strand_(strand_of(socket_)),
-    limits_(limits),
+    max_write_queue_bytes_(limits.max_write_queue_bytes),
+    close_timeout_(limits.close_timeout),
     parser_(ws_parser_limits{limits.max_message_size, limits.max_fragments, true}) {
   // nop
 }
@@ -242,9 +250,10 @@ void ws_connection::on_header() {
 void ws_connection::consume_payload(char* data, size_t size) {
   const auto& h = parser_.header();
   if (is_control(h.opcode)) {
-    size_t at = ctrl_.size();
-    ctrl_.append(data, size);
-    ws_apply_mask(&ctrl_[at], size, h.mask, payload_done_);
+    auto& frame = control().frame;
+    size_t at = frame.size();
+    frame.append(data, size);
+    ws_apply_mask(&frame[at], size, h.mask, payload_done_);
     payload_left_ -= size;
     payload_done_ += size;
     return;
@@ -281,22 +290,20 @@ void ws_connection::on_frame_end() {
   const auto& h = parser_.header();
   switch (h.opcode) {
     case ws_opcode::close: {
-      std::string payload = std::move(ctrl_);
-      ctrl_ = std::string();
+      std::string payload = take_control_frame();
       on_peer_close(payload);
       return;
     }
     case ws_opcode::ping: {
       // Queued like any frame, so a ping flood from a peer that does not read
       // hits the write-queue limit instead of growing memory.
-      auto pong = std::make_shared<const std::string>(std::move(ctrl_));
-      ctrl_ = std::string();
+      auto pong = std::make_shared<const std::string>(take_control_frame());
       if (phase_ == phase::open)
         enqueue(ws_opcode::pong, std::move(pong));
       return;
     }
     case ws_opcode::pong:
-      ctrl_ = std::string();
+      take_control_frame();
       return;
     default:
       break;
@@ -335,7 +342,7 @@ void ws_connection::on_peer_close(std::string_view payload) {
   // Echo the status code (an empty close stays empty), then drop the connection.
   begin_close(info->code, {}, false);
   close_code_ = info->code;
-  close_reason_ = std::move(info->reason);
+  control().close_reason = std::move(info->reason);
 }
 
 // -- writing ------------------------------------------------------------------
@@ -347,8 +354,8 @@ void ws_connection::enqueue(ws_opcode op, std::shared_ptr<const std::string> pay
   out_frame frame{encode_ws_frame_header(op, size), std::move(payload)};
   size_t bytes = frame.header.size + size;
   size_t queued = queued_bytes_.load(std::memory_order_relaxed);
-  if (bytes > limits_.max_write_queue_bytes
-      || queued > limits_.max_write_queue_bytes - bytes) {
+  if (bytes > max_write_queue_bytes_
+      || queued > max_write_queue_bytes_ - bytes) {
     begin_close(ws_close_code::policy_violation, "write queue full", true);
     return;
   }
@@ -419,13 +426,25 @@ void ws_connection::on_write(const asio::error_code& ec) {
 
 // -- closing ------------------------------------------------------------------
 
+ws_connection::control_state& ws_connection::control() {
+  if (!control_)
+    control_ = std::make_unique<control_state>();
+  return *control_;
+}
+
+std::string ws_connection::take_control_frame() {
+  if (!control_)
+    return {};
+  return std::exchange(control_->frame, std::string{});
+}
+
 void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fail) {
   if (phase_ == phase::closed)
     return;
   if (fail) {
     if (read_mode_ == read_mode::parse)
       read_mode_ = read_mode::discard;
-    ctrl_ = std::string();
+    take_control_frame();
     if (!reading_)
       msg_ = std::string();
   }
@@ -445,15 +464,16 @@ void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fai
   close_queued_ = true;
   phase_ = phase::closing;
   close_code_ = code;
-  close_reason_.assign(reason);
+  auto& ctl = control();
+  ctl.close_reason.assign(reason);
   auto payload = std::make_shared<const std::string>(
     code == ws_close_code::no_status ? std::string() : make_ws_close_payload(code, reason));
   out_frame frame{encode_ws_frame_header(ws_opcode::close, payload->size()), payload};
   // The close frame bypasses the queue limit: it is tiny and must get out.
   queued_bytes_.fetch_add(frame.header.size + payload->size(), std::memory_order_relaxed);
   queue_.push_back(std::move(frame));
-  close_timer_ = std::make_unique<asio::steady_timer>(strand_, limits_.close_timeout);
-  close_timer_->async_wait([self = shared_from_this()](const asio::error_code& ec) {
+  ctl.close_timer = std::make_unique<asio::steady_timer>(strand_, close_timeout_);
+  ctl.close_timer->async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (!ec)
       self->finish();
   });
@@ -466,13 +486,13 @@ void ws_connection::finish() {
   phase_ = phase::closed;
   read_mode_ = read_mode::stop;
   socket_.close();
-  if (close_timer_)
-    close_timer_->cancel();
+  if (control_ && control_->close_timer)
+    control_->close_timer->cancel();
   // A pending read may still target msg_, and a pending write in_flight_:
   // their handlers release those.
   clear_and_trim(queue_);
   queue_.shrink_to_fit();
-  ctrl_ = std::string();
+  take_control_frame();
   if (!reading_)
     msg_ = std::string();
   queued_bytes_.store(0, std::memory_order_relaxed);
@@ -480,7 +500,8 @@ void ws_connection::finish() {
   // Dropping the callbacks breaks owner <-> connection reference cycles.
   cbs_ = callbacks{};
   if (on_closed)
-    on_closed(close_code_, std::move(close_reason_));
+    on_closed(close_code_,
+              control_ ? std::move(control_->close_reason) : std::string{});
 }
 
 } // namespace sio::http

@@ -110,6 +110,15 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   };
 
   /// What the reader does with incoming bytes.
+  /// What only a connection that sees a control frame or closes needs:
+  /// allocated on first use, so an idle connection holds none of it (every
+  /// idle connection's bytes count; BENCHMARKS.md).
+  struct control_state {
+    std::string frame;  ///< a control frame's payload, unmasked
+    std::string close_reason;
+    std::unique_ptr<asio::steady_timer> close_timer;
+  };
+
   enum class read_mode : uint8_t {
     /// Parse frames.
     parse,
@@ -162,6 +171,9 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// Queues our close frame once and arms the close timer. `fail` drops
   /// frames that have not started to leave and stops parsing input.
   void begin_close(uint16_t code, std::string_view reason, bool fail);
+  control_state& control();
+  /// The control frame's payload read so far (empty if none); resets it.
+  std::string take_control_frame();
   /// Closes the socket and delivers on_closed (once).
   void finish();
 
@@ -187,7 +199,8 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// Serialises all handlers (the io_context may run on several threads).
   strand_type strand_;
   /// Limits.
-  ws_limits limits_;
+  size_t max_write_queue_bytes_;
+  std::chrono::milliseconds close_timeout_;
   /// Upper-layer hooks; cleared when on_closed fires (breaks owner cycles).
   callbacks cbs_;
   /// Frame header parser (holds the message size/fragment rules).
@@ -213,7 +226,6 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// Code reported through on_closed.
   uint16_t close_code_ = ws_close_code::abnormal;
   /// Reason reported through on_closed.
-  std::string close_reason_;
   /// Payload bytes of the current frame not yet consumed.
   uint64_t payload_left_ = 0;
   /// Payload bytes of the current frame already consumed (mask phase).
@@ -221,7 +233,6 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// The message being assembled (grown as bytes arrive, moved out on delivery).
   std::string msg_;
   /// Payload of the control frame being read (at most 125 bytes).
-  std::string ctrl_;
   /// Frames waiting for the next write.
   std::vector<out_frame> queue_;
   /// Frames of the write in flight (kept alive until it completes).
@@ -229,7 +240,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// Buffers of the write in flight.
   std::vector<asio::const_buffer> buffers_;
   /// Close handshake timer; created only when closing.
-  std::unique_ptr<asio::steady_timer> close_timer_;
+  std::unique_ptr<control_state> control_;
   /// Queued plus in-flight outbound bytes.
   std::atomic<size_t> queued_bytes_{0};
   /// Gather writes issued.

@@ -73,6 +73,11 @@ const group_set* group_index::groups_of(std::string_view conn) const {
   return c == conns_.end() ? nullptr : &c->second.links;
 }
 
+std::string_view group_index::stored_name(std::string_view group) const {
+  auto g = groups_.find(group);
+  return g == groups_.end() ? std::string_view{} : g->first;
+}
+
 bool group_index::contains(std::string_view group,
                            std::string_view conn) const {
   // The connection's side is the small one (a few groups, usually inline).

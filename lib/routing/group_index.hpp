@@ -56,6 +56,11 @@ public:
   /// Groups of `conn`, or nullptr when it is in none.
   const group_set* groups_of(std::string_view conn) const;
 
+  /// The index's own copy of `group`'s name (empty if the group has no
+  /// members): valid while the group has members, so a member can keep it
+  /// instead of a copy of its own.
+  std::string_view stored_name(std::string_view group) const;
+
   /// True if `conn` is a member of `group`.
   bool contains(std::string_view group, std::string_view conn) const;
 
