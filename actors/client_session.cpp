@@ -526,7 +526,7 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
     send_sio(self, err);
     return;
   }
-  auto socket_id = auth::random_id(20);
+  auto socket_id = auth::random_id(auth::connection_id_length);
   st.sockets.emplace_back(
     p.nsp, sio_socket{socket_id, false,
                       std::chrono::steady_clock::now()

@@ -8,6 +8,12 @@
 
 namespace sio::auth {
 
+/// Length of connection (Engine.IO sid) and socket ids: 90 random bits
+/// (OWASP asks at least 64 of a session id), and within std::string's
+/// inline capacity, so the copies of a sid (session, hub, registry, socket
+/// refs) and of a socket id allocate nothing (BENCHMARKS.md, memory).
+inline constexpr size_t connection_id_length = 15;
+
 /// `length` characters drawn uniformly from the 64 URL-safe characters.
 /// Thread-safe; random bytes are fetched in blocks so that thousands of ids
 /// per second cost one RAND_bytes call per block, not per id.
