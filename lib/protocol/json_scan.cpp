@@ -4,7 +4,9 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -119,6 +121,36 @@ private:
     bool num_ok = false;
   };
 
+  /// Open containers, innermost last. The first levels live inline (every
+  /// real message): a scan runs several times per client event, and a
+  /// heap stack per scan showed in the echo profile.
+  class frame_stack {
+  public:
+    bool empty() const noexcept { return size_ == 0; }
+    size_t size() const noexcept { return size_; }
+    const frame& front() const noexcept { return inline_[0]; }
+    frame& back() noexcept {
+      return size_ <= inline_.size() ? inline_[size_ - 1] : deep_.back();
+    }
+    void push_back(frame f) {
+      if (size_ < inline_.size())
+        inline_[size_] = f;
+      else
+        deep_.push_back(f);
+      ++size_;
+    }
+    void pop_back() noexcept {
+      if (size_ > inline_.size())
+        deep_.pop_back();
+      --size_;
+    }
+
+  private:
+    std::array<frame, 32> inline_{};
+    std::vector<frame> deep_;  ///< levels past the inline ones
+    size_t size_ = 0;
+  };
+
   bool is_root_array_element() const {
     return stack_.size() == 1 && !stack_.front().object;
   }
@@ -193,7 +225,7 @@ private:
   /// What to check.
   const json_scan_options& opts_;
   /// Open containers, innermost last.
-  std::vector<frame> stack_;
+  frame_stack stack_;
   /// Collected facts.
   json_summary summary_;
   /// Why the handler stopped the parse.
@@ -229,7 +261,13 @@ result<json_summary> scan_json(
     return result_type::fail("invalid JSON: raw NUL byte");
   rapidjson::MemoryStream is{text.data(), text.size()};
   scanner handler{is, opts};
-  rapidjson::Reader reader;
+  // The reader's state stack starts in a buffer on this stack frame instead
+  // of the heap (deeper input spills into pool chunks; depth is bounded).
+  using stack_allocator = rapidjson::MemoryPoolAllocator<>;
+  alignas(std::max_align_t) char stack_buffer[1024];
+  stack_allocator stack_alloc{stack_buffer, sizeof stack_buffer};
+  rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, stack_allocator>
+    reader{&stack_alloc, 256};
   constexpr unsigned flags
     = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
   auto res = reader.Parse<flags>(is, handler);
