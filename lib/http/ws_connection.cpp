@@ -1,7 +1,11 @@
 #include "lib/http/ws_connection.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <stdexcept>
 #include <typeinfo>
 #include <utility>
@@ -50,7 +54,8 @@ ws_connection::ws_connection(private_tag, stream sock, ws_limits limits)
     strand_(strand_of(socket_)),
     max_write_queue_bytes_(limits.max_write_queue_bytes),
     close_timeout_(limits.close_timeout),
-    parser_(ws_parser_limits{limits.max_message_size, limits.max_fragments, true}) {
+    parser_(ws_parser_limits{limits.max_message_size, limits.max_fragments, true}),
+    direct_writes_(!socket_.is_tls()) {
   // nop
 }
 
@@ -78,7 +83,10 @@ void ws_connection::start(callbacks cbs, std::string initial_bytes) {
                        initial = std::move(initial_bytes)]() mutable {
     if (self->phase_ != phase::created)
       return;
-    self->phase_ = phase::open;
+    {
+      std::lock_guard<spin_lock> guard{self->write_lock_};
+      self->phase_ = phase::open;
+    }
     self->cbs_ = std::move(cbs);
     asio::error_code ignored;
     // Realtime traffic: small frames must not wait for Nagle; batching is ours.
@@ -89,17 +97,77 @@ void ws_connection::start(callbacks cbs, std::string initial_bytes) {
     if (!initial.empty())
       self->process(initial.data(), initial.size());
     self->do_read();
-    self->do_write();
+    bool write = false;
+    {
+      std::lock_guard<spin_lock> guard{self->write_lock_};
+      write = self->claim_write();
+    }
+    if (write)
+      self->do_write();
   });
 }
 
 void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary) {
-  asio::post(strand_, [self = shared_from_this(), payload = std::move(payload), binary]() mutable {
-    self->enqueue(binary ? ws_opcode::binary : ws_opcode::text, std::move(payload));
-  });
+  auto op = binary ? ws_opcode::binary : ws_opcode::text;
+  size_t size = payload ? payload->size() : 0;
+  out_frame frame{encode_ws_frame_header(op, size), std::move(payload)};
+  size_t bytes = frame.header.size + size;
+  std::unique_lock<spin_lock> guard{write_lock_};
+  if (phase_ == phase::closed || close_queued_ || close_requested_)
+    return;
+  if (!fits_queue(bytes)) {
+    {
+      close_requested_ = true;
+      guard.unlock();
+      asio::post(strand_, [self = shared_from_this()] {
+        self->begin_close(ws_close_code::policy_violation, "write queue full", true);
+      });
+    }
+    return;
+  }
+  if (direct_writes_ && phase_ == phase::open && !writing_ && queue_.empty()) {
+    // Nothing queued or in flight: write on the caller's thread, sparing
+    // the hand-off to the I/O thread (a post and a wake-up per message; the
+    // echo profile's largest cost). The lock keeps per-connection order
+    // and keeps finish() from closing the descriptor under this call.
+    auto sent = write_now(frame);
+    if (sent == bytes) {
+      write_calls_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (sent > 0 && sent != write_failed) {
+      // The socket buffer filled up mid-frame: the rest goes out through
+      // the I/O thread, first in line (rare: a reader that falls behind).
+      auto whole = frame.header.view();
+      auto rest = std::make_shared<std::string>();
+      rest->reserve(bytes - sent);
+      if (sent < whole.size())
+        rest->append(whole.substr(sent));
+      if (size > 0) {
+        size_t from = sent > whole.size() ? sent - whole.size() : 0;
+        rest->append(*frame.payload, from, std::string::npos);
+      }
+      frame = out_frame{ws_header_bytes{}, std::move(rest)};
+      bytes -= sent;
+    }
+    // would-block or an error: the frame takes the queued path, whose
+    // asynchronous write waits for room or reports the error.
+  }
+  queued_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  queue_.push_back(std::move(frame));
+  if (!claim_write())
+    return;
+  guard.unlock();
+  asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
 }
 
 void ws_connection::close(uint16_t code, std::string reason) {
+  {
+    // Whatever the caller sends after this stays unsent, as if queued
+    // behind the close frame.
+    std::lock_guard<spin_lock> guard{write_lock_};
+    close_requested_ = true;
+  }
   asio::post(strand_, [self = shared_from_this(), code, reason = std::move(reason)] {
     if (self->phase_ == phase::created) {
       // Never started: there is no peer conversation to finish politely.
@@ -347,36 +415,79 @@ void ws_connection::on_peer_close(std::string_view payload) {
 
 // -- writing ------------------------------------------------------------------
 
+bool ws_connection::fits_queue(size_t bytes) const noexcept {
+  size_t queued = queued_bytes_.load(std::memory_order_relaxed);
+  return bytes <= max_write_queue_bytes_ && queued <= max_write_queue_bytes_ - bytes;
+}
+
+bool ws_connection::claim_write() noexcept {
+  if (writing_ || queue_.empty())
+    return false;
+  writing_ = true;
+  return true;
+}
+
+size_t ws_connection::write_now(const out_frame& frame) {
+  std::array<iovec, 2> iov{};
+  iov[0].iov_base = const_cast<char*>(frame.header.data.data());
+  iov[0].iov_len = frame.header.size;
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = 1;
+  if (frame.payload && !frame.payload->empty()) {
+    iov[1].iov_base = const_cast<char*>(frame.payload->data());
+    iov[1].iov_len = frame.payload->size();
+    msg.msg_iovlen = 2;
+  }
+  auto fd = socket_.lowest_layer().native_handle();
+  for (;;) {
+    auto n = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0)
+      return static_cast<size_t>(n);
+    if (errno == EINTR)
+      continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : write_failed;
+  }
+}
+
 void ws_connection::enqueue(ws_opcode op, std::shared_ptr<const std::string> payload) {
-  if (phase_ == phase::closed || close_queued_)
-    return;
   size_t size = payload ? payload->size() : 0;
   out_frame frame{encode_ws_frame_header(op, size), std::move(payload)};
   size_t bytes = frame.header.size + size;
-  size_t queued = queued_bytes_.load(std::memory_order_relaxed);
-  if (bytes > max_write_queue_bytes_
-      || queued > max_write_queue_bytes_ - bytes) {
+  std::unique_lock<spin_lock> guard{write_lock_};
+  if (phase_ == phase::closed || close_queued_)
+    return;
+  if (!fits_queue(bytes)) {
+    guard.unlock();
     begin_close(ws_close_code::policy_violation, "write queue full", true);
     return;
   }
-  queued_bytes_.store(queued + bytes, std::memory_order_relaxed);
+  queued_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   queue_.push_back(std::move(frame));
+  if (!claim_write())
+    return;
+  guard.unlock();
   do_write();
 }
 
 void ws_connection::do_write() {
-  if (writing_ || queue_.empty() || phase_ == phase::closed)
-    return;
-  // Everything queued so far leaves in one gather write.
-  in_flight_.swap(queue_);
+  {
+    std::lock_guard<spin_lock> guard{write_lock_};
+    if (queue_.empty() || phase_ == phase::closed) {
+      writing_ = false;
+      return;
+    }
+    // Everything queued so far leaves in one gather write.
+    in_flight_.swap(queue_);
+  }
   buffers_.clear();
   buffers_.reserve(in_flight_.size() * 2);
   for (const auto& f : in_flight_) {
-    buffers_.emplace_back(f.header.data.data(), f.header.size);
+    if (f.header.size > 0)
+      buffers_.emplace_back(f.header.data.data(), f.header.size);
     if (f.payload && !f.payload->empty())
       buffers_.emplace_back(f.payload->data(), f.payload->size());
   }
-  writing_ = true;
   write_calls_.fetch_add(1, std::memory_order_relaxed);
   socket_.async_write(buffers_,
                       asio::bind_executor(strand_, [self = shared_from_this()](
@@ -386,21 +497,27 @@ void ws_connection::do_write() {
 }
 
 void ws_connection::on_write(const asio::error_code& ec) {
-  writing_ = false;
   size_t written = 0;
   for (const auto& f : in_flight_)
     written += f.header.size + (f.payload ? f.payload->size() : 0);
   clear_and_trim(in_flight_);
   clear_and_trim(buffers_);
-  if (phase_ == phase::closed)
+  std::unique_lock<spin_lock> guard{write_lock_};
+  if (phase_ == phase::closed) {
+    writing_ = false;
     return;
+  }
   queued_bytes_.fetch_sub(written, std::memory_order_relaxed);
   if (ec) {
+    writing_ = false;
+    guard.unlock();
     finish();
     return;
   }
   if (close_queued_ && !close_sent_ && queue_.empty()) {
     // Our close frame was the last frame of this write.
+    writing_ = false;
+    guard.unlock();
     close_sent_ = true;
     if (close_received_ || read_mode_ == read_mode::stop) {
       finish();
@@ -414,13 +531,16 @@ void ws_connection::on_write(const asio::error_code& ec) {
   }
   if (queue_.empty()) {
     // Going idle: an idle connection keeps no write vectors (three small
-    // arrays, ~200 bytes per connection at 10k idle clients); a busy one
-    // reuses them across back-to-back writes.
-    std::vector<out_frame>().swap(in_flight_);
+    // arrays, ~200 bytes per connection at 10k idle clients). Writes that
+    // find nothing queued go out directly and need none of them.
+    writing_ = false;
     std::vector<out_frame>().swap(queue_);
+    guard.unlock();
+    std::vector<out_frame>().swap(in_flight_);
     std::vector<asio::const_buffer>().swap(buffers_);
     return;
   }
+  guard.unlock();
   do_write();
 }
 
@@ -448,11 +568,14 @@ void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fai
     if (!reading_)
       msg_ = std::string();
   }
+  std::unique_lock<spin_lock> guard{write_lock_};
   if (close_queued_)
     return;
   if (fail) {
     // Frames that have not started to leave are dropped: the peer gets the
-    // close frame sooner and a slow consumer's backlog is freed now.
+    // close frame sooner and a slow consumer's backlog is freed now. (A
+    // frame a direct write left half-sent is not dropped: it is in flight
+    // by then, or the write claimed it.)
     size_t dropped = 0;
     for (const auto& f : queue_)
       dropped += f.header.size + (f.payload ? f.payload->size() : 0);
@@ -472,26 +595,34 @@ void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fai
   // The close frame bypasses the queue limit: it is tiny and must get out.
   queued_bytes_.fetch_add(frame.header.size + payload->size(), std::memory_order_relaxed);
   queue_.push_back(std::move(frame));
+  bool write = claim_write();
+  guard.unlock();
   ctl.close_timer = std::make_unique<asio::steady_timer>(strand_, close_timeout_);
   ctl.close_timer->async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (!ec)
       self->finish();
   });
-  do_write();
+  if (write)
+    do_write();
 }
 
 void ws_connection::finish() {
   if (phase_ == phase::closed)
     return;
-  phase_ = phase::closed;
+  {
+    // Under the lock: a direct write on another thread is never inside its
+    // system call when the descriptor closes (and its number is reused).
+    std::lock_guard<spin_lock> guard{write_lock_};
+    phase_ = phase::closed;
+    socket_.close();
+    clear_and_trim(queue_);
+    queue_.shrink_to_fit();
+  }
   read_mode_ = read_mode::stop;
-  socket_.close();
   if (control_ && control_->close_timer)
     control_->close_timer->cancel();
   // A pending read may still target msg_, and a pending write in_flight_:
   // their handlers release those.
-  clear_and_trim(queue_);
-  queue_.shrink_to_fit();
   take_control_frame();
   if (!reading_)
     msg_ = std::string();

@@ -2,9 +2,11 @@
 // One server-side WebSocket connection (RFC 6455) on an already upgraded
 // stream (plain TCP or TLS, lib/http/stream.hpp): reads and validates client frames with hard limits checked
 // before allocation, answers pings, runs the close handshake, and sends shared
-// payloads through a bounded, batched write queue. All work runs on a strand.
+// payloads through a bounded, batched write queue. All work runs on a strand,
+// except that send() on plain TCP writes directly when nothing is queued.
 #pragma once
 
+#include "lib/http/spin_lock.hpp"
 #include "lib/http/stream.hpp"
 #include "lib/protocol/utf8.hpp"
 #include "lib/http/ws_frame.hpp"
@@ -65,9 +67,11 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// request head (may be empty); they are parsed before the socket is read.
   void start(callbacks cbs, std::string initial_bytes = {});
 
-  /// Queues one unfragmented message; the payload is shared, never copied (the
-  /// header goes out of a small buffer, the payload by a gather write). Over
-  /// max_write_queue_bytes closes with 1008; ignored once closing.
+  /// Sends one unfragmented message; the payload is shared, never copied (the
+  /// header goes out of a small buffer, the payload by a gather write). On
+  /// plain TCP with nothing queued it is written at once on the caller's
+  /// thread; otherwise it is queued behind the earlier ones. Over
+  /// max_write_queue_bytes closes with 1008; ignored once close() was called.
   void send(std::shared_ptr<const std::string> payload, bool binary);
 
   /// Sends a close frame after the frames already queued, then shuts down;
@@ -159,10 +163,22 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
 
   // -- writing ----------------------------------------------------------------
 
-  /// Adds a frame to the queue (on the strand); enforces the queue limit.
+  /// Adds a frame to the queue (on the strand: pongs); enforces the queue
+  /// limit and starts a write if none is scheduled.
   void enqueue(ws_opcode op, std::shared_ptr<const std::string> payload);
-  /// Starts a gather write of everything queued unless one is in flight.
+  /// A gather write of everything queued; only the holder of the write
+  /// side (see claim_write) calls it, on the strand.
   void do_write();
+  /// With write_lock_ held: takes the write side if frames wait and no
+  /// write is scheduled or in flight; the caller then runs do_write().
+  bool claim_write() noexcept;
+  /// With write_lock_ held: room for `bytes` more in the write queue.
+  bool fits_queue(size_t bytes) const noexcept;
+  /// With write_lock_ held, nothing queued or in flight: one non-blocking
+  /// sendmsg of the frame. Bytes written (0 if it would block), or
+  /// write_failed.
+  size_t write_now(const out_frame& frame);
+  static constexpr size_t write_failed = static_cast<size_t>(-1);
   /// Write completion (on the strand).
   void on_write(const asio::error_code& ec);
 
@@ -213,8 +229,14 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   read_mode read_mode_ = read_mode::parse;
   /// A read is pending.
   bool reading_ = false;
-  /// A gather write is in flight.
+  /// A do_write is scheduled or a write is in flight (write_lock_).
   bool writing_ = false;
+  /// Plain TCP: send() may write on the caller's thread (not through TLS,
+  /// whose stream state belongs to the I/O thread).
+  bool direct_writes_ = false;
+  /// close() was called or the queue overflowed: send() takes no more
+  /// (write_lock_).
+  bool close_requested_ = false;
   /// Inside a frame's payload (header done, payload_left_ may be 0).
   bool in_payload_ = false;
   /// Our close frame is queued (nothing may follow it).
@@ -225,7 +247,10 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   bool close_received_ = false;
   /// Code reported through on_closed.
   uint16_t close_code_ = ws_close_code::abnormal;
-  /// Reason reported through on_closed.
+  /// Guards the write side shared with send() on other threads: queue_,
+  /// writing_, close_requested_, and the writes (never the strand's own
+  /// reads) of phase_ and close_queued_.
+  spin_lock write_lock_;
   /// Payload bytes of the current frame not yet consumed.
   uint64_t payload_left_ = 0;
   /// Payload bytes of the current frame already consumed (mask phase).

@@ -629,6 +629,57 @@ BOOST_FIXTURE_TEST_CASE(queued_sends_leave_in_one_gather_write, single_thread_fi
   BOOST_TEST(conn->queued_bytes() == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(send_on_an_idle_connection_is_written_without_the_io_thread,
+                        single_thread_fixture) {
+  raw_client client{port()};
+  auto conn = accept();
+  // A round trip first, so that the connection has started.
+  BOOST_TEST_REQUIRE(client.write(client_frame(0x1, "hi")));
+  auto echo = client.read_frame();
+  BOOST_TEST_REQUIRE(echo.has_value());
+  // Hold the only io thread: a send that needed it would not arrive.
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  asio::post(io, [released] { released.wait(); });
+  auto calls = conn->write_calls();
+  conn->send(std::make_shared<const std::string>("direct"), false);
+  auto f = client.read_frame(2000ms);
+  release.set_value();
+  BOOST_TEST_REQUIRE(f.has_value());
+  BOOST_TEST(f->payload == "direct");
+  BOOST_TEST(conn->write_calls() == calls + 1);
+  BOOST_TEST(conn->queued_bytes() == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_direct_write_cut_short_is_finished_before_later_frames,
+                        server_fixture) {
+  raw_client client{port(), 4096}; // reads only after everything is sent
+  ws_limits limits;
+  limits.max_write_queue_bytes = 64 << 20;
+  auto conn = accept(limits);
+  BOOST_TEST_REQUIRE(client.write(client_frame(0x1, "hi")));
+  BOOST_TEST_REQUIRE(client.read_frame().has_value());
+  // Far more than the socket buffers hold: the direct write stops part
+  // way, and the rest must leave before the frames sent after it.
+  std::string big(8 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 4096)
+    big[i] = static_cast<char>('a' + (i / 4096) % 26);
+  conn->send(std::make_shared<const std::string>(big), true);
+  BOOST_TEST(conn->queued_bytes() > 0u);
+  for (int k = 0; k < 50; ++k)
+    conn->send(std::make_shared<const std::string>("after " + std::to_string(k)), false);
+  auto f = client.read_frame();
+  BOOST_TEST_REQUIRE(f.has_value());
+  BOOST_TEST(f->opcode == 0x2);
+  BOOST_TEST_REQUIRE(f->payload.size() == big.size());
+  BOOST_TEST((f->payload == big));
+  for (int k = 0; k < 50; ++k) {
+    f = client.read_frame();
+    BOOST_TEST_REQUIRE(f.has_value());
+    BOOST_TEST_REQUIRE(f->payload == "after " + std::to_string(k));
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(initial_bytes_are_parsed_before_the_socket, server_fixture) {
   raw_client client{port()};
   std::string wire = client_frame(0x1, "first") + client_frame(0x1, "second");
