@@ -246,7 +246,8 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
         }
         // Same bytes for every recipient; the connection queues a pointer.
         for (auto& p : *cmd.packets)
-          e.ws->send(p.frame, p.binary);
+          e.ws->send(p.frame, p.binary,
+                     http::ws_connection::write_policy::batched);
         direct += cmd.packets->size();
       });
       if (st.context->counters && direct > 0)

@@ -107,7 +107,8 @@ void ws_connection::start(callbacks cbs, std::string initial_bytes) {
   });
 }
 
-void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary) {
+void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary,
+                         write_policy policy) {
   auto op = binary ? ws_opcode::binary : ws_opcode::text;
   size_t size = payload ? payload->size() : 0;
   out_frame frame{encode_ws_frame_header(op, size), std::move(payload)};
@@ -125,16 +126,16 @@ void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary
     }
     return;
   }
-  if (direct_writes_ && phase_ == phase::open && !writing_ && queue_.empty()) {
+  if (policy == write_policy::immediate && direct_writes_ && phase_ == phase::open
+      && !writing_ && queue_.empty()) {
     // Nothing queued or in flight: write on the caller's thread, sparing
     // the hand-off to the I/O thread (a post and a wake-up per message; the
     // echo profile's largest cost). The lock keeps per-connection order
     // and keeps finish() from closing the descriptor under this call.
+    write_calls_.fetch_add(1, std::memory_order_relaxed);
     auto sent = write_now(frame);
-    if (sent == bytes) {
-      write_calls_.fetch_add(1, std::memory_order_relaxed);
+    if (sent == bytes)
       return;
-    }
     if (sent > 0 && sent != write_failed) {
       // The socket buffer filled up mid-frame: the rest goes out through
       // the I/O thread, first in line (rare: a reader that falls behind).

@@ -67,12 +67,25 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// request head (may be empty); they are parsed before the socket is read.
   void start(callbacks cbs, std::string initial_bytes = {});
 
+  /// How send() may write.
+  enum class write_policy : uint8_t {
+    /// On plain TCP with nothing queued or in flight, written at once on
+    /// the caller's thread (one sendmsg, no hand-off to the I/O thread):
+    /// for replies to one client.
+    immediate,
+    /// Always queued; the I/O thread writes everything queued in one gather
+    /// write: for fan-out, where one caller sends to thousands of
+    /// connections in bursts and each would otherwise cost a system call
+    /// per message on the caller's thread.
+    batched,
+  };
+
   /// Sends one unfragmented message; the payload is shared, never copied (the
-  /// header goes out of a small buffer, the payload by a gather write). On
-  /// plain TCP with nothing queued it is written at once on the caller's
-  /// thread; otherwise it is queued behind the earlier ones. Over
+  /// header goes out of a small buffer, the payload by a gather write).
+  /// Frames leave in call order per calling thread. Over
   /// max_write_queue_bytes closes with 1008; ignored once close() was called.
-  void send(std::shared_ptr<const std::string> payload, bool binary);
+  void send(std::shared_ptr<const std::string> payload, bool binary,
+            write_policy policy = write_policy::immediate);
 
   /// Sends a close frame after the frames already queued, then shuts down;
   /// on_closed reports `code` (a code that may not be sent goes out as 1000).
@@ -84,7 +97,8 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// Outbound bytes queued or being written (approximate: read without the strand).
   size_t queued_bytes() const noexcept { return queued_bytes_.load(std::memory_order_relaxed); }
 
-  /// Number of gather writes issued so far (metrics; tests check batching).
+  /// Writes issued so far: direct sendmsg calls and gather writes (metrics;
+  /// tests check batching).
   uint64_t write_calls() const noexcept { return write_calls_.load(std::memory_order_relaxed); }
 
  private:

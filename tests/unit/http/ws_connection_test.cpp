@@ -605,11 +605,13 @@ BOOST_FIXTURE_TEST_CASE(send_from_other_threads_keeps_per_thread_order, server_f
 
 BOOST_FIXTURE_TEST_CASE(queued_sends_leave_in_one_gather_write, single_thread_fixture) {
   raw_client client{port()};
-  auto conn = accept();
-  // Hold the only io thread so that every send below is queued first.
+  // Hold the only io thread before the connection starts, so that every
+  // send below is queued (a started, idle connection would write each one
+  // directly).
   std::promise<void> release;
   auto released = release.get_future().share();
   asio::post(io, [released] { released.wait(); });
+  auto conn = accept();
   auto payload = std::make_shared<const std::string>("batched");
   for (int i = 0; i < 1000; ++i)
     conn->send(payload, i % 2 == 1);
@@ -620,7 +622,7 @@ BOOST_FIXTURE_TEST_CASE(queued_sends_leave_in_one_gather_write, single_thread_fi
     BOOST_TEST_REQUIRE(f->opcode == (i % 2 == 1 ? 0x2 : 0x1));
     BOOST_TEST_REQUIRE(f->payload == "batched");
   }
-  // The first send starts a write at once; the other 999 share the next one.
+  // All 1000 leave in one gather write (two if the first was cut short).
   BOOST_TEST(conn->write_calls() <= 2u);
   // The bytes can reach the client before the write's completion handler ran.
   auto deadline = steady_clock::now() + wait_limit;
@@ -637,6 +639,10 @@ BOOST_FIXTURE_TEST_CASE(send_on_an_idle_connection_is_written_without_the_io_thr
   BOOST_TEST_REQUIRE(client.write(client_frame(0x1, "hi")));
   auto echo = client.read_frame();
   BOOST_TEST_REQUIRE(echo.has_value());
+  // The echo's bytes can arrive before its writer counted the write.
+  auto deadline = steady_clock::now() + wait_limit;
+  while (conn->write_calls() == 0 && steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
   // Hold the only io thread: a send that needed it would not arrive.
   std::promise<void> release;
   auto released = release.get_future().share();
@@ -649,6 +655,34 @@ BOOST_FIXTURE_TEST_CASE(send_on_an_idle_connection_is_written_without_the_io_thr
   BOOST_TEST(f->payload == "direct");
   BOOST_TEST(conn->write_calls() == calls + 1);
   BOOST_TEST(conn->queued_bytes() == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(batched_sends_on_a_started_connection_leave_together,
+                        single_thread_fixture) {
+  raw_client client{port()};
+  auto conn = accept();
+  BOOST_TEST_REQUIRE(client.write(client_frame(0x1, "hi")));
+  BOOST_TEST_REQUIRE(client.read_frame().has_value());
+  auto deadline = steady_clock::now() + wait_limit;
+  while (conn->write_calls() == 0 && steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  auto calls = conn->write_calls();
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  asio::post(io, [released] { released.wait(); });
+  auto payload = std::make_shared<const std::string>("fan-out");
+  for (int i = 0; i < 100; ++i)
+    conn->send(payload, false, ws_connection::write_policy::batched);
+  // Batched frames wait for the I/O thread...
+  BOOST_TEST(!client.read_frame(200ms).has_value());
+  release.set_value();
+  // ...and then leave in one gather write.
+  for (int i = 0; i < 100; ++i) {
+    auto f = client.read_frame();
+    BOOST_TEST_REQUIRE(f.has_value());
+    BOOST_TEST_REQUIRE(f->payload == "fan-out");
+  }
+  BOOST_TEST(conn->write_calls() == calls + 1);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_direct_write_cut_short_is_finished_before_later_frames,
