@@ -2,6 +2,7 @@
 
 #include "actors/chat_handler.hpp"
 #include "actors/echo_handler.hpp"
+#include "actors/shutdown.hpp"
 #include "actors/webhook_dispatcher.hpp"
 #include "lib/auth/access_keys.hpp"
 
@@ -12,31 +13,6 @@
 #include <vector>
 
 namespace sio {
-
-namespace {
-
-/// Receives DOWN messages on `waiter` until `done(msg)` is true or the
-/// deadline passes (false then): stop() waits for sessions and handlers.
-template <class Done>
-bool await_down(caf::scoped_actor& waiter,
-                std::chrono::steady_clock::time_point deadline, Done done) {
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      return false;
-    bool finished = false;
-    bool late = false;
-    waiter->receive([&](caf::down_msg& m) { finished = done(m); },
-                    caf::after(left) >> [&] { late = true; });
-    if (late)
-      return false;
-    if (finished)
-      return true;
-  }
-}
-
-} // namespace
 
 service::service(caf::actor_system& sys, config::service_config cfg)
   : sys_(sys),
@@ -176,11 +152,6 @@ void service::stop(const std::string& reason) {
   // Close every session (each sends its disconnected events), give them a
   // moment to flush, then make sure none is left running.
   auto sessions = registry_->snapshot();
-  // Watched from here on: a session's state (its sockets and pending
-  // polling exchange) must be gone before the io_context it uses is.
-  caf::scoped_actor waiter{sys_};
-  for (auto& e : sessions)
-    waiter->monitor(e.session);
   for (auto& e : sessions)
     caf::anon_send(e.session, close_atom::value, reason);
   // A polling session lingers up to 2 s for the GET that carries its close
@@ -189,35 +160,30 @@ void service::stop(const std::string& reason) {
   while (registry_->size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  for (auto& e : sessions)
-    caf::anon_send_exit(e.session, caf::exit_reason::user_shutdown);
-  if (size_t running = sessions.size(); running > 0)
-    await_down(waiter, std::chrono::steady_clock::now() + std::chrono::seconds{3},
-               [&](const caf::down_msg&) { return --running == 0; });
-  // The hubs next, waited for: a handshake that was in flight when the
-  // gateway stopped may have had its session spawned after the snapshot
-  // above, and an actor left running would block the actor system's exit.
+  // Each wait below ends the actors and waits for them: a session's state
+  // (its sockets, a pending polling exchange) must be gone before the
+  // io_context it uses is, and an actor left running would block the actor
+  // system's exit.
+  caf::scoped_actor waiter{sys_};
+  auto bound = [] { return std::chrono::steady_clock::now() + std::chrono::seconds{3}; };
+  auto handles = [](const std::vector<session_registry::entry>& entries) {
+    std::vector<caf::actor> out;
+    out.reserve(entries.size());
+    for (auto& e : entries)
+      out.push_back(caf::actor_cast<caf::actor>(e.session));
+    return out;
+  };
+  stop_and_await(waiter, handles(sessions), bound());
+  // The hubs next: a handshake in flight when the gateway stopped may have
+  // had its session spawned after the snapshot above; such late sessions
+  // are stopped last.
+  std::vector<caf::actor> hubs;
   for (auto& [name, hub] : hubs_) {
     (void) name;
-    waiter->monitor(hub);
-    caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
+    hubs.push_back(caf::actor_cast<caf::actor>(hub));
   }
-  if (size_t running = hubs_.size(); running > 0)
-    await_down(waiter, std::chrono::steady_clock::now() + std::chrono::seconds{3},
-               [&](const caf::down_msg& m) {
-                 for (auto& [name, hub] : hubs_)
-                   if (m.source == hub.address())
-                     return --running == 0;
-                 return false; // a late session's, from the wait above
-               });
-  auto late = registry_->snapshot();
-  for (auto& e : late) {
-    waiter->monitor(e.session);
-    caf::anon_send_exit(e.session, caf::exit_reason::user_shutdown);
-  }
-  if (size_t running = late.size(); running > 0)
-    await_down(waiter, std::chrono::steady_clock::now() + std::chrono::seconds{3},
-               [&](const caf::down_msg&) { return --running == 0; });
+  stop_and_await(waiter, hubs, bound());
+  stop_and_await(waiter, handles(registry_->snapshot()), bound());
   stop_handlers();
   // Pending wake-ups hold actor pointers: released while the system is up.
   if (wheel_)
@@ -246,10 +212,7 @@ void service::stop_handlers() {
     if (std::find(stopped.begin(), stopped.end(), addr) != stopped.end())
       continue; // one actor serving several hubs
     stopped.push_back(addr);
-    waiter->monitor(*h);
-    caf::anon_send_exit(*h, caf::exit_reason::user_shutdown);
-    await_down(waiter, deadline,
-               [&](const caf::down_msg& m) { return m.source == addr; });
+    stop_and_await(waiter, {caf::actor_cast<caf::actor>(*h)}, deadline);
   }
   handlers_.clear();
 }

@@ -6,6 +6,7 @@
 //     --ping-timeout 20000 --max-payload 1000000
 
 #include "actors/service.hpp"
+#include "actors/shutdown.hpp"
 #include "actors/type_registry.hpp"
 
 #include <caf/all.hpp>
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -123,18 +125,12 @@ int main(int argc, char** argv) {
     // The sessions and the hub end before the io_context their sockets and
     // pending HTTP exchanges use goes away (bounded wait).
     caf::scoped_actor waiter{sys};
-    auto sessions = registry->snapshot();
-    for (auto& e : sessions) {
-      waiter->monitor(e.session);
-      caf::anon_send_exit(e.session, caf::exit_reason::user_shutdown);
-    }
-    waiter->monitor(hub);
-    caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{3};
-    for (size_t left = sessions.size() + 1;
-         left > 0 && std::chrono::steady_clock::now() < deadline;)
-      waiter->receive([&](caf::down_msg&) { --left; },
-                      caf::after(std::chrono::milliseconds{100}) >> [] {});
+    std::vector<caf::actor> actors;
+    for (auto& e : registry->snapshot())
+      actors.push_back(caf::actor_cast<caf::actor>(e.session));
+    actors.push_back(caf::actor_cast<caf::actor>(hub));
+    sio::stop_and_await(waiter, actors,
+                        std::chrono::steady_clock::now() + std::chrono::seconds{3});
     io.stop();
     io_thread.join();
   }
