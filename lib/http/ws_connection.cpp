@@ -574,13 +574,18 @@ void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fai
     return;
   if (fail) {
     // Frames that have not started to leave are dropped: the peer gets the
-    // close frame sooner and a slow consumer's backlog is freed now. (A
-    // frame a direct write left half-sent is not dropped: it is in flight
-    // by then, or the write claimed it.)
+    // close frame sooner and a slow consumer's backlog is freed now. The
+    // rest of a frame a direct write cut short (the only kind of queued
+    // frame without a header) stays: dropping it would corrupt the stream.
+    size_t keep = !queue_.empty() && queue_.front().header.size == 0 ? 1 : 0;
     size_t dropped = 0;
-    for (const auto& f : queue_)
-      dropped += f.header.size + (f.payload ? f.payload->size() : 0);
-    clear_and_trim(queue_);
+    for (size_t i = keep; i < queue_.size(); ++i)
+      dropped += queue_[i].header.size
+                 + (queue_[i].payload ? queue_[i].payload->size() : 0);
+    if (keep == 0)
+      clear_and_trim(queue_);
+    else
+      queue_.resize(keep);
     queued_bytes_.fetch_sub(dropped, std::memory_order_relaxed);
   }
   if (code != ws_close_code::no_status && !is_valid_close_code(code))

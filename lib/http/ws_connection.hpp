@@ -109,7 +109,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
 
   /// One outbound frame: a small inline header plus a shared payload.
   struct out_frame {
-    /// Encoded header.
+    /// Encoded header; empty for the rest of a frame a direct write cut short.
     ws_header_bytes header;
     /// Payload (may be null for an empty frame).
     std::shared_ptr<const std::string> payload;

@@ -269,6 +269,15 @@ struct server_fixture {
 
   uint16_t port() const { return acceptor.local_endpoint().port(); }
 
+  /// Occupies an I/O thread (with one thread: all I/O) until the returned
+  /// promise is set or destroyed (a failed check still frees it).
+  std::promise<void> hold_io_thread() {
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    asio::post(io, [released] { released.wait(); });
+    return release;
+  }
+
   /// Accepts the client's connection and starts an echoing ws_connection.
   std::shared_ptr<ws_connection> accept(ws_limits limits = {}, bool echo = true,
                                         std::string initial = {}) {
@@ -608,9 +617,7 @@ BOOST_FIXTURE_TEST_CASE(queued_sends_leave_in_one_gather_write, single_thread_fi
   // Hold the only io thread before the connection starts, so that every
   // send below is queued (a started, idle connection would write each one
   // directly).
-  std::promise<void> release;
-  auto released = release.get_future().share();
-  asio::post(io, [released] { released.wait(); });
+  auto release = hold_io_thread();
   auto conn = accept();
   auto payload = std::make_shared<const std::string>("batched");
   for (int i = 0; i < 1000; ++i)
@@ -644,9 +651,7 @@ BOOST_FIXTURE_TEST_CASE(send_on_an_idle_connection_is_written_without_the_io_thr
   while (conn->write_calls() == 0 && steady_clock::now() < deadline)
     std::this_thread::sleep_for(1ms);
   // Hold the only io thread: a send that needed it would not arrive.
-  std::promise<void> release;
-  auto released = release.get_future().share();
-  asio::post(io, [released] { released.wait(); });
+  auto release = hold_io_thread();
   auto calls = conn->write_calls();
   conn->send(std::make_shared<const std::string>("direct"), false);
   auto f = client.read_frame(2000ms);
@@ -667,9 +672,7 @@ BOOST_FIXTURE_TEST_CASE(batched_sends_on_a_started_connection_leave_together,
   while (conn->write_calls() == 0 && steady_clock::now() < deadline)
     std::this_thread::sleep_for(1ms);
   auto calls = conn->write_calls();
-  std::promise<void> release;
-  auto released = release.get_future().share();
-  asio::post(io, [released] { released.wait(); });
+  auto release = hold_io_thread();
   auto payload = std::make_shared<const std::string>("fan-out");
   for (int i = 0; i < 100; ++i)
     conn->send(payload, false, ws_connection::write_policy::batched);
