@@ -66,14 +66,24 @@ async function launchBrowser(t) {
     return { skip: `playwright-core is not installed (npm ci): ${e.message}` };
   }
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-chromium-'));
-  t.after(() => fs.rmSync(profile, { recursive: true, force: true }));
+  let context = null;
+  // One hook, in this order: Chromium writes into its profile until it has
+  // exited, so removing the profile first raced with it (ENOTEMPTY), and a
+  // failed hook left Chromium running and the test process waiting for it.
+  t.after(async () => {
+    if (context) await context.close().catch(() => {});
+    try {
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch (e) {
+      console.log(`# left the Chromium profile ${profile}: ${e.message}`);
+    }
+  });
   try {
     // A persistent context is how playwright takes a fresh --user-data-dir.
-    const context = await chromium.launchPersistentContext(profile, {
+    context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000,
       viewport: { width: 900, height: 640 },
     });
-    t.after(() => context.close());
     return { context };
   } catch (e) {
     return { skip: `chromium cannot start here: ${String(e.message).split('\n')[0]}` };
