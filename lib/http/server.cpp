@@ -449,7 +449,7 @@ void server::stop() {
 void server::do_accept() {
   acceptor_.async_accept(
     asio::make_strand(io_),
-    [this](asio::error_code ec, asio::ip::tcp::socket sock) {
+    [this](asio::error_code ec, stream::tcp_socket sock) {
       if (stopped_)
         return;
       if (ec) {

@@ -46,29 +46,25 @@ std::shared_ptr<ws_connection> ws_connection::make(stream sock, ws_limits limits
 
 std::shared_ptr<ws_connection> ws_connection::make(asio::ip::tcp::socket sock,
                                                    ws_limits limits) {
-  return make(stream{std::move(sock)}, limits);
+  // Move the descriptor onto a socket whose executor is a strand of the
+  // same io_context (see stream::executor_type).
+  auto ex = sock.get_executor();
+  // This Asio's any_executor::target<T>() does not check T: compare first.
+  if (ex.target_type() != typeid(asio::io_context::executor_type))
+    throw std::invalid_argument{"ws_connection: the socket's executor is not an io_context's"};
+  auto& io = ex.target<asio::io_context::executor_type>()->context();
+  auto protocol = sock.local_endpoint().protocol();
+  stream::tcp_socket own{asio::make_strand(io), protocol, sock.release()};
+  return make(stream{std::move(own)}, limits);
 }
 
 ws_connection::ws_connection(private_tag, stream sock, ws_limits limits)
   : socket_(std::move(sock)),
-    strand_(strand_of(socket_)),
     max_write_queue_bytes_(limits.max_write_queue_bytes),
     close_timeout_(limits.close_timeout),
     parser_(ws_parser_limits{limits.max_message_size, limits.max_fragments, true}),
     direct_writes_(!socket_.is_tls()) {
   // nop
-}
-
-ws_connection::strand_type ws_connection::strand_of(stream& sock) {
-  // This Asio's any_executor::target<T>() does not check T: compare first.
-  auto ex = sock.get_executor();
-  if (ex.target_type() == typeid(strand_type))
-    return *ex.target<strand_type>();
-  if (ex.target_type() == typeid(asio::io_context::executor_type))
-    return asio::make_strand(*ex.target<asio::io_context::executor_type>());
-  // Every socket of this library comes from an io_context; anything else is
-  // a programming error, reported at once rather than run unserialised.
-  throw std::invalid_argument{"ws_connection: the socket's executor is not an io_context's"};
 }
 
 ws_connection::~ws_connection() {
@@ -79,7 +75,7 @@ ws_connection::~ws_connection() {
 // -- API ----------------------------------------------------------------------
 
 void ws_connection::start(callbacks cbs, std::string initial_bytes) {
-  asio::post(strand_, [self = shared_from_this(), cbs = std::move(cbs),
+  asio::post(strand(), [self = shared_from_this(), cbs = std::move(cbs),
                        initial = std::move(initial_bytes)]() mutable {
     if (self->phase_ != phase::created)
       return;
@@ -120,7 +116,7 @@ void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary
     {
       close_requested_ = true;
       guard.unlock();
-      asio::post(strand_, [self = shared_from_this()] {
+      asio::post(strand(), [self = shared_from_this()] {
         self->begin_close(ws_close_code::policy_violation, "write queue full", true);
       });
     }
@@ -159,7 +155,7 @@ void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary
   if (!claim_write())
     return;
   guard.unlock();
-  asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+  asio::post(strand(), [self = shared_from_this()] { self->do_write(); });
 }
 
 void ws_connection::close(uint16_t code, std::string reason) {
@@ -169,7 +165,7 @@ void ws_connection::close(uint16_t code, std::string reason) {
     std::lock_guard<spin_lock> guard{write_lock_};
     close_requested_ = true;
   }
-  asio::post(strand_, [self = shared_from_this(), code, reason = std::move(reason)] {
+  asio::post(strand(), [self = shared_from_this(), code, reason = std::move(reason)] {
     if (self->phase_ == phase::created) {
       // Never started: there is no peer conversation to finish politely.
       self->close_code_ = code;
@@ -181,7 +177,7 @@ void ws_connection::close(uint16_t code, std::string reason) {
 }
 
 void ws_connection::set_callbacks(callbacks cbs) {
-  asio::post(strand_, [self = shared_from_this(), cbs = std::move(cbs)]() mutable {
+  asio::post(strand(), [self = shared_from_this(), cbs = std::move(cbs)]() mutable {
     if (self->phase_ != phase::closed)
       self->cbs_ = std::move(cbs);
   });
@@ -206,27 +202,24 @@ void ws_connection::do_read() {
     msg_.resize(at + grow);
     socket_.async_read_some(
       asio::buffer(&msg_[at], grow),
-      asio::bind_executor(strand_, [self = shared_from_this(), at](const asio::error_code& ec,
-                                                                   size_t n) {
+      [self = shared_from_this(), at](const asio::error_code& ec, size_t n) {
         self->on_read(ec, n, at, true, nullptr);
-      }));
+      });
     return;
   }
   if (!socket_.is_tls()) {
     socket_.lowest_layer().async_wait(
       asio::socket_base::wait_read,
-      asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec) {
-        self->on_readable(ec);
-      }));
+      [self = shared_from_this()](const asio::error_code& ec) { self->on_readable(ec); });
     return;
   }
   if (!tls_rbuf_)
     tls_rbuf_ = std::make_unique<char[]>(read_buffer_size);
   socket_.async_read_some(
     asio::buffer(tls_rbuf_.get(), read_buffer_size),
-    asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec, size_t n) {
+    [self = shared_from_this()](const asio::error_code& ec, size_t n) {
       self->on_read(ec, n, 0, false, self->tls_rbuf_.get());
-    }));
+    });
 }
 
 void ws_connection::on_readable(const asio::error_code& ec) {
@@ -490,11 +483,9 @@ void ws_connection::do_write() {
       buffers_.emplace_back(f.payload->data(), f.payload->size());
   }
   write_calls_.fetch_add(1, std::memory_order_relaxed);
-  socket_.async_write(buffers_,
-                      asio::bind_executor(strand_, [self = shared_from_this()](
-                                                     const asio::error_code& ec, size_t) {
-                        self->on_write(ec);
-                      }));
+  socket_.async_write(buffers_, [self = shared_from_this()](const asio::error_code& ec, size_t) {
+    self->on_write(ec);
+  });
 }
 
 void ws_connection::on_write(const asio::error_code& ec) {
@@ -603,7 +594,7 @@ void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fai
   queue_.push_back(std::move(frame));
   bool write = claim_write();
   guard.unlock();
-  ctl.close_timer = std::make_unique<asio::steady_timer>(strand_, close_timeout_);
+  ctl.close_timer = std::make_unique<asio::steady_timer>(strand(), close_timeout_);
   ctl.close_timer->async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (!ec)
       self->finish();

@@ -220,14 +220,9 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
 
   /// The upgraded stream.
   stream socket_;
-  /// The concrete strand type: a strand of a polymorphic executor is three
-  /// times larger and copies an any_executor per bound handler (profile).
-  using strand_type = asio::strand<asio::io_context::executor_type>;
-  /// The socket's strand (accepted sockets already have one; reused, not
-  /// stacked) or a new strand on its io_context.
-  static strand_type strand_of(stream& sock);
-  /// Serialises all handlers (the io_context may run on several threads).
-  strand_type strand_;
+  /// The socket's own executor: serialises all handlers (the io_context may
+  /// run on several threads) without a strand member or bound handlers.
+  stream::executor_type strand() noexcept { return socket_.get_executor(); }
   /// Limits.
   size_t max_write_queue_bytes_;
   std::chrono::milliseconds close_timeout_;
