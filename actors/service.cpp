@@ -65,6 +65,7 @@ void service::start() {
   gc.ws.max_message_size = cfg_.max_payload;
   gc.ws.max_write_queue_bytes = cfg_.limits.max_queued_bytes;
   gc.http.max_connections = cfg_.limits.max_connections;
+  gc.http.io_threads = cfg_.io_threads;
   gc.keys = {cfg_.primary_key, cfg_.secondary_key};
   gc.cors_origins = cfg_.cors_origins;
   gc.metrics = metrics_;

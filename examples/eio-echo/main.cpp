@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
     gc.http.host = "127.0.0.1";
     gc.http.port = static_cast<uint16_t>(port);
     gc.http.limits.max_body_size = static_cast<size_t>(max_payload);
+    gc.http.io_threads = 1; // io_thread below
     gc.ws.max_message_size = static_cast<size_t>(max_payload);
     sio::gateway gw{io, gc, registry};
     gw.add_endpoint({path, "echo", hub, true});

@@ -415,6 +415,7 @@ server::server(asio::io_context& io, server_settings settings,
   : io_(io),
     acceptor_(io),
     retry_timer_(io),
+    shared_strand_(asio::make_strand(io)),
     shared_(std::make_shared<shared_state>()) {
   shared_->settings = std::move(settings);
   shared_->handler = std::move(handler);
@@ -448,7 +449,7 @@ void server::stop() {
 
 void server::do_accept() {
   acceptor_.async_accept(
-    asio::make_strand(io_),
+    shared_->settings.io_threads == 1 ? shared_strand_ : asio::make_strand(io_),
     [this](asio::error_code ec, stream::tcp_socket sock) {
       if (stopped_)
         return;

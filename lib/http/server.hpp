@@ -41,7 +41,12 @@ struct server_settings {
   size_t max_connections = 19000;
   /// TLS certificate and key; empty = plain TCP. The TLS handshake must
   /// finish within request_timeout.
-  tls_settings tls;
+  tls_settings tls;  /// Threads that run the io_context. With exactly one, every connection
+  /// shares one strand: a thread of its own serialises handlers already,
+  /// and a strand each costs ~112 bytes per open connection (its state and
+  /// shared_ptr block). Any other value (0 = unknown) gives each
+  /// connection its own strand.
+  unsigned io_threads = 0;
 };
 
 /// A connection's stream handed over for another protocol (WebSocket).
@@ -135,6 +140,8 @@ private:
   asio::io_context& io_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;
+  /// The strand every connection shares when settings.io_threads is 1.
+  stream::executor_type shared_strand_;
   std::shared_ptr<shared_state> shared_;
   uint16_t port_ = 0;
   bool stopped_ = false;

@@ -32,10 +32,11 @@ struct running_server {
   std::unique_ptr<server> srv;
   std::thread thread;
 
-  explicit running_server(request_handler handler) {
+  explicit running_server(request_handler handler, unsigned io_threads = 0) {
     server_settings s;
     s.host = "127.0.0.1";
     s.port = 0;
+    s.io_threads = io_threads;
     srv = std::make_unique<server>(io, s, std::move(handler));
     srv->start();
     work.emplace(io.get_executor());
@@ -96,9 +97,52 @@ std::string get(const std::string& target) {
   return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 }
 
+/// The strands of `n` connections whose streams the handler takes over,
+/// on a server told that `io_threads` threads run its io_context.
+std::vector<stream::executor_type> strands_of(unsigned io_threads, size_t n) {
+  std::mutex mtx;
+  std::vector<stream::executor_type> strands;
+  running_server s{[&](exchange ex) {
+                     if (auto taken = ex.take_socket()) {
+                       std::lock_guard<std::mutex> guard{mtx};
+                       strands.push_back(taken->socket.get_executor());
+                     }
+                   },
+                   io_threads};
+  asio::io_context io;
+  std::vector<tcp::socket> peers;
+  for (size_t i = 0; i < n; ++i) {
+    peers.emplace_back(io);
+    peers.back().connect({asio::ip::make_address("127.0.0.1"), s.srv->port()});
+    asio::write(peers.back(), asio::buffer(get("/take")));
+  }
+  auto deadline = std::chrono::steady_clock::now() + wait_limit;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      if (strands.size() >= n || std::chrono::steady_clock::now() > deadline)
+        return strands;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(http_server)
+
+BOOST_AUTO_TEST_CASE(one_io_thread_means_one_strand_for_every_connection) {
+  auto shared = strands_of(1, 3);
+  BOOST_REQUIRE_EQUAL(shared.size(), 3u);
+  BOOST_CHECK(shared[0] == shared[1]);
+  BOOST_CHECK(shared[1] == shared[2]);
+  // Unknown or several threads: a strand per connection.
+  for (unsigned threads : {0u, 2u}) {
+    auto own = strands_of(threads, 2);
+    BOOST_REQUIRE_EQUAL(own.size(), 2u);
+    BOOST_CHECK(own[0] != own[1]);
+  }
+}
 
 BOOST_AUTO_TEST_CASE(answers_what_the_handler_responds) {
   running_server s{[](exchange ex) {
