@@ -876,9 +876,10 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
   count_transport(self, "", open.websocket ? "websocket" : "polling");
   // Registered before the handshake reply leaves, so that the client's next
   // request finds this session.
-  st.ctx->registry->add(st.connection_id,
-                       {st.ctx->hub_name,
-                        caf::actor_cast<client_session_actor>(self)});
+  st.ctx->registry->add(
+    st.connection_id,
+    {std::shared_ptr<const std::string>{st.ctx, &st.ctx->hub_name},
+     caf::actor_cast<client_session_actor>(self)});
   spdlog::info("connection opened hub={} connection={} transport={} user={} "
                "from={}",
                st.ctx->hub_name, st.connection_id,

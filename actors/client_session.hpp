@@ -68,7 +68,9 @@ class session_registry {
 public:
   /// A registered session and the hub it belongs to.
   struct entry {
-    std::string hub;                ///< hub name
+    /// The hub's name, shared by all of its sessions: a pointer per
+    /// session, not a copy (memory per connection, BENCHMARKS.md).
+    std::shared_ptr<const std::string> hub;
     client_session_actor session;  ///< the session actor
   };
 
@@ -84,8 +86,18 @@ public:
   std::vector<entry> snapshot() const;
 
 private:
+  /// std::hash<std::string> in a type of our own: libstdc++ caches the
+  /// results of std::hash<std::string> in every node (with the shared hub
+  /// name, 96 -> 64 bytes per registered session) but not of other
+  /// nothrow hashers.
+  struct sid_hash {
+    size_t operator()(const std::string& sid) const noexcept {
+      return std::hash<std::string>{}(sid);
+    }
+  };
+
   mutable std::mutex mtx_;
-  std::unordered_map<std::string, entry> map_;
+  std::unordered_map<std::string, entry, sid_hash> map_;
 };
 
 /// What every session of a hub shares, made once by the hub: one pointer

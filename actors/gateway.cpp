@@ -156,7 +156,7 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
                               const std::string& transport,
                               const std::string& sid) {
     auto entry = registry->find(sid);
-    if (!entry || entry->hub != ep.hub_name) {
+    if (!entry || !entry->hub || *entry->hub != ep.hub_name) {
       ex.respond(eio_error_response(eio_error::unknown_sid));
       return;
     }
