@@ -218,6 +218,9 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// pending inside the TLS stream), allocated only in TLS mode.
   static constexpr size_t shared_read_buffer_size = 16384;
 
+  /// Completion handler of the readiness wait (see ws_connection.cpp).
+  struct readable_handler;
+
   /// The upgraded stream.
   stream socket_;
   /// The socket's own executor: serialises all handlers (the io_context may
