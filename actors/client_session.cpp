@@ -90,6 +90,7 @@ session_context::make(std::string hub_name, session_settings settings,
   auto ctx = std::make_shared<session_context>();
   ctx->counters = metrics ? session_counters::make(*metrics, hub_name) : nullptr;
   ctx->hub_name = std::move(hub_name);
+  ctx->registry_hub_name = std::make_shared<const std::string>(ctx->hub_name);
   ctx->settings = std::move(settings);
   ctx->registry = std::move(registry);
   ctx->metrics = std::move(metrics);
@@ -878,7 +879,9 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
   // request finds this session.
   st.ctx->registry->add(
     st.connection_id,
-    {std::shared_ptr<const std::string>{st.ctx, &st.ctx->hub_name},
+    {st.ctx->registry_hub_name
+       ? st.ctx->registry_hub_name
+       : std::make_shared<const std::string>(st.ctx->hub_name),
      caf::actor_cast<client_session_actor>(self)});
   spdlog::info("connection opened hub={} connection={} transport={} user={} "
                "from={}",

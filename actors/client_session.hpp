@@ -111,6 +111,10 @@ struct session_context {
   std::shared_ptr<metrics::registry> metrics;
   /// The hub's per-event counters in `metrics` (null when metrics is).
   std::shared_ptr<const session_counters> counters;
+  /// hub_name again, for the registry's entries to share; not the context
+  /// itself, which holds the registry (a cycle that would never be freed).
+  /// make() fills it in; sessions copy hub_name when it is null.
+  std::shared_ptr<const std::string> registry_hub_name;
 
   /// A context for hub `hub_name`; looks the per-event counters up once.
   static std::shared_ptr<const session_context>
