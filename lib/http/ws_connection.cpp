@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <cerrno>
+#include <memory>
 #include <stdexcept>
 #include <typeinfo>
 #include <utility>
@@ -88,10 +88,10 @@ struct ws_connection::readable_handler {
 // -- construction -------------------------------------------------------------
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-// make_shared puts a 16-byte control block in front: within 496 bytes the
-// pair fits jemalloc's 512-byte class (640 otherwise), for every open
+// make_shared puts a 16-byte control block in front: within 432 bytes the
+// pair fits jemalloc's 448-byte class (512 otherwise), for every open
 // WebSocket. Rare state belongs in control_state.
-static_assert(sizeof(ws_connection) <= 496, "ws_connection grew past 496 bytes");
+static_assert(sizeof(ws_connection) <= 432, "ws_connection grew past 432 bytes");
 #endif
 
 std::shared_ptr<ws_connection> ws_connection::make(stream sock, ws_limits limits) {
@@ -162,18 +162,16 @@ void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary
   auto op = binary ? ws_opcode::binary : ws_opcode::text;
   size_t size = payload ? payload->size() : 0;
   out_frame frame{encode_ws_frame_header(op, size), std::move(payload)};
-  size_t bytes = frame.header.size + size;
+  size_t bytes = frame.wire_size();
   std::unique_lock<spin_lock> guard{write_lock_};
   if (phase_ == phase::closed || close_queued_ || close_requested_)
     return;
   if (!fits_queue(bytes)) {
-    {
-      close_requested_ = true;
-      guard.unlock();
-      asio::post(strand(), [self = shared_from_this()] {
-        self->begin_close(ws_close_code::policy_violation, "write queue full", true);
-      });
-    }
+    close_requested_ = true;
+    guard.unlock();
+    asio::post(strand(), [self = shared_from_this()] {
+      self->begin_close(ws_close_code::policy_violation, "write queue full", true);
+    });
     return;
   }
   if (policy == write_policy::immediate && direct_writes_ && phase_ == phase::open
@@ -199,14 +197,11 @@ void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary
         rest->append(*frame.payload, from, std::string::npos);
       }
       frame = out_frame{ws_header_bytes{}, std::move(rest)};
-      bytes -= sent;
     }
     // would-block or an error: the frame takes the queued path, whose
     // asynchronous write waits for room or reports the error.
   }
-  queued_bytes_.fetch_add(bytes, std::memory_order_relaxed);
-  queue_.push_back(std::move(frame));
-  if (!claim_write())
+  if (!push_frame(std::move(frame)))
     return;
   guard.unlock();
   asio::post(strand(), [self = shared_from_this()] { self->do_write(); });
@@ -475,6 +470,12 @@ bool ws_connection::claim_write() noexcept {
   return true;
 }
 
+bool ws_connection::push_frame(out_frame frame) {
+  queued_bytes_.fetch_add(frame.wire_size(), std::memory_order_relaxed);
+  queue_.push_back(std::move(frame));
+  return claim_write();
+}
+
 size_t ws_connection::write_now(const out_frame& frame) {
   std::array<iovec, 2> iov{};
   iov[0].iov_base = const_cast<char*>(frame.header.data.data());
@@ -501,18 +502,15 @@ size_t ws_connection::write_now(const out_frame& frame) {
 void ws_connection::enqueue(ws_opcode op, std::shared_ptr<const std::string> payload) {
   size_t size = payload ? payload->size() : 0;
   out_frame frame{encode_ws_frame_header(op, size), std::move(payload)};
-  size_t bytes = frame.header.size + size;
   std::unique_lock<spin_lock> guard{write_lock_};
   if (phase_ == phase::closed || close_queued_)
     return;
-  if (!fits_queue(bytes)) {
+  if (!fits_queue(frame.wire_size())) {
     guard.unlock();
     begin_close(ws_close_code::policy_violation, "write queue full", true);
     return;
   }
-  queued_bytes_.fetch_add(bytes, std::memory_order_relaxed);
-  queue_.push_back(std::move(frame));
-  if (!claim_write())
+  if (!push_frame(std::move(frame)))
     return;
   guard.unlock();
   do_write();
@@ -545,7 +543,7 @@ void ws_connection::do_write() {
 void ws_connection::on_write(const asio::error_code& ec) {
   size_t written = 0;
   for (const auto& f : in_flight_)
-    written += f.header.size + (f.payload ? f.payload->size() : 0);
+    written += f.wire_size();
   clear_and_trim(in_flight_);
   clear_and_trim(buffers_);
   std::unique_lock<spin_lock> guard{write_lock_};
@@ -625,8 +623,7 @@ void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fai
     size_t keep = !queue_.empty() && queue_.front().header.size == 0 ? 1 : 0;
     size_t dropped = 0;
     for (size_t i = keep; i < queue_.size(); ++i)
-      dropped += queue_[i].header.size
-                 + (queue_[i].payload ? queue_[i].payload->size() : 0);
+      dropped += queue_[i].wire_size();
     if (keep == 0)
       clear_and_trim(queue_);
     else
@@ -644,9 +641,7 @@ void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fai
     code == ws_close_code::no_status ? std::string() : make_ws_close_payload(code, reason));
   out_frame frame{encode_ws_frame_header(ws_opcode::close, payload->size()), payload};
   // The close frame bypasses the queue limit: it is tiny and must get out.
-  queued_bytes_.fetch_add(frame.header.size + payload->size(), std::memory_order_relaxed);
-  queue_.push_back(std::move(frame));
-  bool write = claim_write();
+  bool write = push_frame(std::move(frame));
   guard.unlock();
   ctl.close_timer = std::make_unique<asio::steady_timer>(strand(), close_timeout_);
   ctl.close_timer->async_wait([self = shared_from_this()](const asio::error_code& ec) {

@@ -113,6 +113,11 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
     ws_header_bytes header;
     /// Payload (may be null for an empty frame).
     std::shared_ptr<const std::string> payload;
+
+    /// Bytes on the wire: header and payload.
+    size_t wire_size() const noexcept {
+      return header.size + (payload ? payload->size() : 0);
+    }
   };
 
   /// Connection lifecycle.
@@ -186,6 +191,9 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// With write_lock_ held: takes the write side if frames wait and no
   /// write is scheduled or in flight; the caller then runs do_write().
   bool claim_write() noexcept;
+  /// Queues `frame` (write_lock_ held) and claims the write: true if the
+  /// caller must run do_write() once it has unlocked.
+  bool push_frame(out_frame frame);
   /// With write_lock_ held: room for `bytes` more in the write queue.
   bool fits_queue(size_t bytes) const noexcept;
   /// With write_lock_ held, nothing queued or in flight: one non-blocking
