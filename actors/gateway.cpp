@@ -52,6 +52,11 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
   fallback_handler fallback;
   std::unique_ptr<http::server> server;
   std::atomic<uint64_t> next_id{1};
+  /// After refuse_requests() requests get 503 and reach no handler or fallback: the
+  /// application behind them may be gone while the loop still runs.
+  std::atomic<bool> stopped{false};
+  /// Requests being handled right now (stop() waits for them).
+  std::atomic<int> in_flight{0};
   /// The answer to a polling request whose session ended before it saw the
   /// request (the message is dropped with the actor): the sid is unknown.
   std::shared_ptr<const http::response> session_gone =
@@ -317,8 +322,18 @@ void gateway::start() {
   std::weak_ptr<impl> weak = impl_;
   impl_->server = std::make_unique<http::server>(
     impl_->io, impl_->cfg.http, [weak](http::exchange ex) {
-      if (auto self = weak.lock())
+      auto self = weak.lock();
+      if (!self)
+        return;
+      // Counted before the check: refuse_requests() sets the flag, then waits for
+      // the count to reach zero, so no request passes after it returns.
+      self->in_flight.fetch_add(1);
+      if (self->stopped.load())
+        ex.respond(http::response::json(
+          503, R"({"code":"ServiceUnavailable","message":"the service is shutting down"})"));
+      else
         self->handle(std::move(ex));
+      self->in_flight.fetch_sub(1);
     });
   impl_->server->start();
 }
@@ -326,6 +341,17 @@ void gateway::start() {
 void gateway::stop() {
   if (impl_->server)
     impl_->server->stop();
+}
+
+void gateway::refuse_requests() {
+  if (impl_->stopped.exchange(true))
+    return;
+  // A loop thread cannot wait for handlers that may run on itself.
+  if (impl_->io.get_executor().running_in_this_thread())
+    return;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
 }
 
 void gateway::set_public_endpoint(std::string endpoint) {

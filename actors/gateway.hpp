@@ -67,8 +67,13 @@ public:
 
   /// Binds and starts serving; throws std::system_error if it cannot bind.
   void start();
-  /// Stops accepting connections.
+  /// Stops accepting connections (open ones are still served).
   void stop();
+  /// Answers every later request with 503 and returns once none is being
+  /// handled (bounded, 5 s; at once on a thread of the io_context): after
+  /// it, no request reaches the endpoints' hubs or the fallback, so what
+  /// they refer to may go while the io_context still runs.
+  void refuse_requests();
   /// The bound port (after start()).
   uint16_t port() const;
   /// Sets the audience base of client tokens once the port is known; call

@@ -1,5 +1,6 @@
 #include "actors/service.hpp"
 
+#include "actors/asio_scheduler.hpp"
 #include "actors/chat_handler.hpp"
 #include "actors/echo_handler.hpp"
 #include "actors/shutdown.hpp"
@@ -18,7 +19,9 @@ service::service(caf::actor_system& sys, config::service_config cfg)
   : sys_(sys),
     cfg_(std::move(cfg)),
     registry_(std::make_shared<session_registry>()),
-    metrics_(std::make_shared<metrics::registry>()) {
+    metrics_(std::make_shared<metrics::registry>()),
+    own_io_(asio_scheduler::of(sys) ? nullptr : std::make_unique<asio::io_context>()),
+    io_(own_io_ ? *own_io_ : asio_scheduler::of(sys)->io()) {
   if (cfg_.primary_key.empty())
     cfg_.primary_key = auth::generate_access_key();
 }
@@ -137,6 +140,8 @@ void service::start() {
   rest_ = std::make_unique<rest_api>(sys_, std::move(rs));
   // The audience of client tokens needs the bound port (listen.port 0).
   // Set before any request can be served: I/O threads start below.
+  if (!own_io_)
+    return;
   work_ = std::make_unique<
     asio::executor_work_guard<asio::io_context::executor_type>>(
     io_.get_executor());
@@ -186,9 +191,15 @@ void service::stop(const std::string& reason) {
   stop_and_await(waiter, hubs, bound());
   stop_and_await(waiter, handles(registry_->snapshot()), bound());
   stop_handlers();
+  // The io_context may be the actor system's (asio_scheduler) and run on:
+  // no request may reach this object's fallback and REST API once it goes.
+  if (gateway_)
+    gateway_->refuse_requests();
   // Pending wake-ups hold actor pointers: released while the system is up.
   if (wheel_)
     wheel_->stop();
+  if (!own_io_)
+    return;
   work_.reset();
   io_.stop();
   for (auto& t : threads_)

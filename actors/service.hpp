@@ -88,7 +88,10 @@ private:
   std::shared_ptr<metrics::registry> metrics_;
   /// Heartbeat wake-ups of every session (shared with the hubs' settings).
   std::shared_ptr<tick_wheel> wheel_;
-  asio::io_context io_;
+  /// The network's io_context: the asio_scheduler's when the actor system
+  /// runs one (its threads then do the I/O), else own_io_ on threads_.
+  std::unique_ptr<asio::io_context> own_io_;
+  asio::io_context& io_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>>
     work_;
   std::unique_ptr<gateway> gateway_;

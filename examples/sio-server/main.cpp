@@ -6,6 +6,7 @@
 //   sio-server --config service.json
 //   sio-server --port 8080            # demo hub "chat" and its page at /
 
+#include "actors/asio_scheduler.hpp"
 #include "actors/service.hpp"
 #include "actors/type_registry.hpp"
 #include "examples/sio-server/static_files.hpp"
@@ -14,6 +15,8 @@
 #include "lib/http/request.hpp"
 
 #include <caf/all.hpp>
+
+#include <algorithm>
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
@@ -226,7 +229,12 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config caf_cfg;
   sio::register_message_types(caf_cfg);
-  caf_cfg.set("scheduler.max-threads", 2);
+  // The service finds an asio_scheduler and runs its network I/O on the
+  // same threads; with CAF's own scheduler it starts I/O threads itself.
+  if (cfg->scheduler == sio::config::actor_scheduler::asio)
+    sio::use_asio_scheduler(caf_cfg, std::max(cfg->worker_threads, cfg->io_threads));
+  else
+    caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg->worker_threads));
   caf_cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{caf_cfg};
   {

@@ -16,6 +16,10 @@ uint32_t default_io_threads() noexcept {
   return std::clamp<uint32_t>(cores / 2, 1, 4);
 }
 
+uint32_t default_worker_threads() noexcept {
+  return std::clamp<uint32_t>(std::thread::hardware_concurrency(), 1, 64);
+}
+
 namespace {
 
 using protocol::result;
@@ -215,7 +219,7 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
   if (!c.object(root, "config")
       || !c.only_fields(root, "", {"listen", "publicEndpoint", "accessKeys",
                                    "engineio", "cors", "hubs", "ioThreads",
-                                   "webhook", "tls", "limits"}))
+                                   "scheduler", "workerThreads", "webhook", "tls", "limits"}))
     return false;
   uint64_t n = 0;
   if (auto l = root.FindMember("listen"); l != root.MemberEnd()) {
@@ -293,6 +297,22 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
     if (!c.uint(t->value, "ioThreads", 1, 64, n))
       return false;
     cfg.io_threads = static_cast<uint32_t>(n);
+  }
+  if (auto t = root.FindMember("workerThreads"); t != root.MemberEnd()) {
+    if (!c.uint(t->value, "workerThreads", 1, 64, n))
+      return false;
+    cfg.worker_threads = static_cast<uint32_t>(n);
+  }
+  if (auto t = root.FindMember("scheduler"); t != root.MemberEnd()) {
+    std::string name;
+    if (!c.string(t->value, "scheduler", name, true))
+      return false;
+    if (name == "asio")
+      cfg.scheduler = actor_scheduler::asio;
+    else if (name == "caf")
+      cfg.scheduler = actor_scheduler::caf;
+    else
+      return c.fail("scheduler", "must be \"asio\" or \"caf\"");
   }
   if (auto h = root.FindMember("hubs"); h != root.MemberEnd()) {
     if (!c.object(h->value, "hubs"))

@@ -23,6 +23,12 @@ namespace sio::config {
 /// loads.
 uint32_t default_io_threads() noexcept;
 
+/// One actor thread per core (at least 1, at most 64).
+uint32_t default_worker_threads() noexcept;
+
+/// Where the service's actors run (config field `scheduler`).
+enum class actor_scheduler { asio, caf };
+
 /// One upstream event handler setting of a hub (Azure's shape).
 struct event_handler_setting {
   std::string url_template;                ///< with {hub} and {event}
@@ -83,7 +89,16 @@ struct service_config {
   std::vector<std::string> cors_origins{"*"};
   std::vector<hub_setting> hubs;
   /// Extension: threads running network I/O (default: default_io_threads()).
+  /// With the `asio` scheduler they are among the loop threads, and 1 means
+  /// one network handler at a time (every connection shares one strand).
   uint32_t io_threads = default_io_threads();
+  /// Extension: where actors run. `asio`: on the network loop's threads
+  /// (an event is read, handled and answered on one thread); `caf`: on
+  /// CAF's work-stealing workers, apart from the network threads.
+  actor_scheduler scheduler = actor_scheduler::asio;
+  /// Extension: threads running actors (default: one per core, 1 to 64).
+  /// With the `asio` scheduler the loop runs max(worker_threads, io_threads).
+  uint32_t worker_threads = default_worker_threads();
   /// Extension: webhook client settings.
   webhook_setting webhook;
   /// Extension: TLS certificate and key (checked readable at load).

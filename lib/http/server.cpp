@@ -2,6 +2,7 @@
 
 #include <array>
 #include <deque>
+#include <future>
 
 namespace sio::http {
 
@@ -410,15 +411,73 @@ void exchange::set_unanswered_response(
 
 // -- server -------------------------------------------------------------------
 
+struct server::accept_loop : std::enable_shared_from_this<accept_loop> {
+  accept_loop(asio::io_context& io, std::shared_ptr<shared_state> st)
+    : io(io),
+      strand(asio::make_strand(io)),
+      acceptor(strand),
+      retry_timer(strand),
+      shared_strand(asio::make_strand(io)),
+      shared(std::move(st)) {}
+
+  void accept();
+  /// On `strand`: closes the acceptor, ends the retry wait.
+  void close();
+
+  asio::io_context& io;
+  /// Serializes the acceptor's handlers with close() from another thread.
+  asio::strand<asio::io_context::executor_type> strand;
+  asio::ip::tcp::acceptor acceptor;
+  asio::steady_timer retry_timer;
+  /// The strand every connection shares when settings.io_threads is 1.
+  stream::executor_type shared_strand;
+  std::shared_ptr<shared_state> shared;
+  std::atomic<bool> stopped{false};
+};
+
+void server::accept_loop::close() {
+  asio::error_code ec;
+  acceptor.close(ec);
+  retry_timer.cancel();
+}
+
+void server::accept_loop::accept() {
+  acceptor.async_accept(
+    shared->settings.io_threads == 1 ? shared_strand : asio::make_strand(io),
+    [self = shared_from_this()](asio::error_code ec, stream::tcp_socket sock) {
+      if (self->stopped.load())
+        return;
+      if (ec) {
+        if (ec == asio::error::operation_aborted)
+          return;
+        // Out of file descriptors (or another transient failure): back off
+        // instead of spinning on accept.
+        self->retry_timer.expires_after(std::chrono::milliseconds{100});
+        self->retry_timer.async_wait([self](asio::error_code e) {
+          if (!e && !self->stopped.load())
+            self->accept();
+        });
+        return;
+      }
+      auto& sh = self->shared;
+      auto con = std::make_shared<connection>(
+        sh->tls ? stream{std::move(sock), *sh->tls} : stream{std::move(sock)}, sh);
+      if (sh->open.load() > sh->settings.max_connections) {
+        con->refuse(response::json(
+          503, R"({"code":"ServiceUnavailable","message":"too many connections"})"));
+      } else {
+        con->start();
+      }
+      self->accept();
+    });
+}
+
 server::server(asio::io_context& io, server_settings settings,
                request_handler handler)
-  : io_(io),
-    acceptor_(io),
-    retry_timer_(io),
-    shared_strand_(asio::make_strand(io)),
-    shared_(std::make_shared<shared_state>()) {
+  : shared_(std::make_shared<shared_state>()) {
   shared_->settings = std::move(settings);
   shared_->handler = std::move(handler);
+  loop_ = std::make_shared<accept_loop>(io, shared_);
 }
 
 server::~server() {
@@ -429,54 +488,36 @@ void server::start() {
   auto& s = shared_->settings;
   if (s.tls.enabled())
     shared_->tls = make_tls_server_context(s.tls);
+  auto& acceptor = loop_->acceptor;
   asio::ip::tcp::endpoint ep{asio::ip::make_address(s.host), s.port};
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-  port_ = acceptor_.local_endpoint().port();
-  do_accept();
+  acceptor.open(ep.protocol());
+  acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+  acceptor.bind(ep);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor.local_endpoint().port();
+  asio::dispatch(loop_->strand, [loop = loop_] { loop->accept(); });
 }
 
 void server::stop() {
-  if (stopped_)
+  if (loop_->stopped.exchange(true))
     return;
-  stopped_ = true;
-  asio::error_code ec;
-  acceptor_.close(ec);
-  retry_timer_.cancel();
-}
-
-void server::do_accept() {
-  acceptor_.async_accept(
-    shared_->settings.io_threads == 1 ? shared_strand_ : asio::make_strand(io_),
-    [this](asio::error_code ec, stream::tcp_socket sock) {
-      if (stopped_)
-        return;
-      if (ec) {
-        if (ec == asio::error::operation_aborted)
-          return;
-        // Out of file descriptors (or another transient failure): back off
-        // instead of spinning on accept.
-        retry_timer_.expires_after(std::chrono::milliseconds{100});
-        retry_timer_.async_wait([this](asio::error_code e) {
-          if (!e && !stopped_)
-            do_accept();
-        });
-        return;
-      }
-      auto con = std::make_shared<connection>(
-        shared_->tls ? stream{std::move(sock), *shared_->tls}
-                     : stream{std::move(sock)},
-        shared_);
-      if (shared_->open.load() > shared_->settings.max_connections) {
-        con->refuse(response::json(
-          503, R"({"code":"ServiceUnavailable","message":"too many connections"})"));
-      } else {
-        con->start();
-      }
-      do_accept();
-    });
+  // Close on the acceptor's strand. A caller outside the loop's threads
+  // waits (briefly) so that the port is free when stop() returns; one on
+  // a loop thread cannot wait for a strand another handler may hold.
+  if (loop_->io.get_executor().running_in_this_thread()) {
+    asio::dispatch(loop_->strand, [loop = loop_] { loop->close(); });
+    return;
+  }
+  auto done = std::make_shared<std::promise<void>>();
+  auto closed = done->get_future();
+  asio::dispatch(loop_->strand, [loop = loop_, done] {
+    loop->close();
+    done->set_value();
+  });
+  if (closed.wait_for(std::chrono::seconds{2}) != std::future_status::ready) {
+    // The loop is not running (stopped before the server): close here.
+    loop_->close();
+  }
 }
 
 } // namespace sio::http

@@ -105,7 +105,9 @@ private:
 /// Receives every complete request on an I/O thread; must not block.
 using request_handler = std::function<void(exchange)>;
 
-/// Owns the acceptor; connections own themselves (shared_from_this).
+/// Owns the acceptor; connections own themselves (shared_from_this). The
+/// io_context may run on threads the server does not own and outlive it:
+/// nothing pending refers to the server object itself.
 class server {
 public:
   server(asio::io_context& io, server_settings settings,
@@ -135,16 +137,13 @@ public:
   };
 
 private:
-  void do_accept();
+  /// The acceptor and its retry timer, owned by their pending handlers too:
+  /// the io_context may outlive the server (a loop shared with actors).
+  struct accept_loop;
 
-  asio::io_context& io_;
-  asio::ip::tcp::acceptor acceptor_;
-  asio::steady_timer retry_timer_;
-  /// The strand every connection shares when settings.io_threads is 1.
-  stream::executor_type shared_strand_;
+  std::shared_ptr<accept_loop> loop_;
   std::shared_ptr<shared_state> shared_;
   uint16_t port_ = 0;
-  bool stopped_ = false;
 };
 
 } // namespace sio::http

@@ -1,0 +1,81 @@
+// actors/asio_scheduler.hpp
+// A CAF scheduler that runs actors on the threads of an Asio io_context, the
+// same threads that do the network I/O. An event read from a socket, the
+// session that decodes it, the handler that answers and the write of the
+// answer then run on one thread, one after the other, instead of handing
+// each step to another thread (CAF's own schedulers keep their workers apart
+// from the network threads: every hop is a queue push and often a futex
+// wake-up and a context switch).
+//
+//   caf::actor_system_config cfg;
+//   sio::use_asio_scheduler(cfg, 2);     // before the actor_system exists
+//   caf::actor_system sys{cfg};
+//   sio::service svc{sys, ...};          // finds the io_context and uses it
+//
+// Trade-off: an actor that computes for long delays the network I/O of the
+// connections on its thread, as any event loop does. Handlers that block or
+// run long belong in a detached actor (caf::detached) or on CAF's default
+// scheduler (do not call use_asio_scheduler).
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/detail/thread_safe_actor_clock.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace sio {
+
+class asio_scheduler final : public caf::scheduler::abstract_coordinator {
+public:
+  /// `threads` run the io_context (at least 1).
+  asio_scheduler(caf::actor_system& sys, size_t threads);
+  ~asio_scheduler() override;
+
+  /// The io_context its threads run; valid until the actor system stops.
+  asio::io_context& io() noexcept { return *io_; }
+  /// How many threads run io().
+  size_t threads() const noexcept { return thread_count_; }
+
+  /// The asio_scheduler of `sys`, or nullptr when it runs another scheduler.
+  static asio_scheduler* of(caf::actor_system& sys) noexcept;
+
+  void enqueue(caf::resumable* job) override;
+  caf::actor_clock& clock() noexcept override { return clock_; }
+
+  /// A loop thread's execution context (defined in the .cpp).
+  class unit;
+
+protected:
+  void init(caf::actor_system_config& cfg) override;
+  void start() override;
+  void stop() override;
+
+private:
+  struct job_handler;
+
+  /// Runs `job` once on the calling scheduler thread.
+  void resume(caf::resumable* job);
+  void resume_on(unit& u, caf::resumable* job);
+  /// Queues `job`: on the calling thread's own queue when it is one of ours.
+  void schedule(caf::resumable* job);
+
+  size_t thread_count_;
+  std::optional<asio::io_context> io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+  caf::detail::thread_safe_actor_clock clock_;
+  std::thread clock_thread_;
+};
+
+/// Installs an asio_scheduler with `threads` threads in `cfg` (call before
+/// constructing the actor_system). sio::service then runs its network I/O
+/// on the same threads instead of starting its own.
+void use_asio_scheduler(caf::actor_system_config& cfg, size_t threads);
+
+} // namespace sio
