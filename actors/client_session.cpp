@@ -812,6 +812,9 @@ std::string handshake_text(self_ptr self, bool websocket) {
 
 /// The session is over: the sid becomes unknown and the actor ends.
 void finish(self_ptr self) {
+  if (self->getf(caf::abstract_actor::is_terminated_flag
+                 | caf::abstract_actor::is_shutting_down_flag))
+    return; // finished already (an exit message after a close)
   auto& st = self->state;
   if (st.polling && st.polling->poll) {
     st.polling->poll->respond(bad_request());
@@ -905,6 +908,14 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
   st.connect_deadline = now + st.ctx->settings.connect_timeout;
   st.connect_settled = st.ctx->settings.engineio_echo;
   arm_heartbeat(self);
+  // An exit message (a supervisor's, stop_and_await's) ends the session as
+  // a server close does: its sockets get their disconnected events, the hub
+  // drops them and the sid goes at once (no wait for a last GET).
+  self->set_exit_handler([self](caf::exit_msg& m) {
+    close_session(self, "forced server close");
+    finish(self);
+    self->quit(std::move(m.reason));
+  });
   return {
     [self](poll_atom, uint64_t id, http::exchange& ex) {
       auto& st = self->state;

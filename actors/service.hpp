@@ -69,6 +69,10 @@ public:
   std::string client_url(const std::string& hub) const;
   /// The hub actor by name (invalid handle if unknown).
   hub_actor hub(const std::string& name) const;
+  /// Every open Engine.IO session by sid (the REST connection id): a
+  /// custom actor can find a connection's session here, and end it with an
+  /// exit message (its sockets get their disconnected events).
+  const session_registry& sessions() const { return *registry_; }
   /// The service's metrics (GET /metrics renders them).
   metrics::registry& metrics() { return *metrics_; }
   /// The effective configuration (with generated keys filled in).

@@ -290,6 +290,32 @@ BOOST_FIXTURE_TEST_CASE(ping_timeout_disconnects_and_frees_the_session,
   BOOST_CHECK_EQUAL(poll(sid).status, 400);
 }
 
+BOOST_AUTO_TEST_CASE(an_exit_message_ends_the_session_like_a_server_close) {
+  auto sid = handshake();
+  post(sid, "40");
+  expect<sio::connect_event>();
+  poll(sid);
+  expect<sio::connected_event>();
+  auto entry = svc->sessions().find(sid);
+  BOOST_REQUIRE(entry);
+  caf::anon_send_exit(entry->session, caf::exit_reason::user_shutdown);
+  auto gone = expect<sio::disconnected_event>();
+  BOOST_CHECK_EQUAL(gone.reason, "forced server close");
+  BOOST_CHECK_EQUAL(gone.socket.connection_id, sid);
+  // The sid is unknown at once, not after a wait for a last GET.
+  for (int i = 0; i < 100 && svc->sessions().find(sid); ++i)
+    std::this_thread::sleep_for(10ms);
+  BOOST_CHECK(!svc->sessions().find(sid));
+  BOOST_CHECK_EQUAL(poll(sid).status, 400);
+  auto s = stats();
+  for (int i = 0; i < 100 && (s.connections != 0 || s.groups != 0); ++i) {
+    std::this_thread::sleep_for(20ms);
+    s = stats();
+  }
+  BOOST_CHECK_EQUAL(s.connections, 0u);
+  BOOST_CHECK_EQUAL(s.groups, 0u);
+}
+
 BOOST_AUTO_TEST_CASE(client_namespace_disconnect_keeps_the_other_namespace) {
   auto sid = handshake();
   post(sid, "40\x1e" "40/b,");
