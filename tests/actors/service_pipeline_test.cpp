@@ -178,6 +178,29 @@ struct fixture {
     return result;
   }
 
+  /// A polling session with the default namespace joined: the handler
+  /// has seen its connect and connected events.
+  std::string connected_session() {
+    auto sid = handshake();
+    post(sid, "40");
+    expect<sio::connect_event>();
+    poll(sid);
+    expect<sio::connected_event>();
+    return sid;
+  }
+
+  /// The hub learns of a close right after the handler does: waits
+  /// (bounded) until it holds no connection and no group.
+  void expect_hub_empty() {
+    auto s = stats();
+    for (int i = 0; i < 100 && (s.connections != 0 || s.groups != 0); ++i) {
+      std::this_thread::sleep_for(20ms);
+      s = stats();
+    }
+    BOOST_CHECK_EQUAL(s.connections, 0u);
+    BOOST_CHECK_EQUAL(s.groups, 0u);
+  }
+
   sio::hub_stats stats() {
     sio::hub_stats out;
     (*observer)
@@ -249,11 +272,7 @@ BOOST_AUTO_TEST_CASE(a_connect_the_handler_never_answers_is_rejected_in_time) {
 }
 
 BOOST_AUTO_TEST_CASE(message_reply_is_relayed_as_the_ack) {
-  auto sid = handshake();
-  post(sid, "40");
-  expect<sio::connect_event>();
-  poll(sid);
-  expect<sio::connected_event>();
+  auto sid = connected_session();
   post(sid, R"(427["ping",1])");
   auto msg = expect<sio::message_event>();
   BOOST_CHECK_EQUAL(msg.event_name, "ping");
@@ -265,24 +284,13 @@ BOOST_AUTO_TEST_CASE(message_reply_is_relayed_as_the_ack) {
 
 BOOST_FIXTURE_TEST_CASE(ping_timeout_disconnects_and_frees_the_session,
                         short_ping_fixture) {
-  auto sid = handshake();
-  post(sid, "40");
-  expect<sio::connect_event>();
-  poll(sid);
-  expect<sio::connected_event>();
+  auto sid = connected_session();
   BOOST_CHECK_EQUAL(stats().connections, 1u);
   // Never poll again: the ping is not answered within 200 + 200 ms.
   auto gone = expect<sio::disconnected_event>(3s);
   BOOST_CHECK_EQUAL(gone.reason, "ping timeout");
   BOOST_CHECK_EQUAL(gone.socket.connection_id, sid);
-  // The hub learns of the close right after the handler does: wait for it.
-  auto s = stats();
-  for (int i = 0; i < 100 && (s.connections != 0 || s.groups != 0); ++i) {
-    std::this_thread::sleep_for(20ms);
-    s = stats();
-  }
-  BOOST_CHECK_EQUAL(s.connections, 0u);
-  BOOST_CHECK_EQUAL(s.groups, 0u);
+  expect_hub_empty();
   // A last GET collects what was queued, ending with the close packet;
   // after that the sid is unknown.
   auto r = poll(sid);
@@ -291,11 +299,7 @@ BOOST_FIXTURE_TEST_CASE(ping_timeout_disconnects_and_frees_the_session,
 }
 
 BOOST_AUTO_TEST_CASE(an_exit_message_ends_the_session_like_a_server_close) {
-  auto sid = handshake();
-  post(sid, "40");
-  expect<sio::connect_event>();
-  poll(sid);
-  expect<sio::connected_event>();
+  auto sid = connected_session();
   auto entry = svc->sessions().find(sid);
   BOOST_REQUIRE(entry);
   caf::anon_send_exit(entry->session, caf::exit_reason::user_shutdown);
@@ -307,13 +311,7 @@ BOOST_AUTO_TEST_CASE(an_exit_message_ends_the_session_like_a_server_close) {
     std::this_thread::sleep_for(10ms);
   BOOST_CHECK(!svc->sessions().find(sid));
   BOOST_CHECK_EQUAL(poll(sid).status, 400);
-  auto s = stats();
-  for (int i = 0; i < 100 && (s.connections != 0 || s.groups != 0); ++i) {
-    std::this_thread::sleep_for(20ms);
-    s = stats();
-  }
-  BOOST_CHECK_EQUAL(s.connections, 0u);
-  BOOST_CHECK_EQUAL(s.groups, 0u);
+  expect_hub_empty();
 }
 
 BOOST_AUTO_TEST_CASE(client_namespace_disconnect_keeps_the_other_namespace) {
