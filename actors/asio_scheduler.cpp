@@ -93,17 +93,20 @@ void asio_scheduler::start() {
 
 void asio_scheduler::stop() {
   // The actor system has awaited its actors; what is still queued belongs
-  // to actors that are gone, and is released with the io_context.
+  // to actors that are gone. The clock goes first (its thread enqueues),
+  // then the loop; handlers destroyed with the io_context release their
+  // jobs, and whatever is scheduled from now on is released at once.
   stop_actors();
+  clock_.cancel_dispatch_loop();
+  if (clock_thread_.joinable())
+    clock_thread_.join();
   work_.reset();
   io_->stop();
   for (auto& t : threads_)
     t.join();
   threads_.clear();
+  stopped_.store(true);
   io_.reset();
-  clock_.cancel_dispatch_loop();
-  if (clock_thread_.joinable())
-    clock_thread_.join();
 }
 
 void asio_scheduler::enqueue(caf::resumable* job) {
@@ -111,6 +114,10 @@ void asio_scheduler::enqueue(caf::resumable* job) {
 }
 
 void asio_scheduler::schedule(caf::resumable* job) {
+  if (stopped_.load()) {
+    cleanup_and_release(job); // no loop left to run it
+    return;
+  }
   // On one of our threads the job is a continuation of the running handler:
   // `defer` keeps it on this thread's queue (no lock, no wake-up). From any
   // other thread `post` hands it over and wakes a loop thread.

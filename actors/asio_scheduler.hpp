@@ -23,6 +23,7 @@
 #include <caf/detail/thread_safe_actor_clock.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -71,6 +72,8 @@ private:
   std::vector<std::thread> threads_;
   caf::detail::thread_safe_actor_clock clock_;
   std::thread clock_thread_;
+  /// Set once the loop threads are gone (in stop()).
+  std::atomic<bool> stopped_{false};
 };
 
 /// Installs an asio_scheduler with `threads` threads in `cfg` (call before

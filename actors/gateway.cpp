@@ -52,10 +52,10 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
   fallback_handler fallback;
   std::unique_ptr<http::server> server;
   std::atomic<uint64_t> next_id{1};
-  /// After refuse_requests() requests get 503 and reach no handler or fallback: the
-  /// application behind them may be gone while the loop still runs.
+  /// After refuse_requests() requests get 503 and reach no handler or
+  /// fallback: the application behind them may be gone while the loop runs.
   std::atomic<bool> stopped{false};
-  /// Requests being handled right now (stop() waits for them).
+  /// Requests being handled right now (refuse_requests() waits for them).
   std::atomic<int> in_flight{0};
   /// The answer to a polling request whose session ended before it saw the
   /// request (the message is dropped with the actor): the sid is unknown.
@@ -318,6 +318,16 @@ void gateway::set_fallback(fallback_handler fn) {
 }
 
 void gateway::start() {
+  listen();
+  serve();
+}
+
+void gateway::serve() {
+  if (impl_->server)
+    impl_->server->accept();
+}
+
+void gateway::listen() {
   // Weak: the server (owned by impl) must not keep impl alive in a cycle.
   std::weak_ptr<impl> weak = impl_;
   impl_->server = std::make_unique<http::server>(
@@ -325,8 +335,8 @@ void gateway::start() {
       auto self = weak.lock();
       if (!self)
         return;
-      // Counted before the check: refuse_requests() sets the flag, then waits for
-      // the count to reach zero, so no request passes after it returns.
+      // Counted before the check: refuse_requests() sets the flag, then
+      // waits for the count to reach zero, so none passes after it returns.
       self->in_flight.fetch_add(1);
       if (self->stopped.load())
         ex.respond(http::response::json(
@@ -335,7 +345,7 @@ void gateway::start() {
         self->handle(std::move(ex));
       self->in_flight.fetch_sub(1);
     });
-  impl_->server->start();
+  impl_->server->listen();
 }
 
 void gateway::stop() {

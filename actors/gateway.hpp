@@ -67,6 +67,10 @@ public:
 
   /// Binds and starts serving; throws std::system_error if it cannot bind.
   void start();
+  /// start() in two steps: bind (port() is known after it) and, once what
+  /// the handlers need is in place, serve. The io_context may already run.
+  void listen();
+  void serve();
   /// Stops accepting connections (open ones are still served).
   void stop();
   /// Answers every later request with 503 and returns once none is being

@@ -129,7 +129,8 @@ void service::start() {
     gateway_->add_endpoint({"/clients/socketio/hubs/" + h.name, h.name, hub,
                             h.allow_anonymous});
   }
-  gateway_->start();
+  // Bound first: the public endpoint needs the port (listen.port 0).
+  gateway_->listen();
   gateway_->set_public_endpoint(public_endpoint());
   rest_settings rs;
   rs.keys = {cfg_.primary_key, cfg_.secondary_key};
@@ -138,8 +139,10 @@ void service::start() {
   rs.max_packet_size = cfg_.max_payload;
   rs.metrics = metrics_;
   rest_ = std::make_unique<rest_api>(sys_, std::move(rs));
-  // The audience of client tokens needs the bound port (listen.port 0).
-  // Set before any request can be served: I/O threads start below.
+  // Accepting starts once the REST API and the public endpoint (the
+  // audience of client tokens) are set: with the asio_scheduler the loop
+  // runs already, and would serve a request at once.
+  gateway_->serve();
   if (!own_io_)
     return;
   work_ = std::make_unique<

@@ -15,11 +15,10 @@
 #include "lib/http/request.hpp"
 
 #include <caf/all.hpp>
-
-#include <algorithm>
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>

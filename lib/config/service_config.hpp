@@ -14,8 +14,10 @@
 
 namespace sio::config {
 
-/// One network I/O thread per two cores (at least 1, at most 4): the other
-/// half runs the CAF workers (sessions, handlers, webhook dispatchers).
+/// One network I/O thread per two cores (at least 1, at most 4). With CAF's
+/// scheduler the other half runs its workers (sessions, handlers, webhook
+/// dispatchers); with the asio scheduler 1 means the connections share one
+/// strand, so one loop thread at a time does socket I/O.
 /// Measured on 2 cores (bench/profile-notes.md): with 1 I/O thread instead
 /// of 2 the webhook echo went from 70-80 % to 90-99 % of the upstream
 /// alone and the in-process echo stayed the same, while fan-out went from

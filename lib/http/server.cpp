@@ -485,6 +485,11 @@ server::~server() {
 }
 
 void server::start() {
+  listen();
+  accept();
+}
+
+void server::listen() {
   auto& s = shared_->settings;
   if (s.tls.enabled())
     shared_->tls = make_tls_server_context(s.tls);
@@ -495,6 +500,9 @@ void server::start() {
   acceptor.bind(ep);
   acceptor.listen(asio::socket_base::max_listen_connections);
   port_ = acceptor.local_endpoint().port();
+}
+
+void server::accept() {
   asio::dispatch(loop_->strand, [loop = loop_] { loop->accept(); });
 }
 

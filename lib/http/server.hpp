@@ -116,10 +116,15 @@ public:
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  /// Loads the TLS certificate and key (if set), binds and starts
-  /// accepting. Throws std::runtime_error naming the file if TLS cannot be
-  /// set up, std::system_error if it cannot bind.
+  /// listen() and accept().
   void start();
+  /// Loads the TLS certificate and key (if set), binds and listens; peers'
+  /// connects wait in the kernel's backlog until accept(). Throws
+  /// std::runtime_error naming the file if TLS cannot be set up,
+  /// std::system_error if it cannot bind.
+  void listen();
+  /// Starts accepting (after listen()).
+  void accept();
   /// Stops accepting (open connections stay until their peers go).
   void stop();
   /// The bound port (after start()).

@@ -121,6 +121,40 @@ describe('configured limits', { timeout: 60000 }, () => {
   });
 });
 
+describe('thread settings', { timeout: 60000 }, () => {
+  // sio-server runs actors on the network loop by default (scheduler
+  // "asio"); every other suite covers that. These run the other layouts
+  // through the same client path: an ack, a REST broadcast, a clean exit.
+  const layouts = [
+    { scheduler: 'caf', workerThreads: 2, ioThreads: 1 },
+    { scheduler: 'asio', workerThreads: 1, ioThreads: 1 },
+    { scheduler: 'asio', workerThreads: 2, ioThreads: 2 },
+  ];
+  for (const layout of layouts) {
+    it(`${JSON.stringify(layout)} serves acks and REST sends, and exits cleanly`, async () => {
+      const srv = await startSioServer({ hubs: ['h'], config: layout });
+      try {
+        const m = manager(srv, { transports: ['websocket'], forceNew: true });
+        const s = await connectSocket(m, '/');
+        for (let i = 0; i < 20; i++) assert.deepEqual(await ack(s, 'n', i), [i]);
+        const got = new Promise((resolve) => s.once('b', resolve));
+        const svc = new WebPubSubServiceClient(srv.connectionString, 'h', { allowInsecureConnection: true });
+        await svc.sendToAll('42["b","hi"]', { contentType: 'text/plain' });
+        assert.equal(await got, 'hi');
+        closeAll();
+      } finally {
+        const { code, signal } = await srv.kill();
+        assert.deepEqual({ code, signal }, { code: 0, signal: null }, 'sio-server exits with 0 on SIGTERM');
+      }
+    });
+  }
+
+  it('a bad scheduler or thread count stops start-up, naming the field', async () => {
+    await assert.rejects(startSioServer({ hubs: ['h'], config: { scheduler: 'fast' } }), /scheduler/);
+    await assert.rejects(startSioServer({ hubs: ['h'], config: { workerThreads: 0 } }), /workerThreads/);
+  });
+});
+
 describe('per-event counters', () => {
   // Sessions bump these through counters their hub looked up once; direct
   // WebSocket fan-out counts in the hub. Exact values, so a counter that is
