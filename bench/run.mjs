@@ -6,6 +6,7 @@
 //
 //   node bench/run.mjs --build build-bench [--quick] [--out BENCHMARKS.md]
 //   BENCH_IO_THREADS=n sets ours' ioThreads (default: the service's own).
+//   BENCH_SCHEDULER=asio|caf sets ours' scheduler (default: asio).
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -131,6 +132,7 @@ async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: '
   const cfg = {
     listen: { host: '127.0.0.1', port: 0 },
     ...(process.env.BENCH_IO_THREADS ? { ioThreads: Number(process.env.BENCH_IO_THREADS) } : {}),
+    ...(process.env.BENCH_SCHEDULER ? { scheduler: process.env.BENCH_SCHEDULER } : {}),
     engineio: { pingInterval, pingTimeout: 20000 },
     hubs: { [HUB]: { anonymousConnectPolicy: 'allow', ...handler } },
   };
