@@ -592,7 +592,10 @@ async function main() {
   results.notes = notes;
   results.quick = QUICK;
   results.loadAfter = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  fs.writeFileSync(path.join(BUILD, 'bench-results.json'), JSON.stringify(results, null, 2));
+  // A partial run (--only) must not replace the saved full run that
+  // `node bench/report.mjs` re-renders BENCHMARKS.md from.
+  const saved = ONLY ? 'bench-results-partial.json' : 'bench-results.json';
+  fs.writeFileSync(path.join(BUILD, saved), JSON.stringify(results, null, 2));
   fs.writeFileSync(OUT, (await import('./report.mjs')).render(results, { quick: QUICK, sizes: S, notes }));
   log(`wrote ${OUT} (${results.totalSecs.toFixed(0)} s)`);
 }
