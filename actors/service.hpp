@@ -56,7 +56,9 @@ public:
   /// Spawns hubs and handlers, binds, and runs the I/O threads.
   void start();
 
-  /// Stops accepting, closes every session with `reason`, stops I/O.
+  /// Stops accepting, closes every session with `reason`, stops I/O. It
+  /// waits for actors: call it from a thread of your own (main, a signal
+  /// handler's), never from an actor or an I/O handler.
   void stop(const std::string& reason = "forced server close");
 
   /// The bound port.

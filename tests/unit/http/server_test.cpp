@@ -9,6 +9,7 @@
 #include <asio.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -161,6 +162,40 @@ BOOST_AUTO_TEST_CASE(answers_what_the_handler_responds) {
   auto raw = exchange_raw(s.srv->port(), get("/a"));
   BOOST_CHECK(raw.rfind("HTTP/1.1 200", 0) == 0);
   BOOST_CHECK(raw.find("hello /a") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(connects_wait_in_the_backlog_between_listen_and_accept) {
+  // sio::service binds, finishes its set-up, then accepts, while the
+  // io_context may already run: a client in between is served afterwards.
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::thread loop{[&] { io.run(); }};
+  server_settings st;
+  st.host = "127.0.0.1";
+  st.port = 0;
+  std::atomic<int> served{0};
+  server srv{io, st, [&](exchange ex) {
+    ++served;
+    ex.respond(response::text(200, "late"));
+  }};
+  srv.listen();
+  std::string raw;
+  std::thread client{[&] { raw = exchange_raw(srv.port(), get("/x")); }};
+  std::this_thread::sleep_for(200ms);
+  BOOST_CHECK_EQUAL(served.load(), 0); // listening, not accepting
+  srv.accept();
+  client.join();
+  BOOST_CHECK_EQUAL(served.load(), 1);
+  BOOST_CHECK(raw.find("late") != std::string::npos);
+  srv.stop();
+  // Stopped: the port refuses new connects at once.
+  asio::io_context cio;
+  tcp::socket sock{cio};
+  asio::error_code ec;
+  sock.connect({asio::ip::make_address("127.0.0.1"), srv.port()}, ec);
+  BOOST_CHECK(ec == asio::error::connection_refused);
+  work.reset();
+  loop.join();
 }
 
 BOOST_AUTO_TEST_CASE(an_exchange_dropped_unanswered_gets_503_not_silence) {
