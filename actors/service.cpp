@@ -111,7 +111,7 @@ void service::start() {
     else if (h.in_process_handler == "chat")
       handler = spawn_chat_handler(sys_, hub);
     else if (!h.event_handlers.empty())
-      // The public endpoint is final only after gateway_->start(): asked
+      // The public endpoint is final only after gateway_->listen(): asked
       // lazily, on the dispatcher's first event.
       handler = spawn_webhook_dispatcher(
         sys_, io_, webhook_config_for(

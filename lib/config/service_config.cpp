@@ -97,13 +97,33 @@ struct checker {
       if (!known)
         return fail(path + "." + std::string{name}, "unknown field");
     }
+    return uint_fields(obj, path, fields);
+  }
+
+  /// The `fields` of `obj` that are present, each checked against its
+  /// bounds (other members are left to the caller).
+  bool uint_fields(const value& obj, const std::string& path,
+                   std::initializer_list<uint_field> fields) {
     for (auto& f : fields)
       if (auto m = obj.FindMember(f.name); m != obj.MemberEnd()) {
         uint64_t n = 0;
-        if (!uint(m->value, path + "." + f.name, f.min, f.max, n))
+        auto at = path.empty() ? std::string{f.name} : path + "." + f.name;
+        if (!uint(m->value, at, f.min, f.max, n))
           return false;
         *f.out = static_cast<uint32_t>(n);
       }
+    return true;
+  }
+
+  /// A string that must be `first` or `second`; `is_first` says which.
+  bool choice(const value& v, const std::string& path, const char* first,
+              const char* second, bool& is_first) {
+    std::string text;
+    if (!string(v, path, text))
+      return false;
+    if (text != first && text != second)
+      return fail(path, std::string{"must be \""} + first + "\" or \"" + second + "\"");
+    is_first = text == first;
     return true;
   }
 
@@ -162,13 +182,9 @@ bool parse_hub(checker& c, const std::string& name, const value& v,
     return false;
   out.name = name;
   if (auto p = v.FindMember("anonymousConnectPolicy"); p != v.MemberEnd()) {
-    std::string policy;
-    if (!c.string(p->value, path + ".anonymousConnectPolicy", policy))
+    if (!c.choice(p->value, path + ".anonymousConnectPolicy", "allow", "deny",
+                  out.allow_anonymous))
       return false;
-    if (policy != "allow" && policy != "deny")
-      return c.fail(path + ".anonymousConnectPolicy",
-                    "must be \"allow\" or \"deny\"");
-    out.allow_anonymous = policy == "allow";
   }
   if (auto h = v.FindMember("eventHandlers"); h != v.MemberEnd()) {
     if (!h->value.IsArray())
@@ -293,26 +309,14 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
             1000000},
            {"maxNamespacesPerConnection", &cfg.limits.max_namespaces, 1, 10000}}))
       return false;
-  if (auto t = root.FindMember("ioThreads"); t != root.MemberEnd()) {
-    if (!c.uint(t->value, "ioThreads", 1, 64, n))
-      return false;
-    cfg.io_threads = static_cast<uint32_t>(n);
-  }
-  if (auto t = root.FindMember("workerThreads"); t != root.MemberEnd()) {
-    if (!c.uint(t->value, "workerThreads", 1, 64, n))
-      return false;
-    cfg.worker_threads = static_cast<uint32_t>(n);
-  }
+  if (!c.uint_fields(root, "", {{"ioThreads", &cfg.io_threads, 1, 64},
+                                {"workerThreads", &cfg.worker_threads, 1, 64}}))
+    return false;
   if (auto t = root.FindMember("scheduler"); t != root.MemberEnd()) {
-    std::string name;
-    if (!c.string(t->value, "scheduler", name, true))
+    bool asio = true;
+    if (!c.choice(t->value, "scheduler", "asio", "caf", asio))
       return false;
-    if (name == "asio")
-      cfg.scheduler = actor_scheduler::asio;
-    else if (name == "caf")
-      cfg.scheduler = actor_scheduler::caf;
-    else
-      return c.fail("scheduler", "must be \"asio\" or \"caf\"");
+    cfg.scheduler = asio ? actor_scheduler::asio : actor_scheduler::caf;
   }
   if (auto h = root.FindMember("hubs"); h != root.MemberEnd()) {
     if (!c.object(h->value, "hubs"))
