@@ -27,6 +27,7 @@ const OUT = path.resolve(repo, opt('--out', 'BENCHMARKS.md'));
 const ONLY = opt('--only', '');  // comma list of scenario ids, for development
 const SIO_SERVER = path.join(BUILD, 'examples/sio-server/sio-server');
 const LOADGEN = path.join(BUILD, 'bench/sio-bench-client');
+const FLOOR = path.join(BUILD, 'bench/sio-bench-floor');
 const HUB = 'bench';
 const PATH = `/clients/socketio/hubs/${HUB}/`;
 
@@ -214,6 +215,14 @@ async function startNode({ pingInterval = 25000 } = {}) {
   return p;
 }
 
+/** The echo floor (bench/floor_server.cpp): read, ack, write, nothing else. */
+async function startFloor() {
+  const p = await start(FLOOR, ['--threads', String(os.cpus().length)], /^listening \d+/, 'floor');
+  p.port = Number(/listening (\d+)/.exec(p.readyLine)[1]);
+  p.kind = 'floor';
+  return p;
+}
+
 // ---------------------------------------------------------------- load generators
 
 async function startLoadgen(port, base) {
@@ -313,7 +322,8 @@ async function scenarioIdle(kind, pingInterval) {
 
 /** Fan-out, rooms and echo on one server with S.fan clients. */
 async function setupMany(kind) {
-  const server = kind === 'ours' ? await startOurs() : await startNode();
+  const server = kind === 'ours' ? await startOurs()
+    : kind === 'node' ? await startNode() : await startFloor();
   const c = await connectClients(server, S.fan, 2);
   return { server, lgs: c.lgs, n: c.ok };
 }
@@ -531,7 +541,9 @@ async function main() {
     // Both servers up at once (each with its own clients) so that every
     // measurement alternates ours / node back to back.
     const sys = {};
-    for (const kind of ['ours', 'node']) {
+    // The echo floor runs with the same idle clients, between ours and Node.
+    const echoKinds = want('echo') && fs.existsSync(FLOOR) ? ['ours', 'floor', 'node'] : ['ours', 'node'];
+    for (const kind of echoKinds) {
       log(`connecting ${S.fan} clients to ${kind}`);
       sys[kind] = await setupMany(kind);
       log(`${kind}: ${sys[kind].n} connected`);
@@ -544,7 +556,7 @@ async function main() {
           log(`fan-out ${kind}: ${JSON.stringify(r)}`);
         }
       }
-      for (const kind of ['ours', 'node']) {
+      for (const kind of echoKinds) {
         if (want('echo')) {
           const r = await echo(sys[kind]);
           (results[`echo_${kind}`] ??= []).push(r);
@@ -561,7 +573,7 @@ async function main() {
         }
       }
     }
-    for (const kind of ['ours', 'node']) await killAll(sys[kind].lgs, sys[kind].server);
+    for (const kind of echoKinds) await killAll(sys[kind].lgs, sys[kind].server);
   }
 
   if (want('poll')) {
