@@ -24,6 +24,14 @@ service::service(caf::actor_system& sys, config::service_config cfg)
     io_(own_io_ ? *own_io_ : asio_scheduler::of(sys)->io()) {
   if (cfg_.primary_key.empty())
     cfg_.primary_key = auth::generate_access_key();
+  // Automatic: a strand per loop thread when the actors' scheduler runs the
+  // loop (all of its threads do socket I/O in turn), else the default
+  // number of I/O threads of our own.
+  if (cfg_.io_threads == 0) {
+    auto* sched = asio_scheduler::of(sys);
+    cfg_.io_threads = sched ? static_cast<uint32_t>(sched->threads())
+                            : config::default_io_threads();
+  }
 }
 
 service::~service() {

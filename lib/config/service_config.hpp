@@ -14,15 +14,12 @@
 
 namespace sio::config {
 
-/// One network I/O thread per two cores (at least 1, at most 4). With CAF's
-/// scheduler the other half runs its workers (sessions, handlers, webhook
-/// dispatchers); with the asio scheduler 1 means the connections share one
-/// strand, so one loop thread at a time does socket I/O.
-/// Measured on 2 cores (bench/profile-notes.md): with 1 I/O thread instead
-/// of 2 the webhook echo went from 70-80 % to 90-99 % of the upstream
-/// alone and the in-process echo stayed the same, while fan-out went from
-/// 6.8x to 5.9x Node (its target is 5x); set `ioThreads` for fan-out-heavy
-/// loads.
+/// With CAF's scheduler: one network I/O thread per two cores (at least 1,
+/// at most 4); the other half runs CAF's workers (sessions, handlers,
+/// webhook dispatchers). Measured on 2 cores (bench/profile-notes.md): with
+/// 1 I/O thread instead of 2 next to CAF's workers the webhook echo went
+/// from 70-80 % to 90-99 % of the upstream alone. (With the asio
+/// scheduler the loop threads do both, and io_threads follows them.)
 uint32_t default_io_threads() noexcept;
 
 /// One actor thread per core (at least 1, at most 64).
@@ -90,16 +87,18 @@ struct service_config {
   uint32_t connect_timeout = 45000;
   std::vector<std::string> cors_origins{"*"};
   std::vector<hub_setting> hubs;
-  /// Extension: threads running network I/O (default: default_io_threads()).
-  /// With the `asio` scheduler they are among the loop threads, and 1 means
-  /// one network handler at a time (every connection shares one strand).
-  uint32_t io_threads = default_io_threads();
+  /// Extension: threads doing network I/O at once; connections take turns
+  /// on this many shared strands. 0 (the default) = automatic: with the
+  /// `asio` scheduler one per loop thread, with CAF's default_io_threads()
+  /// threads of the service's own.
+  uint32_t io_threads = 0;
   /// Extension: where actors run. `asio`: on the network loop's threads
   /// (an event is read, handled and answered on one thread); `caf`: on
   /// CAF's work-stealing workers, apart from the network threads.
   actor_scheduler scheduler = actor_scheduler::asio;
   /// Extension: threads running actors (default: one per core, 1 to 64).
-  /// With the `asio` scheduler the loop runs max(worker_threads, io_threads).
+  /// With the `asio` scheduler the loop runs max(worker_threads, io_threads)
+  /// threads.
   uint32_t worker_threads = default_worker_threads();
   /// Extension: webhook client settings.
   webhook_setting webhook;

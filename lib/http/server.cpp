@@ -417,8 +417,10 @@ struct server::accept_loop : std::enable_shared_from_this<accept_loop> {
       strand(asio::make_strand(io)),
       acceptor(strand),
       retry_timer(strand),
-      shared_strand(asio::make_strand(io)),
-      shared(std::move(st)) {}
+      shared(std::move(st)) {
+    for (unsigned i = 0; i < shared->settings.io_threads; ++i)
+      shared_strands.push_back(asio::make_strand(io));
+  }
 
   void accept();
   /// On `strand`: closes the acceptor, ends the retry wait.
@@ -429,9 +431,12 @@ struct server::accept_loop : std::enable_shared_from_this<accept_loop> {
   asio::strand<asio::io_context::executor_type> strand;
   asio::ip::tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
-  /// The strand every connection shares when settings.io_threads is 1.
-  stream::executor_type shared_strand;
   std::shared_ptr<shared_state> shared;
+  /// settings.io_threads strands the connections take in turn (none: a
+  /// strand each).
+  std::vector<stream::executor_type> shared_strands;
+  /// Accepts so far (on `strand`), which picks the next shared strand.
+  size_t accepted = 0;
   std::atomic<bool> stopped{false};
 };
 
@@ -443,7 +448,8 @@ void server::accept_loop::close() {
 
 void server::accept_loop::accept() {
   acceptor.async_accept(
-    shared->settings.io_threads == 1 ? shared_strand : asio::make_strand(io),
+    shared_strands.empty() ? asio::make_strand(io)
+                           : shared_strands[accepted++ % shared_strands.size()],
     [self = shared_from_this()](asio::error_code ec, stream::tcp_socket sock) {
       if (self->stopped.load())
         return;

@@ -41,11 +41,12 @@ struct server_settings {
   size_t max_connections = 19000;
   /// TLS certificate and key; empty = plain TCP. The TLS handshake must
   /// finish within request_timeout.
-  tls_settings tls;  /// Threads that run the io_context. With exactly one, every connection
-  /// shares one strand: a thread of its own serialises handlers already,
-  /// and a strand each costs ~112 bytes per open connection (its state and
-  /// shared_ptr block). Any other value (0 = unknown) gives each
-  /// connection its own strand.
+  tls_settings tls;
+  /// Threads that run the io_context. Connections take turns on that many
+  /// shared strands: N strands keep N threads doing network I/O at once,
+  /// as a strand per connection would, without its ~112 bytes per open
+  /// connection (the strand's state and shared_ptr block). 0 = unknown:
+  /// each connection gets its own strand.
   unsigned io_threads = 0;
 };
 

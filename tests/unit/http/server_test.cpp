@@ -148,11 +148,12 @@ size_t distinct_strands(unsigned io_threads, size_t n) {
 
 BOOST_AUTO_TEST_SUITE(http_server)
 
-BOOST_AUTO_TEST_CASE(one_io_thread_means_one_strand_for_every_connection) {
+BOOST_AUTO_TEST_CASE(connections_share_one_strand_per_io_thread) {
   BOOST_CHECK_EQUAL(distinct_strands(1, 3), 1u);
-  // Unknown or several threads: a strand per connection.
-  BOOST_CHECK_EQUAL(distinct_strands(0, 2), 2u);
-  BOOST_CHECK_EQUAL(distinct_strands(2, 2), 2u);
+  BOOST_CHECK_EQUAL(distinct_strands(2, 6), 2u);
+  BOOST_CHECK_EQUAL(distinct_strands(3, 7), 3u);
+  // Unknown thread count: a strand per connection.
+  BOOST_CHECK_EQUAL(distinct_strands(0, 4), 4u);
 }
 
 BOOST_AUTO_TEST_CASE(answers_what_the_handler_responds) {
