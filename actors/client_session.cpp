@@ -1048,9 +1048,6 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
         case session_timer::ping:
           on_heartbeat(self);
           return;
-        case session_timer::ping_timeout:   // folded into the heartbeat
-        case session_timer::connect_timeout:
-          return;
         case session_timer::upgrade_timeout:
           if (auto* probe = probe_of(st);
               !st.closed && probe && gen == st.upgrade_gen) {
@@ -1077,6 +1074,8 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
                      session_timer::noop_flush, gen);
           }
           return;
+        default:
+          return; // not a timer of this session (the tick's value is any byte)
       }
     },
   };

@@ -16,11 +16,10 @@ namespace sio {
 
 /// Which timer fired (tick_atom messages a session sends itself).
 enum class session_timer : uint8_t {
-  ping = 0,           ///< heartbeat: next ping, pong deadline, connect deadline
-  ping_timeout = 1,   ///< unused: folded into `ping` (one pending tick)
-  connect_timeout = 2,///< unused: folded into `ping`
-  upgrade_timeout = 3,///< probe WebSocket did not upgrade in time
-  noop_flush = 4,     ///< keep flushing a polling GET during an upgrade
+  ping = 0,            ///< heartbeat: next ping, pong deadline, connect deadline
+  // 1 and 2 were the pong and connect deadlines, now folded into `ping`.
+  upgrade_timeout = 3, ///< probe WebSocket did not upgrade in time
+  noop_flush = 4,      ///< keep flushing a polling GET during an upgrade
 };
 
 /// The interface of a session; the gateway and the hub send to it.

@@ -314,6 +314,20 @@ BOOST_AUTO_TEST_CASE(an_exit_message_ends_the_session_like_a_server_close) {
   expect_hub_empty();
 }
 
+BOOST_AUTO_TEST_CASE(a_stray_timer_tick_leaves_the_session_working) {
+  auto sid = connected_session();
+  auto entry = svc->sessions().find(sid);
+  BOOST_REQUIRE(entry);
+  // Values that name no timer of the session (1 and 2 once did), and a
+  // known timer with a stale generation: all ignored.
+  for (uint8_t which : {uint8_t{1}, uint8_t{2}, uint8_t{200}, uint8_t{3}})
+    caf::anon_send(entry->session, sio::tick_atom::value, which, uint64_t{12345});
+  post(sid, R"(421["ping",1])");
+  expect<sio::message_event>();
+  BOOST_CHECK_EQUAL(poll(sid).body, R"(431["pong"])");
+  BOOST_CHECK_EQUAL(stats().connections, 1u);
+}
+
 BOOST_AUTO_TEST_CASE(client_namespace_disconnect_keeps_the_other_namespace) {
   auto sid = handshake();
   post(sid, "40\x1e" "40/b,");
