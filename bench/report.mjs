@@ -35,7 +35,7 @@ export function render(r, { quick, sizes: S, notes = [] }) {
   p(`- ${m.nproc} CPUs (\`nproc\`), ${m.model}, ${m.memGiB} GiB RAM, Linux ${m.kernel}`);
   p(`- load average before: ${m.load}; after: ${r.loadAfter}. **The machine is shared** (other`
     + ' people compile and run tests on it at the same time), so every number is noisy.');
-  p(`- ours: \`sio-server\` built with \`-Dbuildtype=release\`, default threads: actors on the network loop (\`scheduler: "asio"\`) with one loop thread per core (${Math.max(1, r.machine?.nproc ?? 1)} here), and \`ioThreads\` (one per two cores, at least 1, at most 4: ${Math.max(1, Math.min(4, Math.floor((r.machine?.nproc ?? 1) / 2)))} here; with 1 the connections share one strand), hub with the`
+  p(`- ours: \`sio-server\` built with \`-Dbuildtype=release\`, default threads: actors on the network loop (\`scheduler: "asio"\`) with one loop thread per core (${Math.max(1, r.machine?.nproc ?? 1)} here), every one of which does network I/O (\`ioThreads\` automatic: the connections take turns on one shared strand per loop thread), hub with the`
     + ' in-process echo handler, anonymous clients; Node: the official `socket.io` '
     + `${m.sioVersion} on Node ${m.node} (\`bench/node-server.mjs\`, same echo handler, HTTP backend endpoint`
     + ' calling `io.emit` / `io.to(room).emit`). Both with pingInterval 25 s unless stated.');
