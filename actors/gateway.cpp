@@ -197,14 +197,7 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
   /// on failure answers the request and returns an empty link.
   ws_link upgrade(const http::exchange& ex) {
     auto& req = ex.req();
-    auto header = [&](std::string_view name) -> std::string_view {
-      auto* h = req.find_header(name);
-      return h ? std::string_view{*h} : std::string_view{};
-    };
-    http::ws_upgrade_headers hs{header("Upgrade"), header("Connection"),
-                                header("Sec-WebSocket-Version"),
-                                header("Sec-WebSocket-Key")};
-    auto check = http::validate_ws_upgrade(hs);
+    auto check = http::validate_ws_upgrade(http::upgrade_headers_of(req));
     if (req.method != "GET" || !check.ok) {
       auto r = eio_error_response(eio_error::bad_request, check.ok ? 400 : check.http_status);
       if (check.http_status == 426)

@@ -73,15 +73,7 @@ void on_ws_message(const std::shared_ptr<http::ws_connection>& conn,
 }
 
 void handle(http::exchange ex) {
-  auto& req = ex.req();
-  auto header = [&](std::string_view name) -> std::string_view {
-    auto* h = req.find_header(name);
-    return h ? std::string_view{*h} : std::string_view{};
-  };
-  http::ws_upgrade_headers hs{header("Upgrade"), header("Connection"),
-                              header("Sec-WebSocket-Version"),
-                              header("Sec-WebSocket-Key")};
-  auto check = http::validate_ws_upgrade(hs);
+  auto check = http::validate_ws_upgrade(http::upgrade_headers_of(ex.req()));
   if (!check.ok) {
     ex.respond(http::response::json(400, R"({"error":"WebSocket upgrade expected"})"));
     return;

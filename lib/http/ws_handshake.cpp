@@ -13,6 +13,11 @@ namespace {
 
 constexpr std::string_view ws_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
+std::string_view header_or_empty(const request& req, std::string_view name) {
+  auto* h = req.find_header(name);
+  return h ? std::string_view{*h} : std::string_view{};
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
@@ -44,6 +49,12 @@ bool safe_header_text(std::string_view s) {
 }
 
 } // namespace
+
+ws_upgrade_headers upgrade_headers_of(const request& req) {
+  return {header_or_empty(req, "Upgrade"), header_or_empty(req, "Connection"),
+          header_or_empty(req, "Sec-WebSocket-Version"),
+          header_or_empty(req, "Sec-WebSocket-Key")};
+}
 
 bool is_ws_upgrade_request(const ws_upgrade_headers& headers) {
   return has_token(headers.upgrade, "websocket");

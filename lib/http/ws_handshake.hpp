@@ -1,8 +1,10 @@
 // lib/http/ws_handshake.hpp
 // Server side of the RFC 6455 opening handshake (§4.2): checks the upgrade
 // request's headers, computes Sec-WebSocket-Accept and builds the literal
-// "101 Switching Protocols" response. No I/O; header values come from the caller.
+// "101 Switching Protocols" response. No I/O.
 #pragma once
+
+#include "lib/http/request.hpp"
 
 #include <string>
 #include <string_view>
@@ -36,6 +38,9 @@ struct ws_handshake_result {
   /// Sec-WebSocket-Accept value when ok.
   std::string accept;
 };
+
+/// The four headers of `req` (views into it; empty when absent).
+ws_upgrade_headers upgrade_headers_of(const request& req);
 
 /// True if `headers` ask for a WebSocket upgrade at all (Upgrade names
 /// websocket), i.e. the request must be treated as a handshake attempt.

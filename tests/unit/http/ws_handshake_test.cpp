@@ -36,6 +36,23 @@ BOOST_AUTO_TEST_CASE(rfc_request_is_accepted) {
   BOOST_TEST(r.reason.empty());
 }
 
+BOOST_AUTO_TEST_CASE(upgrade_headers_are_read_from_a_request_by_any_case) {
+  request req;
+  req.method = "GET";
+  req.headers = {{"host", "x"},
+                 {"upgrade", "websocket"},
+                 {"CONNECTION", "keep-alive, Upgrade"},
+                 {"Sec-Websocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+  auto h = upgrade_headers_of(req);
+  BOOST_TEST(h.upgrade == "websocket");
+  BOOST_TEST(h.connection == "keep-alive, Upgrade");
+  BOOST_TEST(h.key == "dGhlIHNhbXBsZSBub25jZQ==");
+  BOOST_TEST(h.version.empty()); // absent
+  BOOST_TEST(validate_ws_upgrade(h).http_status == 426);
+  req.headers.emplace_back("sec-websocket-version", "13");
+  BOOST_TEST(validate_ws_upgrade(upgrade_headers_of(req)).ok);
+}
+
 BOOST_AUTO_TEST_CASE(header_values_are_case_insensitive_token_lists) {
   auto h = rfc_request();
   h.upgrade = "WebSocket";
