@@ -458,8 +458,16 @@ void send_sio(self_ptr self, const sio_packet& p) {
     send_wire(self, {true, std::make_shared<const std::string>(a)});
 }
 
-/// Relays an Engine.IO payload (a handler's reply) to the client.
-void relay_payload(self_ptr self, std::string_view payload) {
+/// Relays a handler's Engine.IO payload to the client. A single text packet
+/// (an ack: the usual reply) is its own frame text, so it is moved into the
+/// frame as it is rather than decoded and copied twice.
+void relay_payload(self_ptr self, std::string payload) {
+  if (!payload.empty() && payload.size() - 1 <= self->state.ctx->settings.max_payload
+      && payload[0] != 'b' && protocol::eio_packet_type_from_digit(payload[0])
+      && payload.find(protocol::payload_separator) == std::string::npos) {
+    send_wire(self, {false, std::make_shared<const std::string>(std::move(payload))});
+    return;
+  }
   protocol::payload_limits limits;
   limits.max_packet_size = self->state.ctx->settings.max_payload;
   auto packets = protocol::decode_payload(payload, limits);
@@ -628,7 +636,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
       [self](message_reply& r) {
         --self->state.pending_events;
         if (!r.payload.empty())
-          relay_payload(self, r.payload);
+          relay_payload(self, std::move(r.payload));
         if (!r.close_reason.empty()) {
           spdlog::warn("connection={} closed by its event handler: {}",
                        self->state.connection_id, r.close_reason);
