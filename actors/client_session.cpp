@@ -589,7 +589,8 @@ void on_sio_disconnect(self_ptr self, const std::string& nsp) {
   socket_gone(self, nsp, s, "client namespace disconnect");
 }
 
-void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
+void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
+                  const std::optional<protocol::event_head>& head) {
   auto& st = self->state;
   auto i = find_socket(st.sockets, p.nsp);
   if (i == st.sockets.end() || !i->second.connected) {
@@ -613,12 +614,12 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
   spdlog::debug("event hub={} nsp={} socket={} bytes={} attachments={}",
                 st.ctx->hub_name, p.nsp, i->second.socket_id, raw.size(),
                 p.attachments.size());
-  auto parts = protocol::split_event(p.data);
   message_event ev;
   ev.socket = make_ref(self, p.nsp, i->second.socket_id);
-  if (parts) {
-    if (parts->name)
-      ev.event_name = *parts->name;
+  // The decoder validated the array and kept its head: no second scan.
+  if (head) {
+    if (head->name)
+      ev.event_name = *head->name;
     else if (auto pos = p.data.find_first_of(",]"); pos != std::string::npos)
       ev.event_name = p.data.substr(1, pos - 1); // a numeric event name
   }
@@ -652,7 +653,8 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw) {
       });
 }
 
-void on_sio_packet(self_ptr self, sio_packet p, std::string raw) {
+void on_sio_packet(self_ptr self, sio_packet p, std::string raw,
+                   const std::optional<protocol::event_head>& head) {
   switch (p.type) {
     case sio_packet_type::connect:
       on_sio_connect(self, p);
@@ -662,7 +664,7 @@ void on_sio_packet(self_ptr self, sio_packet p, std::string raw) {
       return;
     case sio_packet_type::event:
     case sio_packet_type::binary_event:
-      on_sio_event(self, p, std::move(raw));
+      on_sio_event(self, p, std::move(raw), head);
       return;
     case sio_packet_type::ack:
     case sio_packet_type::binary_ack:
@@ -703,8 +705,9 @@ void on_message(self_ptr self, eio_packet& p) {
       std::string raw = "4";
       raw += p.binary ? st.assembling->text : p.data;
       auto packet = dec.take();
+      auto head = dec.last_event_head(); // dec may go with the assembly
       st.assembling.reset();
-      on_sio_packet(self, std::move(packet), std::move(raw));
+      on_sio_packet(self, std::move(packet), std::move(raw), head);
       return;
     }
   }

@@ -65,15 +65,13 @@ std::optional<parsed_event> parse_event(const message_event& ev) {
   if (st != protocol::sio_decoder::status::complete)
     return std::nullopt;
   auto p = dec.take();
-  if (p.type != sio_packet_type::event && p.type != sio_packet_type::binary_event)
-    return std::nullopt;
-  auto parts = protocol::split_event(p.data);
-  if (!parts)
+  const auto& head = dec.last_event_head(); // set for events only
+  if (!head)
     return std::nullopt;
   parsed_event out;
-  out.nsp = p.nsp;
-  out.name = parts->name.value_or(ev.event_name);
-  out.args = std::move(parts->args);
+  out.nsp = std::move(p.nsp);
+  out.name = head->name.value_or(ev.event_name);
+  out.args = protocol::event_args(p.data, head->first_end);
   out.attachments = std::move(p.attachments);
   out.ack_id = p.id;
   return out;

@@ -100,11 +100,14 @@ void sio_decoder::reset() {
   packet_ = sio_packet{};
   pending_ = 0;
   error_.clear();
+  head_.reset();
 }
 
 sio_packet sio_decoder::take() {
   auto out = std::move(packet_);
+  auto head = std::move(head_);
   reset();
+  head_ = std::move(head);
   return out;
 }
 
@@ -220,6 +223,12 @@ result<size_t> sio_decoder::parse(std::string_view text) {
     auto why = check_payload(type, *summary, limits_);
     if (!why.empty())
       return result_type::fail("invalid payload: " + why);
+    if (type == sio_packet_type::event || type == sio_packet_type::binary_event) {
+      head_.emplace();
+      if (summary->first_kind == detail::json_kind::string)
+        head_->name = std::move(summary->first_string);
+      head_->first_end = summary->first_end;
+    }
   }
   packet_.type = type;
   packet_.nsp.assign(nsp);

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,15 @@ constexpr uint64_t max_ack_id = uint64_t{1} << 53;
 /// Event names the official client refuses (protocol.md §2.1).
 bool is_reserved_event_name(std::string_view name) noexcept;
 
+/// What the validating pass learned of an EVENT's array, so that nobody has
+/// to scan it again to split it (see split_event, event_args).
+struct event_head {
+  /// Element [0] when it is a string (nullopt for a numeric event name).
+  std::optional<std::string> name;
+  /// Offset in the packet's data just past element [0].
+  size_t first_end = 0;
+};
+
 /// Decodes one Socket.IO packet at a time, attachments included. Never throws.
 class sio_decoder {
 public:
@@ -59,6 +69,13 @@ public:
 
   /// The completed packet (valid after `complete`); resets the decoder for the next one.
   sio_packet take();
+
+  /// For an EVENT or BINARY_EVENT that take() returned last: its name and
+  /// where its arguments begin; nullopt for other packets. Cleared by the
+  /// next feed_text() and by reset().
+  const std::optional<event_head>& last_event_head() const noexcept {
+    return head_;
+  }
 
   /// Reason after `invalid`; empty otherwise.
   const std::string& error() const noexcept {
@@ -92,6 +109,8 @@ private:
   size_t pending_ = 0;
   /// Why the last feed failed.
   std::string error_;
+  /// Of the event being assembled or last taken.
+  std::optional<event_head> head_;
 };
 
 /// Decodes a complete packet without attachments (or with none pending) in

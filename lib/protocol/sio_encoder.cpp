@@ -2,6 +2,8 @@
 
 #include "lib/protocol/json_scan.hpp"
 
+#include <algorithm>
+
 namespace sio::protocol {
 
 namespace {
@@ -92,17 +94,21 @@ result<event_parts> split_event(std::string_view data_json) {
   event_parts parts;
   if (summary->first_kind == detail::json_kind::string)
     parts.name = std::move(summary->first_string);
-  // The scan proved the text well-formed, so after [0] comes ',' or ']'.
-  auto rest = trim(data_json.substr(summary->first_end));
-  if (rest.empty() || rest.front() != ',') {
-    parts.args = "[]";
-  } else {
-    rest.remove_prefix(1);
-    parts.args.reserve(rest.size() + 1);
-    parts.args.push_back('[');
-    parts.args.append(trim(rest));
-  }
+  parts.args = event_args(data_json, summary->first_end);
   return result_type::ok(std::move(parts));
+}
+
+std::string event_args(std::string_view data_json, size_t first_end) {
+  // The text is a well-formed array, so after [0] comes ',' or ']'.
+  auto rest = trim(data_json.substr(std::min(first_end, data_json.size())));
+  if (rest.empty() || rest.front() != ',')
+    return "[]";
+  rest.remove_prefix(1);
+  std::string args;
+  args.reserve(rest.size() + 1);
+  args.push_back('[');
+  args.append(trim(rest));
+  return args;
 }
 
 } // namespace sio::protocol

@@ -41,4 +41,9 @@ struct event_parts {
 /// the text is not a non-empty array. The argument text is copied verbatim.
 result<event_parts> split_event(std::string_view data_json);
 
+/// The `args` split_event gives for an array text already validated (by
+/// sio_decoder, whose event_head says where element [0] ends), without a
+/// second pass over the JSON.
+std::string event_args(std::string_view data_json, size_t first_end);
+
 } // namespace sio::protocol

@@ -279,6 +279,45 @@ BOOST_AUTO_TEST_CASE(sample_session_packets_decode_in_order) {
     boost::test_tools::per_element());
 }
 
+// The decoder's own pass gives what split_event would, for every shape of
+// event array (so the session and reply helpers need no second scan).
+BOOST_AUTO_TEST_CASE(event_head_splits_like_split_event) {
+  for (std::string text :
+       {R"(2["ev",1,{}])", R"(2/chat,7[ "a\"b,]" , [1,2] ,"x" ])", R"(2["only"])",
+        R"(2[ "spaced" ])", R"(21[42,"numeric name"])", R"(2[3.5])",
+        R"(2["\u00e9v\n",null])", R"(51-/b,9["bin",{"_placeholder":true,"num":0}])"}) {
+    sio_decoder dec;
+    auto st = dec.feed_text(text);
+    if (st == status::need_more)
+      st = dec.feed_binary("\x01");
+    BOOST_TEST_REQUIRE((st == status::complete), text + ": " + dec.error());
+    auto p = dec.take();
+    const auto& head = dec.last_event_head();
+    BOOST_TEST_REQUIRE(head.has_value(), text);
+    auto parts = split_event(p.data);
+    BOOST_TEST_REQUIRE(static_cast<bool>(parts), text);
+    BOOST_TEST((head->name == parts->name), text);
+    BOOST_TEST(event_args(p.data, head->first_end) == parts->args, text);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(event_head_is_only_for_events_and_is_cleared) {
+  sio_decoder dec;
+  BOOST_TEST_REQUIRE((dec.feed_text(R"(2["a",1])") == status::complete));
+  dec.take();
+  BOOST_TEST(dec.last_event_head().has_value());
+  BOOST_TEST_REQUIRE((dec.feed_text(R"(31["ok"])") == status::complete));
+  dec.take();
+  BOOST_TEST(!dec.last_event_head().has_value()); // an ACK has no head
+  BOOST_TEST_REQUIRE((dec.feed_text(R"(2["a",1])") == status::complete));
+  dec.take();
+  BOOST_TEST((dec.feed_text(R"(2["a")") == status::invalid));
+  BOOST_TEST(!dec.last_event_head().has_value());
+  BOOST_TEST_REQUIRE((dec.feed_text(R"(2["a",1])") == status::complete));
+  dec.reset();
+  BOOST_TEST(!dec.last_event_head().has_value());
+}
+
 BOOST_AUTO_TEST_CASE(
   every_packet_type_round_trips_with_and_without_namespace_and_id) {
   struct shape {
