@@ -2,8 +2,9 @@
 // libFuzzer target: the stateful Socket.IO decoder (lib/protocol/sio_decoder.hpp).
 // The input is split on 0x1e: the first piece is packet text, the following
 // pieces are binary attachments, except those starting with 'T', which are
-// fed as the next packet text. Property: every completed packet encodes to
-// messages that decode back to the same packet.
+// fed as the next packet text. Properties: every completed packet encodes to
+// messages that decode back to the same packet; an event's kept head splits
+// it as split_event does.
 #include "lib/protocol/sio_decoder.hpp"
 #include "lib/protocol/sio_encoder.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -64,6 +65,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(dec.error().empty());
         auto p = dec.take();
         check_round_trip(p, limits);
+        // The head the decoder kept splits the event as a second scan would.
+        bool event = p.type == sio_packet_type::event
+                     || p.type == sio_packet_type::binary_event;
+        const auto& head = dec.last_event_head();
+        FUZZ_CHECK(head.has_value() == event);
+        if (head) {
+          auto parts = split_event(p.data);
+          FUZZ_CHECK(static_cast<bool>(parts));
+          FUZZ_CHECK(head->name == parts->name);
+          FUZZ_CHECK(event_args(p.data, head->first_end) == parts->args);
+        }
         break;
       }
       case sio_decoder::status::need_more:
