@@ -15,7 +15,8 @@ const ms = (us) => (us === undefined || us < 0 ? 'n/a' : fmt(us / 1000, 1));
 const kib = (b) => fmt(b / 1024, 1);
 const ratio = (a, b) => (a && b ? `${fmt(a / b, 2)}x` : 'n/a');
 const yes = (ok) => (ok ? '**met**' : '**not met**');
-const best = (runs, key, lower = false) => {
+/** The best of several runs by `key` (highest, or lowest when `lower`). */
+export const best = (runs, key, lower = false) => {
   if (!runs || !runs.length) return undefined;
   return runs.reduce((a, r) => ((lower ? r[key] < a[key] : r[key] > a[key]) ? r : a));
 };
@@ -204,12 +205,16 @@ export function render(r, { quick, sizes: S, notes = [] }) {
     p(`Ours with \`eventHandlers\` pointing at bench/webhook-upstream.mjs (node:http, answers each user event`
       + ` with its ack), ${wh.ours.clients} clients in a closed ack loop for ${S.hookMs / 1000} s; the upstream alone`
       + ' is driven by bench/http-loop.mjs with 32 keep-alive connections (the dispatcher\'s default'
-      + ' `maxConnectionsPerUpstream`). Node has no webhook mode, so there is no Node column.');
+      + ' `maxConnectionsPerUpstream`). The two alternate; the table shows the best of each.'
+      + ' Node has no webhook mode, so there is no Node column.');
     p();
     p('| | acks or req/s | p50 / p99 (ms) | upstream CPU (s) |');
     p('|---|---:|---:|---:|');
     p(`| upstream alone | ${fmt(wh.alone.reqsPerSec)} | ${ms(wh.alone.p50)} / ${ms(wh.alone.p99)} | |`);
     p(`| ours via webhook | ${fmt(wh.ours.acksPerSec)} | ${ms(wh.ours.p50)} / ${ms(wh.ours.p99)} | ${fmt(wh.ours.upstreamCpuS, 2)} |`);
+    if (wh.aloneRuns) {
+      p(`| all runs, alternating (alone; ours) | ${all(wh.aloneRuns, 'reqsPerSec')}; ${all(wh.oursRuns, 'acksPerSec')} | | |`);
+    }
     p();
   }
   if (po && pn) {
