@@ -462,14 +462,12 @@ void send_sio(self_ptr self, const sio_packet& p) {
 /// (an ack: the usual reply) is its own frame text, so it is moved into the
 /// frame as it is rather than decoded and copied twice.
 void relay_payload(self_ptr self, std::string payload) {
-  if (!payload.empty() && payload.size() - 1 <= self->state.ctx->settings.max_payload
-      && payload[0] != 'b' && protocol::eio_packet_type_from_digit(payload[0])
-      && payload.find(protocol::payload_separator) == std::string::npos) {
+  protocol::payload_limits limits;
+  limits.max_packet_size = self->state.ctx->settings.max_payload;
+  if (protocol::is_single_text_packet(payload, limits)) {
     send_wire(self, {false, std::make_shared<const std::string>(std::move(payload))});
     return;
   }
-  protocol::payload_limits limits;
-  limits.max_packet_size = self->state.ctx->settings.max_payload;
   auto packets = protocol::decode_payload(payload, limits);
   if (!packets) {
     spdlog::warn("dropped handler reply for connection={}: {}",

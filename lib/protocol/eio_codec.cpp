@@ -194,4 +194,11 @@ result<std::vector<eio_packet>> decode_payload(
   return result_type::ok(std::move(packets));
 }
 
+bool is_single_text_packet(std::string_view body, const payload_limits& limits) {
+  // decode_segment's rules for a text segment, on a body with no separator.
+  return !body.empty() && body[0] != 'b' && body.size() - 1 <= limits.max_packet_size
+         && eio_packet_type_from_digit(body[0]).has_value()
+         && body.find(payload_separator) == std::string_view::npos;
+}
+
 } // namespace sio::protocol

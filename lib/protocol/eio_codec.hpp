@@ -59,4 +59,9 @@ struct payload_limits {
 result<std::vector<eio_packet>> decode_payload(
   std::string_view body, const payload_limits& limits = {});
 
+/// True when decode_payload(body, limits) would give exactly one text packet:
+/// `body` is then that packet's frame text as it is (e.g. an ack to relay).
+bool is_single_text_packet(std::string_view body,
+                           const payload_limits& limits = {});
+
 } // namespace sio::protocol

@@ -182,6 +182,19 @@ BOOST_AUTO_TEST_CASE(append_frame_to_payload_writes_the_binary_event_golden) {
                 "bAQIDBA==");
 }
 
+BOOST_AUTO_TEST_CASE(is_single_text_packet_agrees_with_decode_payload) {
+  payload_limits limits;
+  limits.max_packet_size = 8;
+  for (std::string body : {"431[\"ok\"]", "4", "2", "6", "", "7x", "4a\x1e" "4b", "bAQID", "412345678",
+                           "41234567", "4caf\xc3\xa9"}) {
+    auto packets = decode_payload(body, limits);
+    bool one_text = packets && packets->size() == 1 && !packets->front().binary;
+    BOOST_TEST(is_single_text_packet(body, limits) == one_text, body);
+    if (one_text)
+      BOOST_TEST(encode_frame(packets->front()) == body, body);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(decode_payload_splits_text_and_ping_packets) {
   auto r = decode_payload("4hello\x1e"
                           "2\x1e"
