@@ -35,6 +35,9 @@ using dispatcher_actor = event_handler_actor::extend<
 struct job {
   webhook::event_kind kind = webhook::event_kind::message;
   webhook::request req;
+  /// The user event's name (for log lines; the request's headers are gone
+  /// once it is sent).
+  std::string event_name;
   std::string origin;  ///< upstream host:port (abuse protection key)
   size_t rule = 0;     ///< index of the matched handler rule
   std::chrono::steady_clock::time_point sent_at;  ///< for the histogram
@@ -250,12 +253,11 @@ void start_head(self_ptr self, const std::string& key) {
     q.in_flight = true;
     j.sent_at = std::chrono::steady_clock::now();
     auto seq = ++q.seq;
-    // A job is sent once: its URL and body move; the headers stay for the
-    // log lines of on_done.
+    // A job is sent once: its request moves to the client.
     http::client_request req;
-    req.method = j.req.method;
+    req.method = std::move(j.req.method);
     req.url = std::move(j.req.url);
-    req.headers = j.req.headers;
+    req.headers = std::move(j.req.headers);
     req.body = std::move(j.req.body);
     auto me = caf::actor_cast<dispatcher_actor>(self);
     st.client->send(std::move(req), [me, key, seq](http::client_result r) {
@@ -305,6 +307,8 @@ std::optional<job> make_job(self_ptr self, webhook::event_kind kind,
     return std::nullopt;
   job j;
   j.kind = kind;
+  if (kind == webhook::event_kind::message)
+    j.event_name = event_name;
   j.rule = *r;
   j.origin = st.rule_origins[*r];
   return j;
@@ -324,19 +328,14 @@ void on_done(self_ptr self, const std::string& key, uint64_t seq, int status,
   observe(st.m.latency[static_cast<size_t>(j.kind)], j.sent_at);
   if (status < 200 || status > 299)
     count_failure(self, failure_label(status, code));
-  auto& hdr = j.req.headers;
-  auto get = [&hdr](std::string_view name) {
-    for (auto& h : hdr)
-      if (h.first == name)
-        return h.second;
-    return std::string{};
-  };
+  // The key is "<connection id>\n<socket id>" (socket_key).
+  auto socket_id = std::string_view{key}.substr(key.find('\n') + 1);
   switch (j.kind) {
     case webhook::event_kind::connect: {
       if (status == 0) {
         auto why = transport_reason(error, code);
         spdlog::warn("webhook connect hub={} socket={}: {}", st.cfg.hub,
-                     get("ce-socketId"), why);
+                     socket_id, why);
         j.connect_rp.deliver(connect_verdict::reject(webhook::error_json(why)));
         break;
       }
@@ -346,7 +345,7 @@ void on_done(self_ptr self, const std::string& key, uint64_t seq, int status,
           connect_verdict::accept_as(std::move(d.user_id), std::move(d.groups)));
       } else {
         spdlog::info("webhook connect hub={} socket={} rejected ({}): {}",
-                     st.cfg.hub, get("ce-socketId"), status, d.message);
+                     st.cfg.hub, socket_id, status, d.message);
         j.connect_rp.deliver(
           connect_verdict::reject(webhook::error_json(d.message)));
       }
@@ -355,7 +354,7 @@ void on_done(self_ptr self, const std::string& key, uint64_t seq, int status,
     case webhook::event_kind::message: {
       if (status < 200 || status > 299)
         spdlog::warn("webhook event hub={} socket={} event={}: {}", st.cfg.hub,
-                     get("ce-socketId"), get("ce-eventName"),
+                     socket_id, j.event_name,
                      status == 0 ? transport_reason(error, code)
                                  : "upstream answered " + std::to_string(status));
       j.message_rp.deliver(message_reply{webhook::message_reply(status, body)});
@@ -364,8 +363,8 @@ void on_done(self_ptr self, const std::string& key, uint64_t seq, int status,
     default:
       // connected / disconnected: the answer is ignored (§4.5, §4.6).
       if (status < 200 || status > 299)
-        spdlog::warn("webhook {} hub={} socket={}: {}", get("ce-eventName"),
-                     st.cfg.hub, get("ce-socketId"),
+        spdlog::warn("webhook {} hub={} socket={}: {}", webhook::to_string(j.kind),
+                     st.cfg.hub, socket_id,
                      status == 0 ? transport_reason(error, code)
                                  : "upstream answered " + std::to_string(status));
       break;

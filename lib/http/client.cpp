@@ -808,7 +808,10 @@ public:
       return;
     }
     auto pool = pool_for(*url);
-    asio::post(pool->strand(),
+    // On an I/O thread of io_ the request continues the caller's handler:
+    // `defer` queues it on this thread without waking another one (a
+    // hand-over per request otherwise); from any other thread it is a post.
+    asio::defer(pool->strand(),
                [pool, p = pending_request{std::move(wire), std::move(done),
                                           false}]() mutable {
                  pool->submit(std::move(p));
@@ -822,7 +825,7 @@ public:
       return;
     for (auto& [key, pool] : pools_) {
       (void) key;
-      asio::post(pool->strand(), [pool = pool] { pool->close_all(); });
+      asio::defer(pool->strand(), [pool = pool] { pool->close_all(); });
     }
     pools_.clear();
   }
