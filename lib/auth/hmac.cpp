@@ -118,11 +118,11 @@ std::string hmac_sha256(std::string_view key, std::string_view msg) {
 
 std::string to_hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::string out(bytes.size() * 2, '\0');
+  size_t i = 0;
   for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 0x0f]);
+    out[i++] = digits[c >> 4];
+    out[i++] = digits[c & 0x0f];
   }
   return out;
 }

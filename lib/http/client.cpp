@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -23,19 +24,104 @@ namespace {
 using tcp = asio::ip::tcp;
 using strand_type = asio::strand<asio::io_context::executor_type>;
 
-bool is_token_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-         || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
-         || c == '!' || c == '#' || c == '$' || c == '%' || c == '&'
-         || c == '\'' || c == '*' || c == '+' || c == '^' || c == '`'
-         || c == '|' || c == '~';
+/// RFC 9110 token characters and control characters, by byte value: the
+/// request line and every header are checked before they are written.
+struct char_classes {
+  bool token[256] = {};
+  bool ctl[256] = {};
+  constexpr char_classes() {
+    for (int c = 0; c < 256; ++c) {
+      token[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+                 || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
+                 || c == '!' || c == '#' || c == '$' || c == '%' || c == '&'
+                 || c == '\'' || c == '*' || c == '+' || c == '^' || c == '`'
+                 || c == '|' || c == '~';
+      ctl[c] = c < 0x20 || c == 0x7F;
+    }
+  }
+};
+constexpr char_classes classes{};
+
+bool is_token(std::string_view s) {
+  for (unsigned char c : s)
+    if (!classes.token[c])
+      return false;
+  return !s.empty();
 }
 
 bool has_ctl(std::string_view s) {
+  // No early exit: the loop vectorizes, and headers are short.
+  bool ctl = false;
   for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7F)
-      return true;
-  return false;
+    ctl |= (c < 0x20) | (c == 0x7F);
+  return ctl;
+}
+
+bool valid_method(std::string_view m) {
+  return is_token(m);
+}
+
+/// Host, Content-Length, Connection and Transfer-Encoding are the client's.
+bool reserved_header(std::string_view name) {
+  switch (name.size()) {
+    case 4:
+      return iequals(name, "host");
+    case 10:
+      return iequals(name, "connection");
+    case 14:
+      return iequals(name, "content-length");
+    case 17:
+      return iequals(name, "transfer-encoding");
+    default:
+      return false;
+  }
+}
+
+/// A header the client writes: not reserved, a token name, no control
+/// characters that could split the request.
+bool sendable(const header& h) {
+  return !reserved_header(h.first) && is_token(h.first) && !has_ctl(h.second);
+}
+
+/// The request's bytes: sized first, written once.
+std::string serialize(const client_request& req, std::string_view target,
+                      std::string_view host) {
+  auto length = std::to_string(req.body.size());
+  size_t size = req.method.size() + 1 + target.size()
+                + (sizeof(" HTTP/1.1\r\nHost: ") - 1) + host.size() + 2
+                + (sizeof("Content-Length: ") - 1) + length.size() + 4
+                + req.body.size();
+  // Checked once: the sizing pass marks what the writing pass sends.
+  std::vector<bool> send(req.headers.size());
+  for (size_t i = 0; i < req.headers.size(); ++i) {
+    auto& h = req.headers[i];
+    send[i] = sendable(h);
+    if (send[i])
+      size += h.first.size() + 2 + h.second.size() + 2;
+  }
+  std::string wire;
+  wire.reserve(size);
+  auto put = [&wire](std::string_view s) { wire.append(s.data(), s.size()); };
+  put(req.method);
+  put(" ");
+  put(target);
+  put(" HTTP/1.1\r\nHost: ");
+  put(host);
+  put("\r\n");
+  for (size_t i = 0; i < req.headers.size(); ++i) {
+    // A header that would split the request is dropped, never sent.
+    if (!send[i])
+      continue;
+    put(req.headers[i].first);
+    put(": ");
+    put(req.headers[i].second);
+    put("\r\n");
+  }
+  put("Content-Length: ");
+  put(length);
+  put("\r\n\r\n");
+  put(req.body);
+  return wire;
 }
 
 void trim(std::string& s) {
@@ -44,7 +130,8 @@ void trim(std::string& s) {
     ++b;
   while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
     --e;
-  s = s.substr(b, e - b);
+  s.erase(e);
+  s.erase(0, b);
 }
 
 client_result failure(client_error code, std::string why) {
@@ -385,6 +472,8 @@ void upstream_connection::reset_parser() {
   http_parser_init(&parser_, HTTP_RESPONSE);
   parser_.data = this;
   res_ = client_result{};
+  // Typical answers carry a handful of headers: one allocation, not four.
+  res_.headers.reserve(8);
   response_bytes_ = 0;
   in_value_ = false;
   complete_ = false;
@@ -747,75 +836,67 @@ public:
         done(failure(code, std::move(why)));
       });
     };
-    auto url = parse_url(req.url);
-    if (!url) {
-      fail_later(client_error::bad_url, url.error());
+    if (!valid_method(req.method)) {
+      fail_later(client_error::bad_url, req.method.empty()
+                                          ? "empty request method"
+                                          : "invalid request method");
       return;
     }
-    if (url->scheme == "https") {
-      fail_later(client_error::unsupported, "https upstreams not supported yet");
-      return;
+    std::shared_ptr<const route> to;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (auto i = routes_.find(req.url); i != routes_.end())
+        to = i->second;
     }
-    if (req.method.empty()) {
-      fail_later(client_error::bad_url, "empty request method");
-      return;
-    }
-    for (char c : req.method)
-      if (!is_token_char(c)) {
-        fail_later(client_error::bad_url, "invalid request method");
+    if (!to) {
+      auto url = parse_url(req.url);
+      if (!url) {
+        fail_later(client_error::bad_url, url.error());
         return;
       }
-    std::string wire;
-    wire.reserve(256 + req.body.size());
-    wire += req.method;
-    wire += ' ';
-    wire += url->target;
-    wire += " HTTP/1.1\r\nHost: ";
-    wire += url->port == 80 ? (url->host.find(':') != std::string::npos
-                                 ? "[" + url->host + "]"
-                                 : url->host)
-                            : url->origin();
-    wire += "\r\n";
-    for (auto& h : req.headers) {
-      if (iequals(h.first, "host") || iequals(h.first, "content-length")
-          || iequals(h.first, "connection")
-          || iequals(h.first, "transfer-encoding"))
-        continue;
-      // A header that would split the request is dropped, never sent.
-      if (h.first.empty() || has_ctl(h.first) || has_ctl(h.second))
-        continue;
-      bool token = true;
-      for (char c : h.first)
-        token = token && is_token_char(c);
-      if (!token)
-        continue;
-      wire += h.first;
-      wire += ": ";
-      wire += h.second;
-      wire += "\r\n";
+      if (url->scheme == "https") {
+        fail_later(client_error::unsupported,
+                   "https upstreams not supported yet");
+        return;
+      }
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (io_gone_ || shared_->closed) {
+        // Nothing to route to; answered below.
+      } else {
+        auto host = url->port == 80 ? (url->host.find(':') != std::string::npos
+                                         ? "[" + url->host + "]"
+                                         : url->host)
+                                    : url->origin();
+        to = std::make_shared<const route>(
+          route{pool_for(*url), std::move(url->target), std::move(host)});
+        // Event URLs repeat (one per hub and event name), but event names
+        // come from clients: the cache is bounded, not an index of them all.
+        if (routes_.size() >= max_routes)
+          routes_.clear();
+        routes_.emplace(std::move(req.url), to);
+      }
     }
-    wire += "Content-Length: ";
-    wire += std::to_string(req.body.size());
-    wire += "\r\n\r\n";
-    wire += req.body;
+    std::string wire;
+    if (to)
+      wire = serialize(req, to->target, to->host);
     // Under the lock: the io_context must not go away between the check
     // and the post (abandon() takes the same lock).
     std::unique_lock<std::mutex> guard{mtx_};
-    if (io_gone_ || shared_->closed) {
+    if (!to || io_gone_ || shared_->closed) {
       // The only case where `done` runs inside send(): nothing can run later.
       guard.unlock();
       done(failure(client_error::closed, "client closed"));
       return;
     }
-    auto pool = pool_for(*url);
     // On an I/O thread of io_ the request continues the caller's handler:
     // `defer` queues it on this thread without waking another one (a
     // hand-over per request otherwise); from any other thread it is a post.
-    asio::defer(pool->strand(),
-               [pool, p = pending_request{std::move(wire), std::move(done),
-                                          false}]() mutable {
-                 pool->submit(std::move(p));
-               });
+    asio::defer(to->pool->strand(),
+                [pool = to->pool, p = pending_request{std::move(wire),
+                                                      std::move(done),
+                                                      false}]() mutable {
+                  pool->submit(std::move(p));
+                });
   }
 
   void close() {
@@ -838,6 +919,7 @@ public:
       std::lock_guard<std::mutex> guard{mtx_};
       io_gone_ = true;
       pools.swap(pools_);
+      routes_.clear();
     }
     shared_->closed = true;
   }
@@ -861,10 +943,20 @@ private:
     return i->second;
   }
 
+  /// Where a URL's requests go, worked out once per URL.
+  struct route {
+    std::shared_ptr<upstream_pool> pool;
+    std::string target;  ///< path and query
+    std::string host;    ///< the Host header's value
+  };
+  static constexpr size_t max_routes = 256;
+
   asio::io_context& io_;
   std::shared_ptr<client_shared> shared_;
   std::mutex mtx_;
   std::map<std::string, std::shared_ptr<upstream_pool>> pools_;
+  /// By absolute URL; guarded by mtx_.
+  std::unordered_map<std::string, std::shared_ptr<const route>> routes_;
   bool io_gone_ = false;  ///< guarded by mtx_
 };
 

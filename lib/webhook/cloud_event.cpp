@@ -107,11 +107,17 @@ std::string_view to_string(event_kind k) {
 
 std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
   auto secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  auto n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string{buf, n};
+  // Every event carries ce-time; formatted once per second per thread.
+  thread_local std::time_t last_secs = -1;
+  thread_local char last[32];
+  thread_local size_t last_size = 0;
+  if (secs != last_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    last_size = std::strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    last_secs = secs;
+  }
+  return std::string{last, last_size};
 }
 
 event_stamp event_stamp::make() {
@@ -183,14 +189,20 @@ std::string expand_url(std::string_view url_template, std::string_view hub,
   out.reserve(url_template.size() + hub.size() + encoded_event.size());
   size_t i = 0;
   while (i < url_template.size()) {
-    if (url_template.compare(i, 5, "{hub}") == 0) {
+    auto brace = url_template.find('{', i);
+    out.append(url_template.substr(i, brace - i));
+    if (brace == std::string_view::npos)
+      break;
+    auto rest = url_template.substr(brace);
+    if (rest.substr(0, 5) == "{hub}") {
       out.append(hub);
-      i += 5;
-    } else if (url_template.compare(i, 7, "{event}") == 0) {
+      i = brace + 5;
+    } else if (rest.substr(0, 7) == "{event}") {
       out.append(encoded_event);
-      i += 7;
+      i = brace + 7;
     } else {
-      out.push_back(url_template[i++]);
+      out.push_back('{');
+      i = brace + 1;
     }
   }
   return out;

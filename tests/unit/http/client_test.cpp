@@ -256,6 +256,54 @@ BOOST_AUTO_TEST_CASE(sends_headers_and_body_and_reads_the_response) {
   BOOST_TEST(seen[0] == expected);
 }
 
+BOOST_AUTO_TEST_CASE(writes_only_headers_that_cannot_split_the_request) {
+  test_server srv{[](const std::string&) { return reply_plan{ok("x")}; }};
+  client_fixture c;
+  auto req = post(srv.url("/h"), "b");
+  req.headers = {{"Host", "evil"},
+                 {"content-length", "99"},
+                 {"TRANSFER-ENCODING", "chunked"},
+                 {"Connection", "close"},
+                 {"X-Split", "a\r\nInjected: 1"},
+                 {"Bad Name", "x"},
+                 {"", "x"},
+                 {"X-Ok", "fine"}};
+  BOOST_TEST(c.call(std::move(req)).status == 200);
+  auto seen = srv.seen();
+  BOOST_REQUIRE(seen.size() == 1u);
+  BOOST_TEST(seen[0]
+             == "POST /h HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(srv.port())
+                  + "\r\nX-Ok: fine\r\nContent-Length: 1\r\n\r\nb");
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_method_that_is_not_a_token) {
+  test_server srv{[](const std::string&) { return reply_plan{ok("x")}; }};
+  client_fixture c;
+  for (std::string m : {"", "PO ST", "GET\r\nX: y"}) {
+    auto req = post(srv.url());
+    req.method = m;
+    auto r = c.call(std::move(req));
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(static_cast<int>(r.code) == static_cast<int>(client_error::bad_url));
+  }
+  BOOST_TEST(srv.accepted() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(urls_of_one_origin_share_its_pool_each_with_its_own_target) {
+  // Routes are worked out once per URL: repeated and interleaved URLs must
+  // keep their own path and query, and one origin's URLs one connection.
+  test_server srv{[](const std::string&) { return reply_plan{ok("x")}; }};
+  client_fixture c;
+  std::vector<std::string> paths{"/a", "/b?x=1", "/a", "/c/%20", "/b?x=1"};
+  for (auto& path : paths)
+    BOOST_TEST(c.call(post(srv.url(path), "")).status == 200);
+  auto seen = srv.seen();
+  BOOST_REQUIRE(seen.size() == paths.size());
+  for (size_t i = 0; i < paths.size(); ++i)
+    BOOST_TEST(seen[i].rfind("POST " + paths[i] + " HTTP/1.1\r\n", 0) == 0u);
+  BOOST_TEST(srv.accepted() == 1);
+}
+
 BOOST_AUTO_TEST_CASE(reuses_a_keep_alive_connection) {
   test_server srv{[](const std::string& req) {
     return reply_plan{ok(req.substr(req.size() - 2))};

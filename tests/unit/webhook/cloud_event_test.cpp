@@ -135,6 +135,10 @@ BOOST_AUTO_TEST_CASE(binary_event_body_uses_the_payload_form) {
 BOOST_AUTO_TEST_CASE(url_template_expands_hub_and_encoded_event) {
   BOOST_TEST(expand_url("http://h:1/api/{hub}/{event}?x={event}", "chat", "a b/é")
              == "http://h:1/api/chat/a%20b%2F%C3%A9?x=a%20b%2F%C3%A9");
+  // Other braces stay as written; a placeholder right after one still counts.
+  BOOST_TEST(expand_url("http://h/{x}{{hub}}/{even}{event}{", "c", "e")
+             == "http://h/{x}{c}/{even}e{");
+  BOOST_TEST(expand_url("http://h/none", "c", "e") == "http://h/none");
   auto v = validation_request(trace_identity,
                               {"http://h:1/api/{hub}/{event}", "", {}}, "chat");
   BOOST_TEST(v.method == "OPTIONS");
@@ -238,6 +242,10 @@ BOOST_AUTO_TEST_CASE(message_answers_become_replies) {
 BOOST_AUTO_TEST_CASE(time_is_rfc3339_utc) {
   using namespace std::chrono;
   system_clock::time_point t{seconds{1726196900}};
+  BOOST_TEST(rfc3339_utc(t) == "2024-09-13T03:08:20Z");
+  // Formatted once per second: the next second and a return both show.
+  BOOST_TEST(rfc3339_utc(t + seconds{1}) == "2024-09-13T03:08:21Z");
+  BOOST_TEST(rfc3339_utc(t + milliseconds{1500}) == "2024-09-13T03:08:21Z");
   BOOST_TEST(rfc3339_utc(t) == "2024-09-13T03:08:20Z");
   auto a = event_stamp::make();
   auto b = event_stamp::make();
