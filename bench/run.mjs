@@ -130,9 +130,10 @@ function hs256(payload, key) {
   return `${head}.${body}.${sig}`;
 }
 
-async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: 'echo' } } = {}) {
+async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: 'echo' }, threads } = {}) {
   const cfg = {
     listen: { host: '127.0.0.1', port: 0 },
+    ...(threads ? { workerThreads: threads, ioThreads: threads } : {}),
     ...(process.env.BENCH_IO_THREADS ? { ioThreads: Number(process.env.BENCH_IO_THREADS) } : {}),
     ...(process.env.BENCH_SCHEDULER ? { scheduler: process.env.BENCH_SCHEDULER } : {}),
     engineio: { pingInterval, pingTimeout: 20000 },
@@ -492,24 +493,34 @@ async function polling(kind) {
 async function webhook() {
   const up = await start(process.execPath, [path.join(here, 'webhook-upstream.mjs')], /^listening \d+/, 'upstream');
   const upPort = Number(/listening (\d+)/.exec(up.readyLine)[1]);
-  const server = await startOurs({ handler: { eventHandlers: [{
-    urlTemplate: `http://127.0.0.1:${upPort}/api/{hub}/{event}`, userEventPattern: '*', systemEvents: [] }] } });
-  const c = await connectClients(server, S.echoK, 1, { conc: 50 });
+  const handler = { eventHandlers: [{
+    urlTemplate: `http://127.0.0.1:${upPort}/api/{hub}/{event}`, userEventPattern: '*', systemEvents: [] }] };
+  // Ours twice: with one loop thread (workerThreads 1), which leaves the
+  // other core to the upstream (one Node thread) and the generator, and with
+  // the default, a loop thread per core, whose threads then share less than
+  // a core's work and sleep and wake per event (profile notes).
+  const one = await startOurs({ handler, threads: 1 });
+  const dflt = await startOurs({ handler });
+  const c1 = await connectClients(one, S.echoK, 1, { conc: 50 });
+  const c2 = await connectClients(dflt, S.echoK, 1, { conc: 50 });
   // The upstream alone (at the dispatcher's connection count, 32) and ours
   // through it, alternately, S.reps times: the best of each, as elsewhere
   // (the upstream alone swings by a third between runs on a shared box).
-  const aloneRuns = [], oursRuns = [];
+  const aloneRuns = [], oursRuns = [], defaultRuns = [];
   for (let rep = 0; rep < S.reps; rep++) {
     const a = JSON.parse(execFileSync(process.execPath,
       [path.join(here, 'http-loop.mjs'), String(upPort), '32', String(S.hookMs)], { encoding: 'utf8' }).trim());
     aloneRuns.push({ ...a, reqsPerSec: a.reqs / a.secs });
-    const upCpu0 = procInfo(up.pid).cpuS;
-    const r = await echo({ server, lgs: c.lgs }, S.echoK, S.hookMs);
-    r.upstreamCpuS = procInfo(up.pid).cpuS - upCpu0;
-    oursRuns.push(r);
+    for (const [server, c, runs] of [[one, c1, oursRuns], [dflt, c2, defaultRuns]]) {
+      const upCpu0 = procInfo(up.pid).cpuS;
+      const r = await echo({ server, lgs: c.lgs }, S.echoK, S.hookMs);
+      r.upstreamCpuS = procInfo(up.pid).cpuS - upCpu0;
+      runs.push(r);
+    }
   }
-  await killAll(c.lgs, server, up);
-  return { alone: best(aloneRuns, 'reqsPerSec'), ours: best(oursRuns, 'acksPerSec'), aloneRuns, oursRuns };
+  await killAll(c1.lgs, c2.lgs, one, dflt, up);
+  return { alone: best(aloneRuns, 'reqsPerSec'), ours: best(oursRuns, 'acksPerSec'),
+           oursDefault: best(defaultRuns, 'acksPerSec'), aloneRuns, oursRuns, defaultRuns };
 }
 
 // ---------------------------------------------------------------- main
