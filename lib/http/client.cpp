@@ -50,15 +50,10 @@ bool is_token(std::string_view s) {
 }
 
 bool has_ctl(std::string_view s) {
-  // No early exit: the loop vectorizes, and headers are short.
-  bool ctl = false;
   for (unsigned char c : s)
-    ctl |= (c < 0x20) | (c == 0x7F);
-  return ctl;
-}
-
-bool valid_method(std::string_view m) {
-  return is_token(m);
+    if (classes.ctl[c])
+      return true;
+  return false;
 }
 
 /// Host, Content-Length, Connection and Transfer-Encoding are the client's.
@@ -91,14 +86,9 @@ std::string serialize(const client_request& req, std::string_view target,
                 + (sizeof(" HTTP/1.1\r\nHost: ") - 1) + host.size() + 2
                 + (sizeof("Content-Length: ") - 1) + length.size() + 4
                 + req.body.size();
-  // Checked once: the sizing pass marks what the writing pass sends.
-  std::vector<bool> send(req.headers.size());
-  for (size_t i = 0; i < req.headers.size(); ++i) {
-    auto& h = req.headers[i];
-    send[i] = sendable(h);
-    if (send[i])
+  for (auto& h : req.headers)
+    if (sendable(h))
       size += h.first.size() + 2 + h.second.size() + 2;
-  }
   std::string wire;
   wire.reserve(size);
   auto put = [&wire](std::string_view s) { wire.append(s.data(), s.size()); };
@@ -108,13 +98,13 @@ std::string serialize(const client_request& req, std::string_view target,
   put(" HTTP/1.1\r\nHost: ");
   put(host);
   put("\r\n");
-  for (size_t i = 0; i < req.headers.size(); ++i) {
+  for (auto& h : req.headers) {
     // A header that would split the request is dropped, never sent.
-    if (!send[i])
+    if (!sendable(h))
       continue;
-    put(req.headers[i].first);
+    put(h.first);
     put(": ");
-    put(req.headers[i].second);
+    put(h.second);
     put("\r\n");
   }
   put("Content-Length: ");
@@ -836,7 +826,7 @@ public:
         done(failure(code, std::move(why)));
       });
     };
-    if (!valid_method(req.method)) {
+    if (!is_token(req.method)) {
       fail_later(client_error::bad_url, req.method.empty()
                                           ? "empty request method"
                                           : "invalid request method");
@@ -906,7 +896,7 @@ public:
       return;
     for (auto& [key, pool] : pools_) {
       (void) key;
-      asio::defer(pool->strand(), [pool = pool] { pool->close_all(); });
+      asio::post(pool->strand(), [pool = pool] { pool->close_all(); });
     }
     pools_.clear();
   }
