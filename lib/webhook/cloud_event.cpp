@@ -108,10 +108,10 @@ std::string_view to_string(event_kind k) {
 std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
   auto secs = std::chrono::system_clock::to_time_t(t);
   // Every event carries ce-time; formatted once per second per thread.
-  thread_local std::time_t last_secs = -1;
+  thread_local std::time_t last_secs = 0;
   thread_local char last[32];
-  thread_local size_t last_size = 0;
-  if (secs != last_secs) {
+  thread_local size_t last_size = 0;  ///< 0 = nothing formatted yet
+  if (last_size == 0 || secs != last_secs) {
     std::tm tm{};
     gmtime_r(&secs, &tm);
     last_size = std::strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
