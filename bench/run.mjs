@@ -623,6 +623,8 @@ async function main() {
   results.notes = notes;
   results.quick = QUICK;
   results.loadAfter = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  // The time of the run, so that re-rendering the saved results keeps it.
+  results.finishedAt = new Date().toISOString();
   // A partial run (--only) must not replace the saved full run that
   // `node bench/report.mjs` re-renders BENCHMARKS.md from.
   const saved = ONLY ? 'bench-results-partial.json' : 'bench-results.json';
