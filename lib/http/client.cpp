@@ -78,7 +78,7 @@ bool sendable(const header& h) {
   return !reserved_header(h.first) && is_token(h.first) && !has_ctl(h.second);
 }
 
-/// The request's bytes: sized first, written once.
+/// The request's bytes: reserved once, written in one pass.
 std::string serialize(const client_request& req, std::string_view target,
                       std::string_view host) {
   auto length = std::to_string(req.body.size());
@@ -86,9 +86,9 @@ std::string serialize(const client_request& req, std::string_view target,
                 + (sizeof(" HTTP/1.1\r\nHost: ") - 1) + host.size() + 2
                 + (sizeof("Content-Length: ") - 1) + length.size() + 4
                 + req.body.size();
+  // An upper bound: headers dropped below only make the request shorter.
   for (auto& h : req.headers)
-    if (sendable(h))
-      size += h.first.size() + 2 + h.second.size() + 2;
+    size += h.first.size() + 2 + h.second.size() + 2;
   std::string wire;
   wire.reserve(size);
   auto put = [&wire](std::string_view s) { wire.append(s.data(), s.size()); };
@@ -832,13 +832,13 @@ public:
                                           : "invalid request method");
       return;
     }
-    std::shared_ptr<const route> to;
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      if (auto i = routes_.find(req.url); i != routes_.end())
-        to = i->second;
-    }
-    if (!to) {
+    // One critical section from the route to the post: the io_context must
+    // not go away in between (abandon() takes the same lock). Only a URL not
+    // seen before is parsed, outside it.
+    std::unique_lock<std::mutex> guard{mtx_};
+    auto i = routes_.find(req.url);
+    if (i == routes_.end()) {
+      guard.unlock();
       auto url = parse_url(req.url);
       if (!url) {
         fail_later(client_error::bad_url, url.error());
@@ -849,42 +849,37 @@ public:
                    "https upstreams not supported yet");
         return;
       }
-      std::lock_guard<std::mutex> guard{mtx_};
-      if (io_gone_ || shared_->closed) {
-        // Nothing to route to; answered below.
-      } else {
-        auto host = url->port == 80 ? (url->host.find(':') != std::string::npos
-                                         ? "[" + url->host + "]"
-                                         : url->host)
-                                    : url->origin();
-        to = std::make_shared<const route>(
-          route{pool_for(*url), std::move(url->target), std::move(host)});
+      auto host = url->port == 80 ? (url->host.find(':') != std::string::npos
+                                       ? "[" + url->host + "]"
+                                       : url->host)
+                                  : url->origin();
+      guard.lock();
+      if (!io_gone_ && !shared_->closed) {
         // Event URLs repeat (one per hub and event name), but event names
         // come from clients: the cache is bounded, not an index of them all.
         if (routes_.size() >= max_routes)
           routes_.clear();
-        routes_.emplace(std::move(req.url), to);
+        i = routes_
+              .try_emplace(std::move(req.url),
+                           route{pool_for(*url), std::move(url->target),
+                                 std::move(host)})
+              .first;
       }
     }
-    std::string wire;
-    if (to)
-      wire = serialize(req, to->target, to->host);
-    // Under the lock: the io_context must not go away between the check
-    // and the post (abandon() takes the same lock).
-    std::unique_lock<std::mutex> guard{mtx_};
-    if (!to || io_gone_ || shared_->closed) {
+    if (io_gone_ || shared_->closed) {
       // The only case where `done` runs inside send(): nothing can run later.
       guard.unlock();
       done(failure(client_error::closed, "client closed"));
       return;
     }
+    const route& to = i->second;
     // On an I/O thread of io_ the request continues the caller's handler:
     // `defer` queues it on this thread without waking another one (a
     // hand-over per request otherwise); from any other thread it is a post.
-    asio::defer(to->pool->strand(),
-                [pool = to->pool, p = pending_request{std::move(wire),
-                                                      std::move(done),
-                                                      false}]() mutable {
+    asio::defer(to.pool->strand(),
+                [pool = to.pool, p = pending_request{serialize(req, to.target, to.host),
+                                                     std::move(done),
+                                                     false}]() mutable {
                   pool->submit(std::move(p));
                 });
   }
@@ -946,7 +941,7 @@ private:
   std::mutex mtx_;
   std::map<std::string, std::shared_ptr<upstream_pool>> pools_;
   /// By absolute URL; guarded by mtx_.
-  std::unordered_map<std::string, std::shared_ptr<const route>> routes_;
+  std::unordered_map<std::string, route> routes_;
   bool io_gone_ = false;  ///< guarded by mtx_
 };
 
