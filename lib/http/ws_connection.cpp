@@ -6,9 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <chrono>
-#include <cstdint>
-#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <typeinfo>
@@ -118,8 +115,7 @@ std::shared_ptr<ws_connection> ws_connection::make(asio::ip::tcp::socket sock,
 ws_connection::ws_connection(private_tag, stream sock, ws_limits limits)
   : socket_(std::move(sock)),
     max_write_queue_bytes_(limits.max_write_queue_bytes),
-    close_timeout_ms_(static_cast<uint32_t>(std::clamp<std::chrono::milliseconds::rep>(
-      limits.close_timeout.count(), 0, std::numeric_limits<uint32_t>::max()))),
+    close_timeout_(limits.close_timeout),
     parser_(ws_parser_limits{limits.max_message_size, limits.max_fragments, true}),
     direct_writes_(!socket_.is_tls()) {
   // nop
@@ -261,16 +257,9 @@ void ws_connection::do_read() {
     return;
   }
   if (!socket_.is_tls()) {
-    if (hot_reads()) {
-      socket_.lowest_layer().async_read_some(
-        asio::buffer(&first_byte_, 1),
-        [self = shared_from_this()](const asio::error_code& ec, size_t n) {
-          self->on_first_byte(ec, n);
-        });
-    } else {
-      socket_.lowest_layer().async_wait(asio::socket_base::wait_read,
-                                        readable_handler{shared_from_this()});
-    }
+    socket_.lowest_layer().async_wait(
+      asio::socket_base::wait_read,
+      readable_handler{shared_from_this()});
     return;
   }
   if (!tls_rbuf_)
@@ -287,55 +276,19 @@ void ws_connection::on_readable(const asio::error_code& ec) {
     on_read(ec, 0, 0, false, nullptr);
     return;
   }
-  read_available(0);
-}
-
-void ws_connection::on_first_byte(const asio::error_code& ec, size_t n) {
-  if (ec || n == 0) {
-    on_read(ec ? ec : asio::error::eof, 0, 0, false, nullptr);
-    return;
-  }
-  read_available(1);
-}
-
-void ws_connection::read_available(size_t have) {
   // Handlers never nest (each completes before the next runs on this
   // thread), so one buffer per thread serves every connection.
   thread_local std::array<char, shared_read_buffer_size> buf;
-  if (have > 0)
-    buf[0] = first_byte_;
   asio::error_code rec;
   // The socket is in non-blocking mode (start()): a spurious wake-up reads
   // would_block instead of stalling the I/O thread.
-  size_t n = socket_.lowest_layer().read_some(
-    asio::buffer(buf.data() + have, buf.size() - have), rec);
+  size_t n = socket_.lowest_layer().read_some(asio::buffer(buf), rec);
   if (rec == asio::error::would_block || rec == asio::error::try_again) {
-    if (have == 0) {
-      reading_ = false;
-      do_read();
-      return;
-    }
-    n = 0;
-    rec = {};
+    reading_ = false;
+    do_read();
+    return;
   }
-  if (!rec)
-    note_read_timing();
-  on_read(rec, have + n, 0, false, buf.data());
-}
-
-void ws_connection::note_read_timing() noexcept {
-  auto now = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::steady_clock::now().time_since_epoch())
-                                     .count());
-  // Unsigned difference: right across the 49-day wrap of the counter.
-  bool soon = now - last_read_ms_ <= hot_read_gap_ms;
-  last_read_ms_ = now;
-  uint8_t streak = read_streak_.load(std::memory_order_relaxed);
-  if (!soon)
-    streak = 0;
-  else if (streak < std::numeric_limits<uint8_t>::max())
-    ++streak;
-  read_streak_.store(streak, std::memory_order_relaxed);
+  on_read(rec, n, 0, false, buf.data());
 }
 
 void ws_connection::on_read(const asio::error_code& ec, size_t n, size_t at, bool direct,
@@ -690,8 +643,7 @@ void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fai
   // The close frame bypasses the queue limit: it is tiny and must get out.
   bool write = push_frame(std::move(frame));
   guard.unlock();
-  ctl.close_timer = std::make_unique<asio::steady_timer>(
-    strand(), std::chrono::milliseconds{close_timeout_ms_});
+  ctl.close_timer = std::make_unique<asio::steady_timer>(strand(), close_timeout_);
   ctl.close_timer->async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (!ec)
       self->finish();

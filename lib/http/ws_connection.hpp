@@ -101,26 +101,6 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// tests check batching).
   uint64_t write_calls() const noexcept { return write_calls_.load(std::memory_order_relaxed); }
 
-  /// Plain TCP reads are armed one of two ways. A connection that is
-  /// quiet waits for readability (async_wait): the pending operation is
-  /// the smallest Asio has and holds no buffer. But Asio re-arms epoll
-  /// with epoll_ctl for every wait, and the re-arm of a ready socket wakes
-  /// the reactor again; a busy connection therefore keeps a one-byte read
-  /// pending instead, which stays registered (edge-triggered) and takes
-  /// the rest with read_some. hot_read_streak reads in a row, each within
-  /// hot_read_gap_ms of the last, make a connection busy; one slower read
-  /// makes it quiet again (in-process echo, 200 clients: ~12 % more acks
-  /// per second; the floor server ~20 %).
-  static constexpr uint8_t hot_read_streak = 4;
-  static constexpr uint32_t hot_read_gap_ms = 50;
-
-  /// Plain TCP: the connection is busy enough that its reads are armed as
-  /// one-byte reads rather than readiness waits (see hot_read_streak;
-  /// metrics; tests check the switch).
-  bool hot_reads() const noexcept {
-    return read_streak_.load(std::memory_order_relaxed) >= hot_read_streak;
-  }
-
  private:
   // -- member types -----------------------------------------------------------
 
@@ -183,13 +163,6 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   void do_read();
   /// Plain TCP: the socket is readable; reads it into the thread's buffer.
   void on_readable(const asio::error_code& ec);
-  /// Completion of a hot read (its one byte is in first_byte_).
-  void on_first_byte(const asio::error_code& ec, size_t n);
-  /// Reads what the socket has (after `have` bytes already in first_byte_)
-  /// into the thread's buffer and hands it to on_read.
-  void read_available(size_t have);
-  /// Counts a read towards (or out of) the hot streak.
-  void note_read_timing() noexcept;
   /// Read completion (on the strand); `direct` reads went into msg_ at
   /// `at`, others are the `n` bytes at `data`.
   void on_read(const asio::error_code& ec, size_t n, size_t at, bool direct,
@@ -263,9 +236,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   stream::executor_type strand() noexcept { return socket_.get_executor(); }
   /// Limits.
   size_t max_write_queue_bytes_;
-  uint32_t close_timeout_ms_;
-  /// Plain TCP: when data last arrived (steady clock, milliseconds, wraps).
-  uint32_t last_read_ms_ = 0;
+  std::chrono::milliseconds close_timeout_;
   /// Upper-layer hooks; cleared when on_closed fires (breaks owner cycles).
   callbacks cbs_;
   /// Frame header parser (holds the message size/fragment rules).
@@ -294,18 +265,12 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   bool close_sent_ = false;
   /// The peer's close frame arrived.
   bool close_received_ = false;
-  /// Plain TCP: reads in a row that came soon after the one before
-  /// (saturating); from hot_read_streak on, reads are armed as hot.
-  /// Atomic only so that hot_reads() may look from another thread.
-  std::atomic<uint8_t> read_streak_{0};
   /// Code reported through on_closed.
   uint16_t close_code_ = ws_close_code::abnormal;
   /// Guards the write side shared with send() on other threads: queue_,
   /// writing_, close_requested_, and the writes (never the strand's own
   /// reads) of phase_ and close_queued_.
   spin_lock write_lock_;
-  /// A hot read's one-byte buffer (the rest goes to the thread's buffer).
-  char first_byte_ = 0;
   /// Payload bytes of the current frame not yet consumed.
   uint64_t payload_left_ = 0;
   /// Payload bytes of the current frame already consumed (mask phase).

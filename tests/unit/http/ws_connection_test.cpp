@@ -17,7 +17,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <future>
@@ -776,78 +775,6 @@ BOOST_FIXTURE_TEST_CASE(set_callbacks_redirects_later_messages, server_fixture) 
   client.write(client_frame(0x8, close_body(1000)));
   BOOST_TEST_REQUIRE(other.wait_closed());
   BOOST_TEST(!rec.is_closed());
-}
-
-BOOST_FIXTURE_TEST_CASE(a_busy_connection_reads_hot_and_a_pause_makes_it_quiet,
-                        server_fixture) {
-  raw_client client{port()};
-  auto conn = accept();
-  std::minstd_rand rng{4242};
-  size_t sent = 0;
-  auto round_trip = [&](const std::string& payload, size_t piece) {
-    std::string wire = client_frame(0x2, payload);
-    for (size_t pos = 0; pos < wire.size(); pos += piece) {
-      BOOST_TEST_REQUIRE(client.write(std::string_view{wire}.substr(pos, piece)));
-      if (piece < wire.size())
-        std::this_thread::sleep_for(2ms); // each piece its own read
-    }
-    ++sent;
-    auto f = client.read_frame();
-    BOOST_TEST_REQUIRE(f.has_value());
-    BOOST_TEST_REQUIRE(f->payload == payload, "message " << sent);
-  };
-  auto random_payload = [&](size_t size) {
-    std::string p(size, '\0');
-    for (auto& c : p)
-      c = static_cast<char>(rng());
-    return p;
-  };
-  BOOST_TEST(!conn->hot_reads());
-  // Quick round trips: the reads turn hot after hot_read_streak of them.
-  for (int i = 0; i < 12; ++i)
-    round_trip(random_payload(i % 4 == 0 ? 0 : rng() % 40000), SIZE_MAX);
-  BOOST_TEST_REQUIRE(conn->hot_reads());
-  // Hot reads take one byte and then the rest: frames arriving one byte
-  // per read, a message exactly one byte on the wire after its header,
-  // and payloads bigger than the thread's buffer all still round-trip.
-  round_trip(random_payload(5), 1);
-  round_trip(random_payload(300), 7);
-  round_trip(random_payload(1), 1);
-  round_trip(random_payload(100000), 65536);
-  BOOST_TEST(conn->hot_reads());
-  // A pause longer than hot_read_gap_ms: back to readiness waits.
-  std::this_thread::sleep_for(milliseconds{ws_connection::hot_read_gap_ms * 3});
-  round_trip(random_payload(20), SIZE_MAX);
-  BOOST_TEST(!conn->hot_reads());
-  round_trip(random_payload(20), 3);
-  BOOST_TEST(rec.wait_messages(sent));
-  BOOST_TEST(rec.closed_count == 0);
-}
-
-BOOST_FIXTURE_TEST_CASE(peer_close_and_reset_during_hot_reads_report_1006_once, server_fixture) {
-  for (bool reset : {false, true}) {
-    recorder local;
-    auto client = std::make_unique<raw_client>(port());
-    auto conn = ws_connection::make(acceptor.accept(), {});
-    conn->start(local.callbacks(conn));
-    for (int i = 0; i < 8; ++i) {
-      BOOST_TEST_REQUIRE(client->write(client_frame(0x1, "x")));
-      BOOST_TEST_REQUIRE(client->read_frame().has_value());
-    }
-    BOOST_TEST_REQUIRE(conn->hot_reads());
-    // Half a frame, then the peer goes away mid-message.
-    BOOST_TEST_REQUIRE(client->write(client_frame(0x1, "cut short").substr(0, 4)));
-    std::this_thread::sleep_for(5ms);
-    if (reset)
-      client->reset();
-    else
-      client->close();
-    BOOST_TEST_REQUIRE(local.wait_closed(), "reset " << reset);
-    BOOST_TEST(local.code == 1006);
-    std::this_thread::sleep_for(20ms);
-    BOOST_TEST(local.closed_count == 1);
-    BOOST_TEST(local.messages.size() == 8u);
-  }
 }
 
 BOOST_FIXTURE_TEST_CASE(random_sizes_in_random_pieces_round_trip, server_fixture) {
