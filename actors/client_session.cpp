@@ -621,6 +621,10 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
     else if (auto pos = p.data.find_first_of(",]"); pos != std::string::npos)
       ev.event_name = p.data.substr(1, pos - 1); // a numeric event name
   }
+  // The data is the tail of the packet text: first_end (relative to the
+  // data) places the arguments in the packet for parse_event.
+  if (head && raw.size() >= p.data.size())
+    ev.args_offset = raw.size() - p.data.size() + head->first_end;
   ev.packet = std::move(raw);
   ev.attachments = std::move(p.attachments);
   ev.has_ack = p.id.has_value();

@@ -104,6 +104,13 @@ struct message_event {
   std::vector<std::string> attachments;  ///< binary attachments, in order
   bool has_ack = false;                  ///< the client waits for an ack
   uint64_t ack_id = 0;                   ///< valid when has_ack
+  /// Offset in `packet` just past the event array's element [0] (the
+  /// name), where the arguments follow; set by the client session, which
+  /// has validated the packet, so that parse_event slices the arguments
+  /// instead of decoding the packet again. 0 = not known (parse_event then
+  /// decodes and validates `packet` itself): leave it 0 when building an
+  /// event by hand.
+  size_t args_offset = 0;
 };
 
 /// The answer to a message_event: an Engine.IO payload relayed verbatim to
@@ -264,7 +271,7 @@ typename Inspector::result_type inspect(Inspector& f, disconnected_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_event& x) {
   return f(caf::meta::type_name("message_event"), x.socket, x.event_name,
-           x.packet, x.attachments, x.has_ack, x.ack_id);
+           x.packet, x.attachments, x.has_ack, x.ack_id, x.args_offset);
 }
 
 template <class Inspector>

@@ -55,6 +55,20 @@ sio_packet make_event(const parsed_event& ev, std::string_view name,
 std::optional<parsed_event> parse_event(const message_event& ev) {
   if (ev.packet.size() < 2 || ev.packet[0] != '4')
     return std::nullopt;
+  // The session validated the packet and said where the arguments begin:
+  // everything else is in the event's fields already (a second decode was
+  // 15 % of the in-process echo's instructions).
+  if (ev.args_offset > 0 && ev.args_offset <= ev.packet.size()
+      && (ev.packet[1] == '2' || ev.packet[1] == '5')) {
+    parsed_event out;
+    out.nsp = ev.socket.nsp;
+    out.name = ev.event_name;
+    out.args = protocol::event_args(std::string_view{ev.packet}.substr(ev.args_offset), 0);
+    out.attachments = ev.attachments;
+    if (ev.has_ack)
+      out.ack_id = ev.ack_id;
+    return out;
+  }
   protocol::sio_decoder dec;
   auto st = dec.feed_text(std::string_view{ev.packet}.substr(1));
   for (auto& a : ev.attachments) {

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/asio_scheduler.hpp"
+#include "actors/reply.hpp"
 #include "actors/service.hpp"
 #include "actors/type_registry.hpp"
 
@@ -279,6 +280,8 @@ BOOST_AUTO_TEST_CASE(message_reply_is_relayed_as_the_ack) {
   BOOST_CHECK_EQUAL(msg.packet, R"(427["ping",1])");
   BOOST_CHECK(msg.has_ack);
   BOOST_CHECK_EQUAL(msg.ack_id, 7u);
+  // Where the arguments begin, for parse_event (just past "ping").
+  BOOST_CHECK_EQUAL(msg.args_offset, std::string{R"(427["ping")"}.size());
   BOOST_CHECK_EQUAL(poll(sid).body, R"(437["pong"])");
 }
 
@@ -326,6 +329,34 @@ BOOST_AUTO_TEST_CASE(a_stray_timer_tick_leaves_the_session_working) {
   expect<sio::message_event>();
   BOOST_CHECK_EQUAL(poll(sid).body, R"(431["pong"])");
   BOOST_CHECK_EQUAL(stats().connections, 1u);
+}
+
+BOOST_AUTO_TEST_CASE(events_carry_where_their_arguments_begin_for_parse_event) {
+  auto sid = handshake();
+  post(sid, "40/b,");
+  expect<sio::connect_event>();
+  poll(sid);
+  expect<sio::connected_event>();
+  // Namespace, ack id, spaces around the name; then a binary event whose
+  // attachment arrives as a second message.
+  post(sid, R"(42/b,5[ "spaced" , {"k":[1]} ])");
+  auto text = expect<sio::message_event>();
+  BOOST_CHECK_EQUAL(text.packet.substr(text.args_offset), R"( , {"k":[1]} ])");
+  auto parsed = sio::parse_event(text);
+  BOOST_TEST_REQUIRE(parsed.has_value());
+  BOOST_CHECK_EQUAL(parsed->nsp, "/b");
+  BOOST_CHECK_EQUAL(parsed->name, "spaced");
+  BOOST_CHECK_EQUAL(parsed->args, R"([{"k":[1]} ])"); // verbatim, as a full decode gives
+  BOOST_CHECK_EQUAL(parsed->ack_id.value_or(0), 5u);
+  post(sid, std::string{R"(451-/b,["up",{"_placeholder":true,"num":0}])"} + "\x1e" + "bAQID");
+  auto bin = expect<sio::message_event>();
+  BOOST_CHECK_EQUAL(bin.packet.substr(bin.args_offset), R"(,{"_placeholder":true,"num":0}])");
+  BOOST_TEST_REQUIRE(bin.attachments.size() == 1u);
+  parsed = sio::parse_event(bin);
+  BOOST_TEST_REQUIRE(parsed.has_value());
+  BOOST_CHECK_EQUAL(parsed->args, R"([{"_placeholder":true,"num":0}])");
+  BOOST_CHECK(parsed->attachments == bin.attachments);
+  BOOST_CHECK(!parsed->ack_id.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(client_namespace_disconnect_keeps_the_other_namespace) {

@@ -1,0 +1,101 @@
+// parse_event: the session's shortcut (message_event::args_offset, set
+// where the validated packet's arguments begin) must give exactly what a
+// full decode of the packet gives, and a bad or missing offset must fall
+// back to the decode.
+#include <boost/test/unit_test.hpp>
+
+#include "actors/reply.hpp"
+#include "lib/protocol/sio_decoder.hpp"
+
+#include <string>
+#include <vector>
+
+namespace {
+
+/// A message_event as the session builds it from `text` (after the
+/// Engine.IO '4') and `attachments`, args_offset included.
+sio::message_event as_session_would(const std::string& text,
+                                    const std::vector<std::string>& attachments = {}) {
+  sio::protocol::sio_decoder dec;
+  auto st = dec.feed_text(text);
+  for (auto& a : attachments)
+    st = dec.feed_binary(a);
+  BOOST_TEST_REQUIRE((st == sio::protocol::sio_decoder::status::complete), text);
+  auto p = dec.take();
+  const auto& head = dec.last_event_head();
+  BOOST_TEST_REQUIRE(head.has_value(), text);
+  sio::message_event ev;
+  ev.socket.nsp = p.nsp;
+  ev.socket.socket_id = "s1";
+  ev.event_name = head->name.value_or(p.data.substr(1, p.data.find_first_of(",]") - 1));
+  ev.packet = "4" + text;
+  ev.args_offset = ev.packet.size() - p.data.size() + head->first_end;
+  ev.attachments = p.attachments;
+  ev.has_ack = p.id.has_value();
+  ev.ack_id = p.id.value_or(0);
+  return ev;
+}
+
+void check_same(const sio::parsed_event& a, const sio::parsed_event& b, const std::string& what) {
+  BOOST_TEST(a.nsp == b.nsp, what);
+  BOOST_TEST(a.name == b.name, what);
+  BOOST_TEST(a.args == b.args, what);
+  BOOST_TEST((a.attachments == b.attachments), what);
+  BOOST_TEST((a.ack_id == b.ack_id), what);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(reply)
+
+BOOST_AUTO_TEST_CASE(the_sessions_offset_gives_what_a_full_decode_gives) {
+  const std::vector<std::string> texts = {
+    R"(2["e"])",
+    R"(2["e",1,"two",{"three":[3]}])",
+    R"(27["e","hello"])",
+    R"(2/chat,["e",true])",
+    R"(2/chat,42[ "spaced" , 1 , [ 2 ] ])",
+    R"(2[12,"numeric name"])",
+    R"(2["é\u00e9",null])",
+    R"(2[ "only" ])",
+  };
+  for (auto& text : texts) {
+    auto ev = as_session_would(text);
+    auto fast = sio::parse_event(ev);
+    ev.args_offset = 0;
+    auto full = sio::parse_event(ev);
+    BOOST_TEST_REQUIRE(fast.has_value(), text);
+    BOOST_TEST_REQUIRE(full.has_value(), text);
+    check_same(*fast, *full, text);
+  }
+  // A binary event: placeholders stay in the arguments, attachments follow.
+  std::string bin = R"(51-/up,9["file",{"_placeholder":true,"num":0},"x"])";
+  auto ev = as_session_would(bin, {std::string("\x00\x01\x02", 3)});
+  auto fast = sio::parse_event(ev);
+  ev.args_offset = 0;
+  auto full = sio::parse_event(ev);
+  BOOST_TEST_REQUIRE(fast.has_value());
+  BOOST_TEST_REQUIRE(full.has_value());
+  check_same(*fast, *full, bin);
+  BOOST_TEST(fast->args == R"([{"_placeholder":true,"num":0},"x"])");
+  BOOST_TEST(*fast->ack_id == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(without_a_usable_offset_the_packet_is_decoded_and_checked) {
+  auto ev = as_session_would(R"(23["e","a"])");
+  ev.args_offset = ev.packet.size() + 1; // past the end: ignored
+  auto p = sio::parse_event(ev);
+  BOOST_TEST_REQUIRE(p.has_value());
+  BOOST_TEST(p->args == R"(["a"])");
+  // Not an event: the offset does not make it one.
+  sio::message_event connect;
+  connect.packet = R"(40{"token":1})";
+  connect.args_offset = 3;
+  BOOST_TEST(!sio::parse_event(connect).has_value());
+  // Built by hand without an offset: invalid JSON is refused by the decode.
+  sio::message_event bad;
+  bad.packet = R"(42["e",)";
+  BOOST_TEST(!sio::parse_event(bad).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
