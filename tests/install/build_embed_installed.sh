@@ -52,7 +52,7 @@ while IFS= read -r hdr; do
   fi
 done < <(cd "$src" && find lib actors -name '*.hpp' | sort)
 [ "$missing" -eq 0 ] || fail "$missing public header(s) not installed"
-if find "$inc" -type f ! -name '*.hpp' | grep -q .; then
+if [ -n "$(find "$inc" -type f ! -name '*.hpp')" ]; then
   fail "non-header files installed under $inc: $(find "$inc" -type f ! -name '*.hpp' | head -3)"
 fi
 pcdir=$dest$libdir/pkgconfig
@@ -62,7 +62,7 @@ pc_libs=$(sed -n 's/^Libs: //p' "$pcdir/sio-serverless.pc" | grep -o -- '-lsio_[
 tree_libs=$(cd "$build" && find lib actors -name 'libsio_*.a' -printf '%f\n' | sed 's/^lib//; s/\.a$//')
 for lib in $pc_libs $tree_libs; do
   [ -f "$dest$libdir/lib$lib.a" ] || fail "lib$lib.a not installed in $libdir"
-  echo "$pc_libs" | grep -qx "$lib" \
+  grep -qx -- "$lib" <<< "$pc_libs" \
     || fail "$lib is built but not in sio-serverless.pc (add it to sio_link_order)"
 done
 echo "headers: $(find "$inc" -name '*.hpp' | wc -l), libraries ($(echo $pc_libs)) and sio-serverless.pc present"
@@ -95,7 +95,9 @@ ninja -C "$work/build" -j"$jobs" >"$work/build.log" 2>&1 \
   || { tail -50 "$work/build.log" >&2; fail "building examples/embed against the installed library"; }
 # It must have compiled from the installed headers, never from the tree.
 deps=$(ninja -C "$work/build" -t deps)
-echo "$deps" | grep -q "^ *$inc/actors/service.hpp\$" \
+# Here-strings, not pipes: with pipefail, grep -q leaving early can kill
+# the writer with SIGPIPE and fail a check that matched.
+grep -q "^ *$inc/actors/service.hpp\$" <<< "$deps" \
   || fail "actors/service.hpp did not come from $inc"
 if echo "$deps" | grep -E "^ *($src/(lib|actors)/|.*\.\./(lib|actors)/)"; then
   fail "headers above were read from the source tree"
