@@ -704,8 +704,18 @@ void on_message(self_ptr self, eio_packet& p) {
       close_session(self, "parse error");
       return;
     case protocol::sio_decoder::status::complete: {
-      std::string raw = "4";
-      raw += p.binary ? st.assembling->text : p.data;
+      // The webhook body and message_event::packet: the Engine.IO message
+      // as received. A text packet's data came from the frame (see
+      // take_text_frame), whose buffer still has room for the '4'.
+      std::string raw;
+      if (p.binary) {
+        raw.reserve(st.assembling->text.size() + 1);
+        raw += '4';
+        raw += st.assembling->text;
+      } else {
+        raw = std::move(p.data);
+        raw.insert(raw.begin(), '4');
+      }
       auto packet = dec.take();
       auto head = dec.last_event_head(); // dec may go with the assembly
       st.assembling.reset();
@@ -743,12 +753,14 @@ void on_packet(self_ptr self, eio_packet& p) {
 }
 
 void on_ws_text_or_binary(self_ptr self, std::string& data, bool binary) {
+  // The frame is ours (the message carrying it is not shared): its buffer
+  // becomes the packet's data instead of a copy.
   if (binary) {
-    auto p = protocol::decode_binary_frame(data);
+    auto p = protocol::take_binary_frame(std::move(data));
     on_packet(self, p);
     return;
   }
-  auto p = protocol::decode_text_frame(data);
+  auto p = protocol::take_text_frame(std::move(data));
   if (!p) {
     spdlog::info("connection={} sent an invalid frame: {}",
                  self->state.connection_id, p.error());

@@ -26,6 +26,9 @@ std::string event_array(std::string_view name, std::string_view args_json) {
 }
 
 std::string to_payload(const sio_packet& p) {
+  // One text packet: the payload is its Engine.IO message, built in one go.
+  if (p.attachments.empty())
+    return protocol::encode_message(p);
   std::string out;
   protocol::eio_packet text;
   text.data = protocol::encode(p);

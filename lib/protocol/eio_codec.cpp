@@ -3,6 +3,7 @@
 #include "lib/protocol/base64.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace sio::protocol {
 
@@ -125,6 +126,23 @@ result<eio_packet> decode_text_frame(std::string_view frame) {
     return result<eio_packet>::fail(
       "binary packet prefix 'b' is not valid on WebSocket");
   return decode_text(frame);
+}
+
+result<eio_packet> take_text_frame(std::string&& frame) {
+  auto checked = decode_text_frame(std::string_view{frame}.substr(0, 1));
+  if (!checked)
+    return checked;
+  checked->data = std::move(frame);
+  checked->data.erase(0, 1);
+  return checked;
+}
+
+eio_packet take_binary_frame(std::string&& bytes) {
+  eio_packet packet;
+  packet.type = eio_packet_type::message;
+  packet.binary = true;
+  packet.data = std::move(bytes);
+  return packet;
 }
 
 eio_packet decode_binary_frame(std::string_view bytes) {

@@ -33,6 +33,13 @@ result<eio_packet> decode_text_frame(std::string_view frame);
 /// A WebSocket binary frame is always a binary message packet.
 eio_packet decode_binary_frame(std::string_view bytes);
 
+/// decode_text_frame and decode_binary_frame for a frame the caller gives
+/// up: the packet's data reuses the frame's buffer instead of a copy (its
+/// capacity still fits the type digit, so putting it back in front does
+/// not allocate either).
+result<eio_packet> take_text_frame(std::string&& frame);
+eio_packet take_binary_frame(std::string&& bytes);
+
 /// Appends one packet to a polling payload: adds "\x1e" first when `out` is
 /// non-empty; text packets as "<digit><data>", binary as "b" + base64(data).
 void append_to_payload(std::string& out, const eio_packet& packet);

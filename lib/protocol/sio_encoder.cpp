@@ -42,9 +42,15 @@ std::string_view to_string(sio_packet_type type) {
   return "UNKNOWN";
 }
 
-std::string encode(const sio_packet& packet) {
-  std::string out;
-  out.reserve(packet.nsp.size() + packet.data.size() + 24);
+namespace {
+
+/// Room for a packet's text: type, attachment count, namespace, id, data.
+size_t encoded_size_bound(const sio_packet& packet) {
+  return packet.nsp.size() + packet.data.size() + 24;
+}
+
+/// Appends the packet's Socket.IO text to `out`.
+void append_encoded(std::string& out, const sio_packet& packet) {
   out.push_back(to_digit(packet.type));
   if (is_binary(packet.type)) {
     out.append(std::to_string(packet.attachments.size()));
@@ -57,13 +63,22 @@ std::string encode(const sio_packet& packet) {
   if (packet.id)
     out.append(std::to_string(*packet.id));
   out.append(packet.data);
+}
+
+} // namespace
+
+std::string encode(const sio_packet& packet) {
+  std::string out;
+  out.reserve(encoded_size_bound(packet));
+  append_encoded(out, packet);
   return out;
 }
 
 std::string encode_message(const sio_packet& packet) {
   std::string out;
+  out.reserve(1 + encoded_size_bound(packet));
   out.push_back(to_digit(eio_packet_type::message));
-  out.append(encode(packet));
+  append_encoded(out, packet);
   return out;
 }
 

@@ -154,6 +154,33 @@ BOOST_AUTO_TEST_CASE(decode_text_frame_explains_the_b_prefix) {
   BOOST_TEST(r.error().find("WebSocket") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(taking_a_frame_decodes_like_copying_it_and_reuses_its_buffer) {
+  for (const auto& frame : {"4hello"s, "2probe"s, "5"s, "4"s, "42[\"e\",1]"s, ""s, "7"s,
+                            "x"s, "bAQIDBA=="s, "-1"s, std::string(300, '4')}) {
+    BOOST_TEST_CONTEXT("frame '" << frame << "'") {
+      auto copied = decode_text_frame(frame);
+      std::string owned = frame;
+      const char* buffer = owned.data();
+      auto taken = take_text_frame(std::move(owned));
+      BOOST_TEST_REQUIRE(static_cast<bool>(taken) == static_cast<bool>(copied));
+      if (!copied) {
+        BOOST_TEST(taken.error() == copied.error());
+        continue;
+      }
+      BOOST_TEST(*taken == *copied);
+      if (frame.size() > 16) { // beyond the short-string buffer: the same heap block
+        BOOST_TEST(static_cast<const void*>(taken->data.data()) == static_cast<const void*>(buffer));
+        BOOST_TEST(taken->data.capacity() > taken->data.size()); // room for the digit again
+      }
+    }
+  }
+  std::string bytes(100, '\x07');
+  const char* buffer = bytes.data();
+  auto packet = take_binary_frame(std::move(bytes));
+  BOOST_TEST(packet == decode_binary_frame(std::string(100, '\x07')));
+  BOOST_TEST(static_cast<const void*>(packet.data.data()) == static_cast<const void*>(buffer));
+}
+
 BOOST_AUTO_TEST_CASE(append_to_payload_writes_the_golden_payloads) {
   std::string out;
   append_to_payload(out, text(eio_packet_type::message, "hello"));
