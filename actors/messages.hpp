@@ -109,7 +109,8 @@ struct message_event {
   /// has validated the packet, so that parse_event slices the arguments
   /// instead of decoding the packet again. 0 = not known (parse_event then
   /// decodes and validates `packet` itself): leave it 0 when building an
-  /// event by hand.
+  /// event by hand, and set it to 0 when a pipeline stage rewrites `packet`
+  /// before passing the event on.
   size_t args_offset = 0;
 };
 

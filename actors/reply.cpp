@@ -53,6 +53,19 @@ sio_packet make_event(const parsed_event& ev, std::string_view name,
   return p;
 }
 
+/// True when ev.args_offset can be used: set, inside an EVENT or
+/// BINARY_EVENT packet, and followed by what follows element [0] of an
+/// array (',' or ']', after blanks). A stage that rewrote `packet` and left
+/// a stale offset is caught here in all but contrived cases.
+bool args_offset_fits(const message_event& ev) {
+  if (ev.args_offset == 0 || ev.args_offset >= ev.packet.size()
+      || (ev.packet[1] != '2' && ev.packet[1] != '5'))
+    return false;
+  auto rest = std::string_view{ev.packet}.substr(ev.args_offset);
+  auto next = rest.find_first_not_of(" \t\n\r");
+  return next != std::string_view::npos && (rest[next] == ',' || rest[next] == ']');
+}
+
 } // namespace
 
 std::optional<parsed_event> parse_event(const message_event& ev) {
@@ -61,8 +74,7 @@ std::optional<parsed_event> parse_event(const message_event& ev) {
   // The session validated the packet and said where the arguments begin:
   // everything else is in the event's fields already (a second decode was
   // 15 % of the in-process echo's instructions).
-  if (ev.args_offset > 0 && ev.args_offset <= ev.packet.size()
-      && (ev.packet[1] == '2' || ev.packet[1] == '5')) {
+  if (args_offset_fits(ev)) {
     parsed_event out;
     out.nsp = ev.socket.nsp;
     out.name = ev.event_name;

@@ -87,6 +87,14 @@ BOOST_AUTO_TEST_CASE(without_a_usable_offset_the_packet_is_decoded_and_checked) 
   auto p = sio::parse_event(ev);
   BOOST_TEST_REQUIRE(p.has_value());
   BOOST_TEST(p->args == R"(["a"])");
+  // A stage rewrote the packet and kept the old offset: it no longer points
+  // past element [0] (no ',' or ']' there), so the packet is decoded.
+  auto stale = as_session_would(R"(2["e","a"])");
+  stale.packet = R"(42["longer-name","b"])";
+  p = sio::parse_event(stale);
+  BOOST_TEST_REQUIRE(p.has_value());
+  BOOST_TEST(p->args == R"(["b"])");
+  BOOST_TEST(p->name == "longer-name");
   // Not an event: the offset does not make it one.
   sio::message_event connect;
   connect.packet = R"(40{"token":1})";
