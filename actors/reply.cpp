@@ -26,19 +26,11 @@ std::string event_array(std::string_view name, std::string_view args_json) {
 }
 
 std::string to_payload(const sio_packet& p) {
-  // One text packet: the payload is its Engine.IO message, built in one go.
-  if (p.attachments.empty())
-    return protocol::encode_message(p);
-  std::string out;
-  protocol::eio_packet text;
-  text.data = protocol::encode(p);
-  protocol::append_to_payload(out, text);
-  for (auto& a : p.attachments) {
-    protocol::eio_packet bin;
-    bin.binary = true;
-    bin.data = a;
-    protocol::append_to_payload(out, bin);
-  }
+  // The text packet is the payload's first message; attachments follow as
+  // base64 segments, encoded straight from the packet's bytes.
+  std::string out = protocol::encode_message(p);
+  for (auto& a : p.attachments)
+    protocol::append_frame_to_payload(out, a, true);
   return out;
 }
 

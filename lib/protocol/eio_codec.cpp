@@ -146,11 +146,7 @@ eio_packet take_binary_frame(std::string&& bytes) {
 }
 
 eio_packet decode_binary_frame(std::string_view bytes) {
-  eio_packet packet;
-  packet.type = eio_packet_type::message;
-  packet.binary = true;
-  packet.data.assign(bytes);
-  return packet;
+  return take_binary_frame(std::string{bytes});
 }
 
 void append_to_payload(std::string& out, const eio_packet& packet) {

@@ -20,30 +20,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-} // namespace
-
-std::string_view to_string(sio_packet_type type) {
-  switch (type) {
-    case sio_packet_type::connect:
-      return "CONNECT";
-    case sio_packet_type::disconnect:
-      return "DISCONNECT";
-    case sio_packet_type::event:
-      return "EVENT";
-    case sio_packet_type::ack:
-      return "ACK";
-    case sio_packet_type::connect_error:
-      return "CONNECT_ERROR";
-    case sio_packet_type::binary_event:
-      return "BINARY_EVENT";
-    case sio_packet_type::binary_ack:
-      return "BINARY_ACK";
-  }
-  return "UNKNOWN";
-}
-
-namespace {
-
 /// Room for a packet's text: type, attachment count, namespace, id, data.
 size_t encoded_size_bound(const sio_packet& packet) {
   return packet.nsp.size() + packet.data.size() + 24;
@@ -66,6 +42,26 @@ void append_encoded(std::string& out, const sio_packet& packet) {
 }
 
 } // namespace
+
+std::string_view to_string(sio_packet_type type) {
+  switch (type) {
+    case sio_packet_type::connect:
+      return "CONNECT";
+    case sio_packet_type::disconnect:
+      return "DISCONNECT";
+    case sio_packet_type::event:
+      return "EVENT";
+    case sio_packet_type::ack:
+      return "ACK";
+    case sio_packet_type::connect_error:
+      return "CONNECT_ERROR";
+    case sio_packet_type::binary_event:
+      return "BINARY_EVENT";
+    case sio_packet_type::binary_ack:
+      return "BINARY_ACK";
+  }
+  return "UNKNOWN";
+}
 
 std::string encode(const sio_packet& packet) {
   std::string out;
