@@ -86,8 +86,10 @@ session_counters::make(metrics::registry& registry, const std::string& hub) {
 std::shared_ptr<const session_context>
 session_context::make(std::string hub_name, session_settings settings,
                       std::shared_ptr<session_registry> registry,
-                      std::shared_ptr<metrics::registry> metrics) {
+                      std::shared_ptr<metrics::registry> metrics,
+                      inline_handler_ptr inline_events) {
   auto ctx = std::make_shared<session_context>();
+  ctx->inline_events = std::move(inline_events);
   ctx->counters = metrics ? session_counters::make(*metrics, hub_name) : nullptr;
   ctx->hub_name = std::move(hub_name);
   ctx->registry_hub_name = std::make_shared<const std::string>(ctx->hub_name);
@@ -480,6 +482,35 @@ void relay_payload(self_ptr self, std::string payload) {
 
 // -- Socket.IO layer -------------------------------------------------------------------
 
+/// Whether anything takes this session's events.
+bool has_handler(const session_state& st) {
+  return st.ctx->inline_events || st.handler;
+}
+
+/// Tells the handler that a socket connected or went (nothing comes back).
+template <class Event>
+void notify_handler(self_ptr self, Event ev,
+                    void (inline_handler::*call)(const Event&)) {
+  auto& st = self->state;
+  if (auto* h = st.ctx->inline_events.get()) {
+    try {
+      (h->*call)(ev);
+    } catch (...) {
+      spdlog::warn("event handler failed for connection={}: {}",
+                   st.connection_id,
+                   detail::exception_text(std::current_exception()));
+    }
+  } else if (st.handler) {
+    self->send(st.handler, std::move(ev));
+  }
+}
+
+/// The verdict on a connect whose handler failed (an error, an exception).
+connect_verdict failed_handler_verdict(const std::string& why) {
+  return connect_verdict::reject(
+    "{\"message\":" + protocol::json_string("event handler failed: " + why) + "}");
+}
+
 void on_verdict(self_ptr self, const std::string& nsp,
                 const std::string& socket_id, const connect_verdict& v) {
   auto& st = self->state;
@@ -513,8 +544,8 @@ void on_verdict(self_ptr self, const std::string& nsp,
   send_sio(self, reply);
   self->send(st.hub, socket_joined{st.connection_id, nsp, socket_id,
                                        v.user_id, v.groups});
-  if (st.handler)
-    self->send(st.handler, connected_event{make_ref(self, nsp, socket_id)});
+  notify_handler(self, connected_event{make_ref(self, nsp, socket_id)},
+                 &inline_handler::on_connected);
   count_socket(self, nsp, 1);
   spdlog::info("socket connected hub={} nsp={} socket={} connection={}",
                st.ctx->hub_name, nsp, socket_id, st.connection_id);
@@ -538,7 +569,7 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
     p.nsp, sio_socket{socket_id, false,
                       std::chrono::steady_clock::now()
                         + st.ctx->settings.handler_timeout});
-  if (!st.handler) {
+  if (!has_handler(st)) {
     on_verdict(self, p.nsp, socket_id, connect_verdict::accept());
     return;
   }
@@ -547,6 +578,17 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
   unpack_handshake(st.handshake, ev);
   ev.auth = std::move(p.data);
   auto nsp = p.nsp;
+  if (auto* h = st.ctx->inline_events.get()) {
+    connect_verdict v;
+    try {
+      v = h->on_connect(ev);
+    } catch (...) {
+      count_rejected(self, "connect_handler_failed");
+      v = failed_handler_verdict(detail::exception_text(std::current_exception()));
+    }
+    on_verdict(self, nsp, socket_id, v);
+    return;
+  }
   arm_heartbeat(self); // for the verdict's deadline
   self->request(st.handler, caf::infinite, std::move(ev))
     .then(
@@ -555,19 +597,16 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
       },
       [self, nsp, socket_id](caf::error& err) {
         count_rejected(self, "connect_handler_failed");
-        auto why = "event handler failed: " + self->system().render(err);
         on_verdict(self, nsp, socket_id,
-                   connect_verdict::reject("{\"message\":" + protocol::json_string(why)
-                                           + "}"));
+                   failed_handler_verdict(self->system().render(err)));
       });
 }
 
 void socket_gone(self_ptr self, const std::string& nsp, const sio_socket& s,
                  const std::string& reason) {
   auto& st = self->state;
-  if (st.handler)
-    self->send(st.handler,
-               disconnected_event{make_ref(self, nsp, s.socket_id), reason});
+  notify_handler(self, disconnected_event{make_ref(self, nsp, s.socket_id), reason},
+                 &inline_handler::on_disconnected);
   count_socket(self, nsp, -1);
   spdlog::info(
     "socket disconnected hub={} nsp={} socket={} connection={} reason={}",
@@ -587,6 +626,24 @@ void on_sio_disconnect(self_ptr self, const std::string& nsp) {
   socket_gone(self, nsp, s, "client namespace disconnect");
 }
 
+/// The handler's answer to an event: relay the ack, close if asked to.
+void on_event_reply(self_ptr self, message_reply& r) {
+  if (!r.payload.empty())
+    relay_payload(self, std::move(r.payload));
+  if (!r.close_reason.empty()) {
+    spdlog::warn("connection={} closed by its event handler: {}",
+                 self->state.connection_id, r.close_reason);
+    close_session(self, r.close_reason);
+  }
+}
+
+/// The handler failed on an event: it is dropped, and counted.
+void on_failed_event(self_ptr self, const std::string& why) {
+  count_cached(&session_counters::event_handler_failed, self->state);
+  spdlog::warn("event handler failed for connection={}: {}",
+               self->state.connection_id, why);
+}
+
 void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
                   const std::optional<protocol::event_head>& head) {
   auto& st = self->state;
@@ -597,7 +654,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
     close_session(self, "parse error");
     return;
   }
-  if (!st.handler) {
+  if (!has_handler(st)) {
     count_cached(&session_counters::event_unhandled, st);
     return; // no handler: events are dropped, as Azure does
   }
@@ -629,6 +686,17 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
   ev.attachments = std::move(p.attachments);
   ev.has_ack = p.id.has_value();
   ev.ack_id = p.id.value_or(0);
+  if (auto* h = st.ctx->inline_events.get()) {
+    message_reply r;
+    try {
+      r = h->on_message(ev);
+    } catch (...) {
+      on_failed_event(self, detail::exception_text(std::current_exception()));
+      return;
+    }
+    on_event_reply(self, r);
+    return;
+  }
   ++st.pending_events;
   // No CAF timeout per event: a timeout costs a timer entry per message on
   // CAF's single timer thread (9.5% of the echo profile, BENCHMARKS.md).
@@ -638,20 +706,11 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
     .then(
       [self](message_reply& r) {
         --self->state.pending_events;
-        if (!r.payload.empty())
-          relay_payload(self, std::move(r.payload));
-        if (!r.close_reason.empty()) {
-          spdlog::warn("connection={} closed by its event handler: {}",
-                       self->state.connection_id, r.close_reason);
-          close_session(self, r.close_reason);
-        }
+        on_event_reply(self, r);
       },
       [self](caf::error& err) {
         --self->state.pending_events;
-        count_cached(&session_counters::event_handler_failed, self->state);
-        spdlog::warn("event handler failed for connection={}: {}",
-                     self->state.connection_id,
-                     self->system().render(err));
+        on_failed_event(self, self->system().render(err));
       });
 }
 

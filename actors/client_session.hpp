@@ -115,12 +115,17 @@ struct session_context {
   /// itself, which holds the registry (a cycle that would never be freed).
   /// make() fills it in; sessions copy hub_name when it is null.
   std::shared_ptr<const std::string> registry_hub_name;
+  /// When set, the sessions call it with their events instead of sending
+  /// them to session_config::handler (here rather than per session: a
+  /// session's bytes count at 10k idle connections).
+  inline_handler_ptr inline_events;
 
   /// A context for hub `hub_name`; looks the per-event counters up once.
   static std::shared_ptr<const session_context>
   make(std::string hub_name, session_settings settings,
        std::shared_ptr<session_registry> registry,
-       std::shared_ptr<metrics::registry> metrics);
+       std::shared_ptr<metrics::registry> metrics,
+       inline_handler_ptr inline_events = nullptr);
 };
 
 /// Everything a session is made of (the hub fills it in).
@@ -130,7 +135,8 @@ struct session_config {
   std::shared_ptr<const session_context> context;
   handshake_info info;         ///< facts for the connect events
   hub_actor hub;               ///< receives membership notices
-  event_handler_actor handler; ///< receives the socket events
+  /// Receives the socket events, unless the context has an inline handler.
+  event_handler_actor handler;
 };
 
 /// Spawns a session; it answers `open` (the handshake) itself.

@@ -24,43 +24,46 @@ std::optional<std::string> deny_reason(const std::string& auth) {
   return std::string{i->value.GetString(), i->value.GetStringLength()};
 }
 
-event_handler_actor::behavior_type echo_impl(event_handler_actor::pointer self,
-                                             hub_actor hub) {
-  return {
-    [](const connect_event& ev) {
-      if (auto why = deny_reason(ev.auth))
-        return connect_verdict::reject(error_payload(*why));
-      return connect_verdict::accept();
-    },
-    [](const connected_event&) {
-      // nop
-    },
-    [](const disconnected_event&) {
-      // nop
-    },
-    [self, hub](const message_event& ev) -> message_reply {
-      auto parsed = parse_event(ev);
-      if (!parsed)
-        return {};
-      if (ev.has_ack)
-        return {ack_payload(*parsed, parsed->args)};
-      if (ev.event_name == "echo")
-        return {event_payload(*parsed, "echo", parsed->args)};
-      if (ev.event_name == "broadcast") {
-        auto packets = event_batch(*parsed, "broadcast", parsed->args);
-        self->send(hub, send_command{
-                          target::group(routing::namespace_group(ev.socket.nsp)),
-                          std::move(packets)});
-      }
+/// Stateless: safe to call from every session at once.
+class echo_handler final : public inline_handler {
+public:
+  explicit echo_handler(hub_actor hub) : hub_(std::move(hub)) {}
+
+  connect_verdict on_connect(const connect_event& ev) override {
+    if (auto why = deny_reason(ev.auth))
+      return connect_verdict::reject(error_payload(*why));
+    return connect_verdict::accept();
+  }
+
+  message_reply on_message(const message_event& ev) override {
+    auto parsed = parse_event(ev);
+    if (!parsed)
       return {};
-    },
-  };
-}
+    if (ev.has_ack)
+      return {ack_payload(*parsed, parsed->args)};
+    if (ev.event_name == "echo")
+      return {event_payload(*parsed, "echo", parsed->args)};
+    if (ev.event_name == "broadcast") {
+      auto packets = event_batch(*parsed, "broadcast", parsed->args);
+      caf::anon_send(hub_, send_command{
+                             target::group(routing::namespace_group(ev.socket.nsp)),
+                             std::move(packets)});
+    }
+    return {};
+  }
+
+private:
+  hub_actor hub_;
+};
 
 } // namespace
 
+inline_handler_ptr make_echo_handler(hub_actor hub) {
+  return std::make_shared<echo_handler>(std::move(hub));
+}
+
 event_handler_actor spawn_echo_handler(caf::actor_system& sys, hub_actor hub) {
-  return sys.spawn(echo_impl, std::move(hub));
+  return spawn_inline_handler_actor(sys, make_echo_handler(std::move(hub)));
 }
 
 } // namespace sio

@@ -6,13 +6,18 @@
 #pragma once
 
 #include "actors/event_handler.hpp"
+#include "actors/inline_handler.hpp"
 #include "actors/interfaces.hpp"
 
 #include <caf/actor_system.hpp>
 
 namespace sio {
 
-/// Spawns the echo handler; `hub` receives the `broadcast` fan-outs.
+/// The echo handler as an inline handler (how the service runs it);
+/// `hub` receives the `broadcast` fan-outs.
+inline_handler_ptr make_echo_handler(hub_actor hub);
+
+/// The same handler as an actor (for pipelines and actor-only code).
 event_handler_actor spawn_echo_handler(caf::actor_system& sys, hub_actor hub);
 
 } // namespace sio

@@ -159,6 +159,18 @@ void forget_connection(hub_state& st, const std::string& id) {
   st.connections.erase(i);
 }
 
+/// The handler new sessions get: an actor or an inline one (which the
+/// sessions find in their shared context; open sessions keep theirs).
+void set_handler(hub_state& st, event_handler_actor actor,
+                 inline_handler_ptr inline_events) {
+  st.cfg.handler = std::move(actor);
+  if (st.context->inline_events != inline_events) {
+    auto next = std::make_shared<session_context>(*st.context);
+    next->inline_events = std::move(inline_events);
+    st.context = std::move(next);
+  }
+}
+
 hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
   self->state.cfg = std::move(cfg);
   auto& c = self->state.cfg;
@@ -319,7 +331,10 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       return hub_stats{st.connections.size(), st.groups.group_count()};
     },
     [self](handler_atom, event_handler_actor& handler) {
-      self->state.cfg.handler = std::move(handler);
+      set_handler(self->state, std::move(handler), nullptr);
+    },
+    [self](handler_atom, inline_handler_ptr& handler) {
+      set_handler(self->state, {}, std::move(handler));
     },
   };
 }

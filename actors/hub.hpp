@@ -16,7 +16,8 @@ namespace sio {
 /// What a hub is made of.
 struct hub_config {
   std::string name;                 ///< the hub name in client paths
-  event_handler_actor handler;      ///< may be replaced by handler_atom
+  /// May be replaced by handler_atom, with an actor or an inline handler.
+  event_handler_actor handler;
   session_settings session;         ///< Engine.IO / Socket.IO settings
   std::shared_ptr<session_registry> registry;  ///< shared with the gateway
   std::shared_ptr<metrics::registry> metrics;  ///< may be null

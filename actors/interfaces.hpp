@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/event_handler.hpp"
+#include "actors/inline_handler.hpp"
 #include "actors/messages.hpp"
 
 #include <caf/typed_actor.hpp>
@@ -65,6 +66,10 @@ using hub_actor = caf::typed_actor<
   /// Counters.
   caf::replies_to<stats_atom>::with<hub_stats>,
   /// Replaces the hub's event handler (for handlers that need the hub).
-  caf::reacts_to<handler_atom, event_handler_actor>>;
+  /// Sessions opened afterwards send their events to it; open ones keep
+  /// the handler they started with.
+  caf::reacts_to<handler_atom, event_handler_actor>,
+  /// The same with an inline handler, which those sessions call directly.
+  caf::reacts_to<handler_atom, inline_handler_ptr>>;
 
 } // namespace sio

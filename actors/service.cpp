@@ -39,7 +39,14 @@ service::~service() {
 }
 
 void service::set_handler(const std::string& hub, handler_factory f) {
+  inline_factories_.erase(hub);
   factories_[hub] = std::move(f);
+}
+
+void service::set_inline_handler(const std::string& hub,
+                                 inline_handler_factory f) {
+  factories_.erase(hub);
+  inline_factories_[hub] = std::move(f);
 }
 
 void service::set_pipeline(const std::string& hub, pipeline_factory f) {
@@ -112,10 +119,13 @@ void service::start() {
     hc.metrics = metrics_;
     auto hub = spawn_hub(sys_, hc);
     event_handler_actor handler;
+    inline_handler_ptr inline_events;
     if (auto f = factories_.find(h.name); f != factories_.end())
       handler = f->second(sys_, hub);
+    else if (auto i = inline_factories_.find(h.name); i != inline_factories_.end())
+      inline_events = i->second(sys_, hub);
     else if (h.in_process_handler == "echo")
-      handler = spawn_echo_handler(sys_, hub);
+      inline_events = make_echo_handler(hub);
     else if (h.in_process_handler == "chat")
       handler = spawn_chat_handler(sys_, hub);
     else if (!h.event_handlers.empty())
@@ -125,11 +135,16 @@ void service::start() {
         sys_, io_, webhook_config_for(
           cfg_, h, [this] { return public_endpoint(); }, metrics_));
     if (auto p = pipelines_.find(h.name); p != pipelines_.end()) {
+      // Stages are actors: an inline handler becomes one as their `next`.
+      if (inline_events)
+        handler = spawn_inline_handler_actor(sys_, std::move(inline_events));
       if (handler)
         handlers_.push_back(handler); // the stages' `next`, ended at stop
       handler = p->second(sys_, hub, handler);
     }
-    if (handler) {
+    if (inline_events)
+      caf::anon_send(hub, handler_atom::value, std::move(inline_events));
+    else if (handler) {
       caf::anon_send(hub, handler_atom::value, handler);
       handlers_.push_back(handler);
     }

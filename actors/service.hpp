@@ -24,9 +24,16 @@ namespace sio {
 using handler_factory =
   std::function<event_handler_actor(caf::actor_system&, hub_actor)>;
 
+/// Makes a hub's inline handler (actors/inline_handler.hpp); gets the hub
+/// so that it can send to it.
+using inline_handler_factory =
+  std::function<inline_handler_ptr(caf::actor_system&, hub_actor)>;
+
 /// Puts application stages in front of a hub's configured handler: gets
-/// the hub and `next` (the handler the config selects: webhook dispatcher,
-/// in-process handler, or an invalid handle for none) and returns the head
+/// the hub and `next` (the handler the config or set_handler /
+/// set_inline_handler selects: webhook dispatcher, in-process handler
+/// (an inline one wrapped by spawn_inline_handler_actor), or an invalid
+/// handle for none) and returns the head
 /// of the pipeline. Stages should link_to() their next stage so that a
 /// shutdown of the head ends the whole pipeline.
 using pipeline_factory = std::function<event_handler_actor(
@@ -43,8 +50,14 @@ public:
   service(const service&) = delete;
   service& operator=(const service&) = delete;
 
-  /// Uses `f` for the hub `hub` (instead of its configured handler).
+  /// Uses `f` for the hub `hub` (instead of its configured handler or an
+  /// earlier set_inline_handler).
   void set_handler(const std::string& hub, handler_factory f);
+
+  /// Uses the inline handler `f` makes for the hub `hub` (instead of its
+  /// configured handler or an earlier set_handler): its sessions call it
+  /// directly, see actors/inline_handler.hpp for when that fits.
+  void set_inline_handler(const std::string& hub, inline_handler_factory f);
 
   /// Wraps the configured handler of `hub` in a pipeline (see
   /// pipeline_factory); examples/custom-pipeline shows one.
@@ -87,6 +100,7 @@ private:
   caf::actor_system& sys_;
   config::service_config cfg_;
   std::map<std::string, handler_factory> factories_;
+  std::map<std::string, inline_handler_factory> inline_factories_;
   std::map<std::string, pipeline_factory> pipelines_;
   std::map<std::string, hub_actor> hubs_;
   std::vector<event_handler_actor> handlers_;

@@ -4,67 +4,13 @@
 #define BOOST_TEST_MODULE actors
 #include <boost/test/unit_test.hpp>
 
-#include "actors/asio_scheduler.hpp"
 #include "actors/reply.hpp"
-#include "actors/service.hpp"
-#include "actors/type_registry.hpp"
-
-#include <caf/all.hpp>
-
-#include <asio.hpp>
-
-#include <sys/socket.h>
-#include <sys/time.h>
-
-#include <cstdlib>
-#include <chrono>
-#include <regex>
-#include <string>
-#include <string_view>
-#include <thread>
+#include "tests/actors/service_fixture.hpp"
 
 using namespace std::chrono_literals;
+using sio_test::http_reply;
 
 namespace {
-
-struct http_reply {
-  int status = 0;
-  std::string body;
-};
-
-/// One blocking HTTP/1.1 request with `Connection: close`.
-http_reply http_request(uint16_t port, const std::string& method,
-                        const std::string& target,
-                        const std::string& body = {}) {
-  asio::io_context io;
-  asio::ip::tcp::socket sock{io};
-  sock.connect({asio::ip::make_address("127.0.0.1"), port});
-  // A server that never answers fails the test here instead of hanging it.
-  timeval limit{10, 0};
-  ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit,
-               sizeof limit);
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Connection: close\r\nContent-Type: text/plain\r\n"
-                    + "Content-Length: " + std::to_string(body.size())
-                    + "\r\n\r\n" + body;
-  asio::write(sock, asio::buffer(req));
-  std::string raw;
-  asio::error_code ec;
-  char buf[4096];
-  for (;;) {
-    auto n = sock.read_some(asio::buffer(buf), ec);
-    raw.append(buf, n);
-    if (ec)
-      break;
-  }
-  http_reply r;
-  if (raw.size() > 12)
-    r.status = std::stoi(raw.substr(9, 3));
-  auto pos = raw.find("\r\n\r\n");
-  if (pos != std::string::npos)
-    r.body = raw.substr(pos + 4);
-  return r;
-}
 
 /// An event handler that reports every event to `observer` and answers:
 /// rejects namespace /private, never answers for /silent (the promise is
@@ -98,118 +44,16 @@ recording_handler(sio::event_handler_actor::pointer self, caf::actor observer) {
   };
 }
 
-struct fixture {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  std::unique_ptr<caf::scoped_actor> observer;
-  std::unique_ptr<sio::service> svc;
-  std::string path = "/clients/socketio/hubs/test/";
-
-  /// Clients here never answer pings: only the ping timeout test uses an
-  /// interval short enough to matter, so that a slow (sanitized, loaded)
-  /// run of the other tests does not lose its session midway.
-  explicit fixture(uint32_t ping_ms = 5000) {
-    sio::register_message_types(cfg);
-    // tests/actors/meson.build runs this suite a second time with actors on
-    // the network loop's threads, as sio-server runs them by default.
-    if (auto* s = std::getenv("SIO_TEST_SCHEDULER"); s && std::string_view{s} == "asio")
-      sio::use_asio_scheduler(cfg, 2);
-    else
-      cfg.set("scheduler.max-threads", 2);
-    cfg.set("logger.verbosity", caf::atom("quiet"));
-    sys = std::make_unique<caf::actor_system>(cfg);
-    observer = std::make_unique<caf::scoped_actor>(*sys);
-    sio::config::service_config sc;
-    sc.host = "127.0.0.1";
-    sc.port = 0;
-    sc.ping_interval = ping_ms;
-    sc.ping_timeout = ping_ms;
-    // The handler's connect verdicts may take 0.1 + 0.1 + 5 s.
-    sc.webhook.connect_timeout = 100;
-    sc.webhook.response_timeout = 100;
-    sio::config::hub_setting hub;
-    hub.name = "test";
-    hub.allow_anonymous = true;
-    sc.hubs.push_back(hub);
-    svc = std::make_unique<sio::service>(*sys, sc);
-    caf::actor obs = caf::actor_cast<caf::actor>(*observer);
-    svc->set_handler("test", [obs](caf::actor_system& s, sio::hub_actor) {
-      return s.spawn(recording_handler, obs);
-    });
-    svc->start();
-  }
-
-  ~fixture() {
-    svc->stop();
-    svc.reset();
-    observer.reset();
-  }
-
-  uint16_t port() const { return svc->port(); }
-
-  std::string handshake() {
-    auto r = http_request(port(), "GET", path + "?EIO=4&transport=polling");
-    BOOST_REQUIRE_EQUAL(r.status, 200);
-    std::smatch m;
-    BOOST_REQUIRE(std::regex_search(r.body, m, std::regex{R"re("sid":"([^"]+)")re"}));
-    return m[1];
-  }
-
-  http_reply post(const std::string& sid, const std::string& body) {
-    return http_request(port(), "POST",
-                        path + "?EIO=4&transport=polling&sid=" + sid, body);
-  }
-
-  http_reply poll(const std::string& sid) {
-    return http_request(port(), "GET",
-                        path + "?EIO=4&transport=polling&sid=" + sid);
-  }
-
-  template <class T>
-  T expect(std::chrono::milliseconds timeout = 3s) {
-    T result;
-    bool got = false;
-    (*observer)->receive(
-      [&](T& x) {
-        result = std::move(x);
-        got = true;
-      },
-      caf::after(timeout) >> [] {});
-    BOOST_REQUIRE_MESSAGE(got, "handler event did not arrive in time");
-    return result;
-  }
-
-  /// A polling session with the default namespace joined: the handler
-  /// has seen its connect and connected events.
-  std::string connected_session() {
-    auto sid = handshake();
-    post(sid, "40");
-    expect<sio::connect_event>();
-    poll(sid);
-    expect<sio::connected_event>();
-    return sid;
-  }
-
-  /// The hub learns of a close right after the handler does: waits
-  /// (bounded) until it holds no connection and no group.
-  void expect_hub_empty() {
-    auto s = stats();
-    for (int i = 0; i < 100 && (s.connections != 0 || s.groups != 0); ++i) {
-      std::this_thread::sleep_for(20ms);
-      s = stats();
-    }
-    BOOST_CHECK_EQUAL(s.connections, 0u);
-    BOOST_CHECK_EQUAL(s.groups, 0u);
-  }
-
-  sio::hub_stats stats() {
-    sio::hub_stats out;
-    (*observer)
-      ->request(svc->hub("test"), 2s, sio::stats_atom::value)
-      .receive([&](sio::hub_stats& s) { out = s; },
-               [](caf::error&) { BOOST_FAIL("hub did not answer"); });
-    return out;
-  }
+/// The service with recording_handler as the hub's handler.
+struct fixture : sio_test::service_fixture {
+  explicit fixture(uint32_t ping_ms = 5000)
+    : service_fixture(
+        [](sio::service& svc, caf::actor obs) {
+          svc.set_handler("test", [obs](caf::actor_system& s, sio::hub_actor) {
+            return s.spawn(recording_handler, obs);
+          });
+        },
+        ping_ms) {}
 };
 
 struct short_ping_fixture : fixture {
