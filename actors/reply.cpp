@@ -25,11 +25,18 @@ std::string event_array(std::string_view name, std::string_view args_json) {
   return out;
 }
 
-std::string to_payload(const sio_packet& p) {
-  // The text packet is the payload's first message; attachments follow as
-  // base64 segments, encoded straight from the packet's bytes.
-  std::string out = protocol::encode_message(p);
-  for (auto& a : p.attachments)
+/// The payload of a packet answering or echoing `ev` (its namespace and
+/// attachments) with `data`, encoded from the parts without a packet copy.
+/// The text packet is the payload's first message; attachments follow as
+/// base64 segments, encoded straight from the event's bytes.
+std::string payload_for(const parsed_event& ev, sio_packet_type text_type,
+                        sio_packet_type binary_type, std::optional<uint64_t> id,
+                        std::string_view data) {
+  bool binary = !ev.attachments.empty();
+  std::string out = protocol::encode_message(binary ? binary_type : text_type,
+                                             ev.nsp, id, data,
+                                             ev.attachments.size());
+  for (auto& a : ev.attachments)
     protocol::append_frame_to_payload(out, a, true);
   return out;
 }
@@ -103,19 +110,14 @@ std::string error_payload(std::string_view message) {
 }
 
 std::string ack_payload(const parsed_event& ev, std::string_view args_json) {
-  sio_packet p;
-  p.type = ev.attachments.empty() ? sio_packet_type::ack
-                                  : sio_packet_type::binary_ack;
-  p.nsp = ev.nsp;
-  p.id = ev.ack_id;
-  p.data = std::string{args_json};
-  p.attachments = ev.attachments;
-  return to_payload(p);
+  return payload_for(ev, sio_packet_type::ack, sio_packet_type::binary_ack,
+                     ev.ack_id, args_json);
 }
 
 std::string event_payload(const parsed_event& ev, std::string_view name,
                           std::string_view args_json) {
-  return to_payload(make_event(ev, name, args_json));
+  return payload_for(ev, sio_packet_type::event, sio_packet_type::binary_event,
+                     std::nullopt, event_array(name, args_json));
 }
 
 wire_batch event_batch(const parsed_event& ev, std::string_view name,

@@ -20,25 +20,48 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+/// The parts of a packet that its text is made of.
+struct packet_parts {
+  sio_packet_type type;
+  std::string_view nsp;
+  std::optional<uint64_t> id;
+  std::string_view data;
+  size_t attachment_count;
+};
+
+packet_parts parts_of(const sio_packet& packet) {
+  return {packet.type, packet.nsp, packet.id, packet.data,
+          packet.attachments.size()};
+}
+
 /// Room for a packet's text: type, attachment count, namespace, id, data.
-size_t encoded_size_bound(const sio_packet& packet) {
-  return packet.nsp.size() + packet.data.size() + 24;
+size_t encoded_size_bound(const packet_parts& p) {
+  return p.nsp.size() + p.data.size() + 24;
 }
 
 /// Appends the packet's Socket.IO text to `out`.
-void append_encoded(std::string& out, const sio_packet& packet) {
-  out.push_back(to_digit(packet.type));
-  if (is_binary(packet.type)) {
-    out.append(std::to_string(packet.attachments.size()));
+void append_encoded(std::string& out, const packet_parts& p) {
+  out.push_back(to_digit(p.type));
+  if (is_binary(p.type)) {
+    out.append(std::to_string(p.attachment_count));
     out.push_back('-');
   }
-  if (!packet.nsp.empty() && packet.nsp != "/") {
-    out.append(packet.nsp);
+  if (!p.nsp.empty() && p.nsp != "/") {
+    out.append(p.nsp);
     out.push_back(',');
   }
-  if (packet.id)
-    out.append(std::to_string(*packet.id));
-  out.append(packet.data);
+  if (p.id)
+    out.append(std::to_string(*p.id));
+  out.append(p.data);
+}
+
+/// The Engine.IO message ('4' + the Socket.IO text) in one allocation.
+std::string encode_message_of(const packet_parts& p) {
+  std::string out;
+  out.reserve(1 + encoded_size_bound(p));
+  out.push_back(to_digit(eio_packet_type::message));
+  append_encoded(out, p);
+  return out;
 }
 
 } // namespace
@@ -64,18 +87,21 @@ std::string_view to_string(sio_packet_type type) {
 }
 
 std::string encode(const sio_packet& packet) {
+  auto parts = parts_of(packet);
   std::string out;
-  out.reserve(encoded_size_bound(packet));
-  append_encoded(out, packet);
+  out.reserve(encoded_size_bound(parts));
+  append_encoded(out, parts);
   return out;
 }
 
 std::string encode_message(const sio_packet& packet) {
-  std::string out;
-  out.reserve(1 + encoded_size_bound(packet));
-  out.push_back(to_digit(eio_packet_type::message));
-  append_encoded(out, packet);
-  return out;
+  return encode_message_of(parts_of(packet));
+}
+
+std::string encode_message(sio_packet_type type, std::string_view nsp,
+                           std::optional<uint64_t> id, std::string_view data,
+                           size_t attachment_count) {
+  return encode_message_of({type, nsp, id, data, attachment_count});
 }
 
 std::vector<eio_packet> to_eio_packets(const sio_packet& packet) {

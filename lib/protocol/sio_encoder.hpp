@@ -23,6 +23,14 @@ std::string encode(const sio_packet& packet);
 /// The same with the Engine.IO '4' prefix (a WebSocket text frame / polling segment).
 std::string encode_message(const sio_packet& packet);
 
+/// encode_message for a packet given by its parts, for callers that hold
+/// them elsewhere (an ack built from an event's arguments): no sio_packet
+/// to fill, no copy of the data. `attachment_count` is written for the
+/// binary types only.
+std::string encode_message(sio_packet_type type, std::string_view nsp,
+                           std::optional<uint64_t> id, std::string_view data,
+                           size_t attachment_count = 0);
+
 /// The Engine.IO packets that carry `packet`: one text message followed by one
 /// binary message per attachment (feed them to append_to_payload / encode_frame).
 std::vector<eio_packet> to_eio_packets(const sio_packet& packet);

@@ -79,6 +79,19 @@ BOOST_DATA_TEST_CASE(
   BOOST_TEST(encode_message(row.packet) == "4" + row.encoded);
 }
 
+BOOST_DATA_TEST_CASE(
+  encode_message_from_parts_writes_the_same_table, data::make(golden_table), row) {
+  const auto& p = row.packet;
+  BOOST_TEST(encode_message(p.type, p.nsp, p.id, p.data, p.attachments.size())
+             == "4" + row.encoded);
+}
+
+BOOST_AUTO_TEST_CASE(encode_message_from_parts_counts_attachments_of_binary_types_only) {
+  BOOST_TEST(encode_message(t::binary_ack, "/", 2, "[1]", 3) == "463-2[1]");
+  BOOST_TEST(encode_message(t::ack, "", 2, "[1]", 3) == "432[1]");
+  BOOST_TEST(encode_message(t::event, "/a", std::nullopt, R"(["x"])") == R"(42/a,["x"])");
+}
+
 BOOST_AUTO_TEST_CASE(encode_treats_an_empty_namespace_as_the_main_one) {
   BOOST_TEST(encode(make(t::event, "", 3, R"(["x"])")) == R"(23["x"])");
 }
