@@ -673,10 +673,16 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
   ev.socket = make_ref(self, p.nsp, i->second.socket_id);
   // The decoder validated the array and kept its head: no second scan.
   if (head) {
-    if (head->name)
+    if (head->name) {
       ev.event_name = *head->name;
-    else if (auto pos = p.data.find_first_of(",]"); pos != std::string::npos)
-      ev.event_name = p.data.substr(1, pos - 1); // a numeric event name
+    } else if (head->first_end > 1 && head->first_end <= p.data.size()) {
+      // A numeric event name: element [0]'s text, without the blanks
+      // JSON allows after the '['.
+      auto first = std::string_view{p.data}.substr(1, head->first_end - 1);
+      auto start = first.find_first_not_of(" \t\n\r");
+      if (start != std::string_view::npos)
+        ev.event_name = first.substr(start);
+    }
   }
   // The data is the tail of the packet text: first_end (relative to the
   // data) places the arguments in the packet for parse_event.

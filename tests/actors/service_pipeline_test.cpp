@@ -203,6 +203,16 @@ BOOST_AUTO_TEST_CASE(events_carry_where_their_arguments_begin_for_parse_event) {
   BOOST_CHECK(!parsed->ack_id.has_value());
 }
 
+BOOST_AUTO_TEST_CASE(a_numeric_event_name_is_its_number_without_blanks) {
+  auto sid = connected_session();
+  post(sid, "42[ 12 ,\"x\"]");
+  auto spaced = expect<sio::message_event>();
+  BOOST_CHECK_EQUAL(spaced.event_name, "12");
+  BOOST_CHECK_EQUAL(spaced.packet.substr(spaced.args_offset), R"( ,"x"])");
+  post(sid, "42[\n-1.5e3]");
+  BOOST_CHECK_EQUAL(expect<sio::message_event>().event_name, "-1.5e3");
+}
+
 BOOST_AUTO_TEST_CASE(client_namespace_disconnect_keeps_the_other_namespace) {
   auto sid = handshake();
   post(sid, "40\x1e" "40/b,");
