@@ -1,14 +1,16 @@
 // examples/embed: a backend service of its own that embeds the library.
 // It shows what an application does with the public API only (actors/*.hpp,
 // lib/*): start a Socket.IO hub inside its own process with sio::service,
-// plug in its own event_handler_actor (sum_handler below: accepts sockets,
-// acks `add` with the sum of its arguments, rejects the namespace /admin)
+// plug in its own inline event handler (sum_handler below: accepts sockets,
+// acks `add` with the sum of its arguments, rejects the namespace /admin;
+// an event_handler_actor would do the same one message hop further away)
 // and serve its own HTTP route next to the Engine.IO endpoint (GET
 // /status answers from the hub actor's counters, 404 JSON otherwise).
 // It builds in-tree and against the installed library (README.md here).
 //
 //   sio-embed --port 8090
 
+#include "actors/inline_handler.hpp"
 #include "actors/reply.hpp"
 #include "actors/service.hpp"
 #include "actors/type_registry.hpp"
@@ -23,6 +25,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string>
 
 namespace {
@@ -77,43 +80,53 @@ std::optional<std::string> sum_of(const std::string& args_json) {
   return std::string{buf.GetString(), buf.GetSize()};
 }
 
-/// The example's own handler: the same typed interface the echo handler
-/// and the webhook dispatcher implement, so the hub cannot tell them apart.
-/// Sockets asking for `closed_nsp` are turned away.
-sio::event_handler_actor::behavior_type
-sum_handler(sio::event_handler_actor::pointer self, std::string closed_nsp) {
-  (void) self;
-  return {
-    [closed_nsp](const sio::connect_event& ev) {
-      // The verdict is the CONNECT_ERROR the client's connect_error gets.
-      if (ev.socket.nsp == closed_nsp)
-        return sio::connect_verdict::reject(
-          sio::error_payload("the /admin namespace is not open to clients"));
-      return sio::connect_verdict::accept();
-    },
-    [](const sio::connected_event& ev) {
-      std::cout << "connected " << ev.socket.socket_id << " on "
-                << ev.socket.nsp << std::endl;
-    },
-    [](const sio::disconnected_event& ev) {
-      std::cout << "disconnected " << ev.socket.socket_id << " ("
-                << (ev.reason.empty() ? "client" : ev.reason) << ")"
-                << std::endl;
-    },
-    [](const sio::message_event& ev) -> sio::message_reply {
-      auto parsed = sio::parse_event(ev);
-      if (!parsed || ev.event_name != "add")
-        return {};
-      auto sum = sum_of(parsed->args);
-      std::string answer
-        = sum ? *sum : R"([{"error":"add takes finite numbers"}])";
-      // With an ack the sum is the ack; without one it comes back as `sum`.
-      if (ev.has_ack)
-        return {sio::ack_payload(*parsed, answer)};
-      return {sio::event_payload(*parsed, "sum", answer)};
-    },
-  };
+/// Prints one line in one write: sessions on different threads call the
+/// handler at the same time.
+void print_line(const std::string& line) {
+  std::cout << line + "\n" << std::flush;
 }
+
+/// The example's own handler. It answers from each event alone, so it is
+/// an inline handler: the sessions call it directly on their own threads
+/// (actors/inline_handler.hpp), which is why it keeps no mutable state.
+/// Sockets asking for `closed_nsp` are turned away.
+class sum_handler final : public sio::inline_handler {
+public:
+  explicit sum_handler(std::string closed_nsp) : closed_nsp_(std::move(closed_nsp)) {}
+
+  sio::connect_verdict on_connect(const sio::connect_event& ev) override {
+    // The verdict is the CONNECT_ERROR the client's connect_error gets.
+    if (ev.socket.nsp == closed_nsp_)
+      return sio::connect_verdict::reject(
+        sio::error_payload("the /admin namespace is not open to clients"));
+    return sio::connect_verdict::accept();
+  }
+
+  void on_connected(const sio::connected_event& ev) override {
+    print_line("connected " + ev.socket.socket_id + " on " + ev.socket.nsp);
+  }
+
+  void on_disconnected(const sio::disconnected_event& ev) override {
+    print_line("disconnected " + ev.socket.socket_id + " ("
+               + (ev.reason.empty() ? "client" : ev.reason) + ")");
+  }
+
+  sio::message_reply on_message(const sio::message_event& ev) override {
+    auto parsed = sio::parse_event(ev);
+    if (!parsed || ev.event_name != "add")
+      return {};
+    auto sum = sum_of(parsed->args);
+    std::string answer
+      = sum ? *sum : R"([{"error":"add takes finite numbers"}])";
+    // With an ack the sum is the ack; without one it comes back as `sum`.
+    if (ev.has_ack)
+      return {sio::ack_payload(*parsed, answer)};
+    return {sio::event_payload(*parsed, "sum", answer)};
+  }
+
+private:
+  const std::string closed_nsp_;
+};
 
 // -- the application's own HTTP route ----------------------------------------
 
@@ -189,10 +202,9 @@ int main(int argc, char** argv) {
   caf::actor_system sys{caf_cfg};
   {
     sio::service svc{sys, std::move(cfg)};
-    svc.set_handler(hub_name,
-                    [](caf::actor_system& s, sio::hub_actor) {
-                      return s.spawn(sum_handler, std::string{"/admin"});
-                    });
+    svc.set_inline_handler(hub_name, [](caf::actor_system&, sio::hub_actor) {
+      return std::make_shared<sum_handler>("/admin");
+    });
     // Set before start() binds, so the route asks for the port per request.
     // Application routes stay out of /api/ (the service's REST API) and
     // /clients/ (Engine.IO).

@@ -121,8 +121,16 @@ test('add is acked with the sum of its arguments (polling, then upgraded)', asyn
 test('add works over a WebSocket-only connection', async () => {
   const s = connect('/', { transports: ['websocket'] });
   await once(s, 'connect');
+  const id = s.id;
   assert.equal(await s.timeout(STEP_TIMEOUT_MS).emitWithAck('add', -5, 3), -2);
   s.close();
+  // The handler is told of the socket's start and end (it prints both).
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  const seen = (line) => server.logs.includes(line);
+  while (!seen(`disconnected ${id} (client namespace disconnect)`) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.ok(seen(`connected ${id} on /`), server.logs.join('\n'));
+  assert.ok(seen(`disconnected ${id} (client namespace disconnect)`), server.logs.join('\n'));
 });
 
 test('the /admin namespace is rejected with connect_error and a message', async () => {
