@@ -9,7 +9,6 @@ namespace sio {
 
 namespace {
 
-using protocol::sio_packet;
 using protocol::sio_packet_type;
 
 /// "[" + quoted name + ("," + rest of args) + "]".
@@ -25,31 +24,26 @@ std::string event_array(std::string_view name, std::string_view args_json) {
   return out;
 }
 
-/// The payload of a packet answering or echoing `ev` (its namespace and
-/// attachments) with `data`, encoded from the parts without a packet copy.
-/// The text packet is the payload's first message; attachments follow as
-/// base64 segments, encoded straight from the event's bytes.
-std::string payload_for(const parsed_event& ev, sio_packet_type text_type,
+/// The Engine.IO message of a packet answering or echoing `ev` with `data`:
+/// its namespace, and the binary type when it carries `ev`'s attachments.
+/// Encoded from the parts, without a packet copy.
+std::string message_for(const parsed_event& ev, sio_packet_type text_type,
                         sio_packet_type binary_type, std::optional<uint64_t> id,
                         std::string_view data) {
   bool binary = !ev.attachments.empty();
-  std::string out = protocol::encode_message(binary ? binary_type : text_type,
-                                             ev.nsp, id, data,
-                                             ev.attachments.size());
+  return protocol::encode_message(binary ? binary_type : text_type, ev.nsp, id,
+                                  data, ev.attachments.size());
+}
+
+/// The same as one Engine.IO payload: the text message first, then the
+/// attachments as base64 segments, encoded straight from the event's bytes.
+std::string payload_for(const parsed_event& ev, sio_packet_type text_type,
+                        sio_packet_type binary_type, std::optional<uint64_t> id,
+                        std::string_view data) {
+  std::string out = message_for(ev, text_type, binary_type, id, data);
   for (auto& a : ev.attachments)
     protocol::append_frame_to_payload(out, a, true);
   return out;
-}
-
-sio_packet make_event(const parsed_event& ev, std::string_view name,
-                      std::string_view args_json) {
-  sio_packet p;
-  p.type = ev.attachments.empty() ? sio_packet_type::event
-                                  : sio_packet_type::binary_event;
-  p.nsp = ev.nsp;
-  p.data = event_array(name, args_json);
-  p.attachments = ev.attachments;
-  return p;
 }
 
 /// True when ev.args_offset can be used: set, inside an EVENT or
@@ -122,11 +116,11 @@ std::string event_payload(const parsed_event& ev, std::string_view name,
 
 wire_batch event_batch(const parsed_event& ev, std::string_view name,
                        std::string_view args_json) {
-  auto p = make_event(ev, name, args_json);
   auto out = std::make_shared<std::vector<wire_packet>>();
-  out->push_back({false, std::make_shared<const std::string>(
-                           protocol::encode_message(p))});
-  for (auto& a : p.attachments)
+  out->push_back({false, std::make_shared<const std::string>(message_for(
+                           ev, sio_packet_type::event, sio_packet_type::binary_event,
+                           std::nullopt, event_array(name, args_json)))});
+  for (auto& a : ev.attachments)
     out->push_back({true, std::make_shared<const std::string>(a)});
   return out;
 }
