@@ -16,15 +16,18 @@ namespace sio {
 /// come back here (exec_later) and are queued on the same thread.
 class asio_scheduler::unit final : public caf::execution_unit {
 public:
-  explicit unit(asio_scheduler& owner)
-    : caf::execution_unit(&owner.system()), owner_(owner) {}
+  /// `loop`: the io_context this thread runs (nullptr: none of ours).
+  unit(asio_scheduler& owner, asio::io_context* loop)
+    : caf::execution_unit(&owner.system()), owner_(owner), loop_(loop) {}
 
   void exec_later(caf::resumable* job) override { owner_.schedule(job); }
 
   asio_scheduler& owner() const noexcept { return owner_; }
+  asio::io_context* loop() const noexcept { return loop_; }
 
 private:
   asio_scheduler& owner_;
+  asio::io_context* loop_;
 };
 
 namespace {
@@ -55,9 +58,11 @@ struct asio_scheduler::job_handler {
 };
 
 asio_scheduler::asio_scheduler(caf::actor_system& sys, size_t threads)
-  : caf::scheduler::abstract_coordinator(sys),
-    thread_count_(std::max<size_t>(threads, 1)),
-    io_(std::in_place, static_cast<int>(std::max<size_t>(threads, 1))) {}
+  : caf::scheduler::abstract_coordinator(sys) {
+  // Concurrency hint 1: one thread runs each loop (others only post to it).
+  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i)
+    loops_.push_back(std::make_unique<asio::io_context>(1));
+}
 
 asio_scheduler::~asio_scheduler() = default;
 
@@ -65,23 +70,31 @@ asio_scheduler* asio_scheduler::of(caf::actor_system& sys) noexcept {
   return dynamic_cast<asio_scheduler*>(&sys.scheduler());
 }
 
+std::vector<asio::io_context*> asio_scheduler::loops() const {
+  std::vector<asio::io_context*> out;
+  for (auto& l : loops_)
+    out.push_back(l.get());
+  return out;
+}
+
 void asio_scheduler::init(caf::actor_system_config& cfg) {
   abstract_coordinator::init(cfg);
-  num_workers_ = thread_count_;
+  num_workers_ = loops_.size();
 }
 
 void asio_scheduler::start() {
-  work_.emplace(io_->get_executor());
-  for (size_t i = 0; i < thread_count_; ++i)
-    threads_.emplace_back([this] {
+  for (auto& l : loops_) {
+    work_.push_back(asio::make_work_guard(*l));
+    threads_.emplace_back([this, loop = l.get()] {
       caf::detail::set_thread_name("sio.loop");
       system().thread_started();
-      unit u{*this};
+      unit u{*this, loop};
       current_unit = &u;
-      io_->run();
+      loop->run();
       current_unit = nullptr;
       system().thread_terminates();
     });
+  }
   clock_thread_ = std::thread{[this] {
     caf::detail::set_thread_name("caf.clock");
     system().thread_started();
@@ -100,13 +113,17 @@ void asio_scheduler::stop() {
   clock_.cancel_dispatch_loop();
   if (clock_thread_.joinable())
     clock_thread_.join();
-  work_.reset();
-  io_->stop();
+  work_.clear();
+  for (auto& l : loops_)
+    l->stop();
   for (auto& t : threads_)
     t.join();
   threads_.clear();
   stopped_.store(true);
-  io_.reset();
+  // Destroyed in reverse: handlers of a later loop may hold sockets bound
+  // to an earlier one (a connection accepted on loop 0 for loop 1, say).
+  while (!loops_.empty())
+    loops_.pop_back();
 }
 
 void asio_scheduler::enqueue(caf::resumable* job) {
@@ -120,11 +137,14 @@ void asio_scheduler::schedule(caf::resumable* job) {
   }
   // On one of our threads the job is a continuation of the running handler:
   // `defer` keeps it on this thread's queue (no lock, no wake-up). From any
-  // other thread `post` hands it over and wakes a loop thread.
-  if (current_unit != nullptr && &current_unit->owner() == this)
-    asio::defer(*io_, job_handler{this, job});
+  // other thread `post` hands it to a loop in turn and wakes its thread.
+  if (current_unit != nullptr && &current_unit->owner() == this
+      && current_unit->loop() != nullptr)
+    asio::defer(*current_unit->loop(), job_handler{this, job});
   else
-    asio::post(*io_, job_handler{this, job});
+    asio::post(*loops_[next_loop_.fetch_add(1, std::memory_order_relaxed)
+                       % loops_.size()],
+               job_handler{this, job});
 }
 
 void asio_scheduler::resume(caf::resumable* job) {
@@ -133,7 +153,7 @@ void asio_scheduler::resume(caf::resumable* job) {
     return;
   }
   // Someone else runs the io_context (io().poll() in a test, say).
-  unit u{*this};
+  unit u{*this, nullptr};
   resume_on(u, job);
 }
 

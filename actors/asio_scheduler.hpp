@@ -1,5 +1,5 @@
 // actors/asio_scheduler.hpp
-// A CAF scheduler that runs actors on the threads of an Asio io_context, the
+// A CAF scheduler that runs actors on the threads of Asio event loops, the
 // same threads that do the network I/O. An event read from a socket, the
 // session that decodes it, the handler that answers and the write of the
 // answer then run on one thread, one after the other, instead of handing
@@ -12,8 +12,18 @@
 //   caf::actor_system sys{cfg};
 //   sio::service svc{sys, ...};          // finds the io_context and uses it
 //
-// Trade-off: an actor that computes for long delays the network I/O of the
-// connections on its thread, as any event loop does. Handlers that block or
+// Each thread runs an io_context of its own (its own epoll set and handler
+// queue): threads sharing one io_context take turns in one epoll_wait, hand
+// each other handlers and lock one queue. Per-thread loops took 12-17 % off
+// the server's CPU per echoed ack on 2 cores (bench/profile-notes.md,
+// session 12). Connections are spread over the loops
+// (http::server_settings::loops); an actor runs on the loop of the thread
+// that scheduled it, or on the loops in turn when scheduled from outside.
+//
+// Trade-offs: an actor that computes for long delays the network I/O of the
+// connections on its thread, as any event loop does; and a loop does not
+// lend its work to an idle thread (connections are dealt out in turn, so
+// the loops carry alike on average). Handlers that block or
 // run long belong in a detached actor (caf::detached) or on CAF's default
 // scheduler (do not call use_asio_scheduler).
 #pragma once
@@ -26,7 +36,6 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -34,14 +43,17 @@ namespace sio {
 
 class asio_scheduler final : public caf::scheduler::abstract_coordinator {
 public:
-  /// `threads` run the io_context (at least 1).
+  /// `threads` threads (at least 1), each running its own io_context.
   asio_scheduler(caf::actor_system& sys, size_t threads);
   ~asio_scheduler() override;
 
-  /// The io_context its threads run; valid until the actor system stops.
-  asio::io_context& io() noexcept { return *io_; }
-  /// How many threads run io().
-  size_t threads() const noexcept { return thread_count_; }
+  /// The first loop (for listeners, timers and HTTP clients); valid until
+  /// the actor system stops.
+  asio::io_context& io() noexcept { return *loops_.front(); }
+  /// Every loop, one per thread; valid until the actor system stops.
+  std::vector<asio::io_context*> loops() const;
+  /// How many threads (and loops) there are.
+  size_t threads() const noexcept { return loops_.size(); }
 
   /// The asio_scheduler of `sys`, or nullptr when it runs another scheduler.
   static asio_scheduler* of(caf::actor_system& sys) noexcept;
@@ -63,13 +75,15 @@ private:
   /// Runs `job` once on the calling scheduler thread.
   void resume(caf::resumable* job);
   void resume_on(unit& u, caf::resumable* job);
-  /// Queues `job`: on the calling thread's own queue when it is one of ours.
+  /// Queues `job`: on the calling thread's own loop when it is one of ours,
+  /// else on the loops in turn.
   void schedule(caf::resumable* job);
 
-  size_t thread_count_;
-  std::optional<asio::io_context> io_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::unique_ptr<asio::io_context>> loops_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
+  /// Picks the loop for a job scheduled from outside the loops.
+  std::atomic<size_t> next_loop_{0};
   caf::detail::thread_safe_actor_clock clock_;
   std::thread clock_thread_;
   /// Set once the loop threads are gone (in stop()).

@@ -350,7 +350,8 @@ void gateway::refuse_requests() {
   if (impl_->stopped.exchange(true))
     return;
   // A loop thread cannot wait for handlers that may run on itself.
-  if (impl_->io.get_executor().running_in_this_thread())
+  if (impl_->server ? impl_->server->on_loop_thread()
+                    : impl_->io.get_executor().running_in_this_thread())
     return;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
   while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)

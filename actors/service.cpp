@@ -84,6 +84,13 @@ void service::start() {
   gc.ws.max_write_queue_bytes = cfg_.limits.max_queued_bytes;
   gc.http.max_connections = cfg_.limits.max_connections;
   gc.http.io_threads = cfg_.io_threads;
+  // With the asio_scheduler, connections go round its loops (one per
+  // thread), or the first io_threads of them.
+  if (auto* sched = asio_scheduler::of(sys_)) {
+    gc.http.loops = sched->loops();
+    if (gc.http.loops.size() > cfg_.io_threads)
+      gc.http.loops.resize(cfg_.io_threads);
+  }
   gc.keys = {cfg_.primary_key, cfg_.secondary_key};
   gc.cors_origins = cfg_.cors_origins;
   gc.metrics = metrics_;

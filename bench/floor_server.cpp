@@ -10,7 +10,7 @@
 // shows how much of the box the kernel, the loopback and the load generator
 // leave for any server.
 //
-//   sio-bench-floor [--port P] [--threads N] [--io-threads M]
+//   sio-bench-floor [--port P] [--threads N]
 // prints "listening <port>" once it accepts; stops on SIGINT/SIGTERM.
 
 #include "lib/http/server.hpp"
@@ -116,23 +116,34 @@ int main(int argc, char** argv) {
   unsigned threads = arg_uint(argc, argv, "--threads", 2);
   if (threads == 0)
     threads = 1;
-  asio::io_context io{static_cast<int>(threads)};
+  // As sio-server runs by default: one event loop per thread, connections
+  // spread over them (http::server_settings::loops).
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  for (unsigned i = 0; i < threads; ++i)
+    loops.push_back(std::make_unique<asio::io_context>(1));
+  asio::io_context& io = *loops.front();
   http::server_settings settings;
   settings.host = "127.0.0.1";
   settings.port = static_cast<uint16_t>(arg_uint(argc, argv, "--port", 0));
-  settings.io_threads = arg_uint(argc, argv, "--io-threads", threads);
+  for (auto& l : loops)
+    settings.loops.push_back(l.get());
   http::server srv{io, settings, handle};
   srv.start();
+  auto guards = std::vector<asio::executor_work_guard<asio::io_context::executor_type>>{};
+  for (unsigned i = 1; i < threads; ++i)
+    guards.push_back(asio::make_work_guard(*loops[i]));
   asio::signal_set signals{io, SIGINT, SIGTERM};
   signals.async_wait([&](const asio::error_code&, int) {
     srv.stop();
-    io.stop();
+    guards.clear();
+    for (auto& l : loops)
+      l->stop();
   });
   std::printf("listening %u\n", static_cast<unsigned>(srv.port()));
   std::fflush(stdout);
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i)
-    pool.emplace_back([&io] { io.run(); });
+    pool.emplace_back([loop = loops[i].get()] { loop->run(); });
   io.run();
   for (auto& t : pool)
     t.join();

@@ -36,7 +36,7 @@ export function render(r, { quick, sizes: S, notes = [] }) {
   p(`- ${m.nproc} CPUs (\`nproc\`), ${m.model}, ${m.memGiB} GiB RAM, Linux ${m.kernel}`);
   p(`- load average before: ${m.load}; after: ${r.loadAfter}. **The machine is shared** (other`
     + ' people compile and run tests on it at the same time), so every number is noisy.');
-  p(`- ours: \`sio-server\` built with \`-Dbuildtype=release\`, default threads: actors on the network loop (\`scheduler: "asio"\`) with one loop thread per core (${Math.max(1, r.machine?.nproc ?? 1)} here), every one of which does network I/O (\`ioThreads\` automatic: the connections take turns on one shared strand per loop thread), hub with the`
+  p(`- ours: \`sio-server\` built with \`-Dbuildtype=release\`, default threads: actors on the network loop (\`scheduler: "asio"\`) with one loop thread per core (${Math.max(1, r.machine?.nproc ?? 1)} here), each running an event loop of its own over which the connections are dealt out (\`ioThreads\` automatic), hub with the`
     + ' in-process echo handler, anonymous clients; Node: the official `socket.io` '
     + `${m.sioVersion} on Node ${m.node} (\`bench/node-server.mjs\`, same echo handler, HTTP backend endpoint`
     + ' calling `io.emit` / `io.to(room).emit`). Both with pingInterval 25 s unless stated.');
@@ -186,8 +186,11 @@ export function render(r, { quick, sizes: S, notes = [] }) {
       p('The floor column is `bench/floor_server.cpp` (`sio-bench-floor`) with the same idle clients: on the'
         + ' library\'s HTTP server and WebSocket connection it reads each frame, copies the ack id and the'
         + ' arguments into an ACK and writes it, with no actors, sessions, handler, namespaces or validation.'
-        + ' No Socket.IO server can do less per event, so its rate is what the kernel\'s loopback TCP and the'
-        + ' load generator, which share the 2 cores with the server, leave for any server on this machine.');
+        + ' It runs one event loop per thread as ours does, with the same malloc. It is a reference for what'
+        + ' the kernel\'s loopback TCP and the load generator, which share the 2 cores with the server, leave'
+        + ' over, not a strict bound: it writes each ack inside the read handler, before the connection re-arms'
+        + ' its readiness wait, and ours writes after it, which this kernel serves faster (bench/profile-notes.md,'
+        + ' session 12).');
     }
     p();
     const cols = ef ? [eo, ef, en] : [eo, en];

@@ -87,10 +87,12 @@ struct service_config {
   uint32_t connect_timeout = 45000;
   std::vector<std::string> cors_origins{"*"};
   std::vector<hub_setting> hubs;
-  /// Extension: threads doing network I/O at once; connections take turns
-  /// on this many shared strands. 0 (the default) = automatic: with the
-  /// `asio` scheduler one per loop thread, with CAF's default_io_threads()
-  /// threads of the service's own.
+  /// Extension: threads doing network I/O at once. With the `asio`
+  /// scheduler, how many of its loops (one per thread, each with its own
+  /// epoll set) take connections; with `caf`, threads of the service's own
+  /// sharing one io_context, connections taking turns on this many shared
+  /// strands. 0 (the default) = automatic: every loop with `asio`,
+  /// default_io_threads() with `caf`.
   uint32_t io_threads = 0;
   /// Extension: where actors run. `asio`: on the network loop's threads
   /// (an event is read, handled and answered on one thread); `caf`: on

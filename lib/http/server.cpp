@@ -418,8 +418,21 @@ struct server::accept_loop : std::enable_shared_from_this<accept_loop> {
       acceptor(strand),
       retry_timer(strand),
       shared(std::move(st)) {
-    for (unsigned i = 0; i < shared->settings.io_threads; ++i)
-      shared_strands.push_back(asio::make_strand(io));
+    for (auto* loop : shared->settings.loops)
+      shared_strands.push_back(asio::make_strand(*loop));
+    if (shared_strands.empty())
+      for (unsigned i = 0; i < shared->settings.io_threads; ++i)
+        shared_strands.push_back(asio::make_strand(io));
+  }
+
+  /// Whether the calling thread runs the acceptor's or a connection's loop.
+  bool on_loop_thread() const {
+    if (io.get_executor().running_in_this_thread())
+      return true;
+    for (auto* loop : shared->settings.loops)
+      if (loop->get_executor().running_in_this_thread())
+        return true;
+    return false;
   }
 
   void accept();
@@ -490,6 +503,10 @@ server::~server() {
   stop();
 }
 
+bool server::on_loop_thread() const {
+  return loop_->on_loop_thread();
+}
+
 void server::start() {
   listen();
   accept();
@@ -518,7 +535,7 @@ void server::stop() {
   // Close on the acceptor's strand. A caller outside the loop's threads
   // waits (briefly) so that the port is free when stop() returns; one on
   // a loop thread cannot wait for a strand another handler may hold.
-  if (loop_->io.get_executor().running_in_this_thread()) {
+  if (loop_->on_loop_thread()) {
     asio::dispatch(loop_->strand, [loop = loop_] { loop->close(); });
     return;
   }

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 #include <string>
 #include <vector>
 
@@ -46,8 +47,14 @@ struct server_settings {
   /// shared strands: N strands keep N threads doing network I/O at once,
   /// as a strand per connection would, without its ~112 bytes per open
   /// connection (the strand's state and shared_ptr block). 0 = unknown:
-  /// each connection gets its own strand.
+  /// each connection gets its own strand. Ignored when `loops` is set.
   unsigned io_threads = 0;
+  /// Event loops the connections take turns on, one strand each (e.g. one
+  /// io_context per thread, each run by that thread alone: threads then
+  /// share no epoll set and no handler queue). Empty: the connections use
+  /// the server's io_context as io_threads says. Each must outlive the
+  /// server and its connections.
+  std::vector<asio::io_context*> loops;
 };
 
 /// A connection's stream handed over for another protocol (WebSocket).
@@ -132,6 +139,9 @@ public:
   uint16_t port() const { return port_; }
   /// Open HTTP connections right now.
   size_t connection_count() const { return shared_->open.load(); }
+  /// Whether the calling thread runs the server's io_context or one of
+  /// settings.loops (such a thread must not wait for handlers).
+  bool on_loop_thread() const;
 
   /// State shared with connections, which may outlive the server object.
   struct shared_state {

@@ -83,18 +83,18 @@ struct asio_fixture {
     return *s;
   }
 
-  /// The ids of the threads that run the io_context's handlers.
+  /// The ids of the threads that run the loops' handlers.
   std::set<size_t> loop_threads() {
     std::set<size_t> ids;
     std::mutex m;
-    // Enough blocking handlers that every loop thread must take one.
+    // A handler on each loop, each waiting for the others: all run at once.
     std::atomic<size_t> arrived{0};
     size_t n = sched().threads();
     std::vector<std::future<void>> done;
-    for (size_t i = 0; i < n; ++i) {
+    for (auto* loop : sched().loops()) {
       auto p = std::make_shared<std::promise<void>>();
       done.push_back(p->get_future());
-      asio::post(sched().io(), [&, p, n] {
+      asio::post(*loop, [&, p, n] {
         {
           std::lock_guard<std::mutex> g{m};
           ids.insert(std::hash<std::thread::id>{}(std::this_thread::get_id()));
@@ -142,6 +142,34 @@ BOOST_FIXTURE_TEST_CASE(actors_run_on_the_threads_of_the_io_context, asio_fixtur
       [](caf::error& e) { BOOST_FAIL("no answer: " << caf::to_string(e)); });
     self->send_exit(a, caf::exit_reason::user_shutdown);
   }
+}
+
+BOOST_FIXTURE_TEST_CASE(each_loop_has_a_thread_and_runs_the_actors_its_handlers_wake,
+                        asio_fixture) {
+  // Two loops, two threads; an actor woken by a handler of either loop
+  // runs right after it on the same thread (no hand-off to the other).
+  auto loops = sched().loops();
+  BOOST_TEST(loops.size() == 2u);
+  BOOST_TEST(&sched().io() == loops.front());
+  BOOST_TEST(loop_threads().size() == 2u);
+  caf::scoped_actor self{*sys};
+  auto a = sys->spawn(reporter, caf::actor_cast<caf::actor>(self));
+  std::set<size_t> handler_ids;
+  for (int round = 0; round < 10; ++round)
+    for (auto* loop : loops) {
+      auto handler_thread = std::make_shared<std::promise<size_t>>();
+      auto handler_id = handler_thread->get_future();
+      asio::post(*loop, [a, handler_thread] {
+        handler_thread->set_value(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+        caf::anon_send(a, 1);
+      });
+      size_t id = handler_id.get();
+      handler_ids.insert(id);
+      self->receive([&](size_t actor_id) { BOOST_TEST(actor_id == id); },
+                    caf::after(5s) >> [] { BOOST_FAIL("the actor did not answer"); });
+    }
+  BOOST_TEST(handler_ids.size() == 2u);
+  self->send_exit(a, caf::exit_reason::user_shutdown);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_send_from_an_io_handler_runs_the_actor_on_that_thread,
