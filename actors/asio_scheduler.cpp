@@ -120,10 +120,13 @@ void asio_scheduler::stop() {
     t.join();
   threads_.clear();
   stopped_.store(true);
-  // Destroyed in reverse: handlers of a later loop may hold sockets bound
-  // to an earlier one (a connection accepted on loop 0 for loop 1, say).
-  while (!loops_.empty())
-    loops_.pop_back();
+  // The first loop goes first: a pending accept there holds the socket it
+  // opened for another loop, whose reactor must still be there to take it
+  // back (the service closes its acceptor before this, but an application
+  // may not have stopped its service).
+  for (auto& l : loops_)
+    l.reset();
+  loops_.clear();
 }
 
 void asio_scheduler::enqueue(caf::resumable* job) {
