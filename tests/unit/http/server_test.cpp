@@ -9,9 +9,11 @@
 #include <asio.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -154,6 +156,72 @@ BOOST_AUTO_TEST_CASE(connections_share_one_strand_per_io_thread) {
   BOOST_CHECK_EQUAL(distinct_strands(3, 7), 3u);
   // Unknown thread count: a strand per connection.
   BOOST_CHECK_EQUAL(distinct_strands(0, 4), 4u);
+}
+
+BOOST_AUTO_TEST_CASE(connections_are_dealt_out_over_the_given_loops) {
+  // Two event loops, each run by a thread of its own, and the acceptor on a
+  // third io_context: every request is handled on a loop thread, both loops
+  // take connections in turn, and the acceptor's thread takes none.
+  // Declared first, destroyed last: sockets of these loops may sit in the
+  // acceptor's handlers until its io_context goes.
+  std::array<asio::io_context, 2> loops{asio::io_context{1}, asio::io_context{1}};
+  asio::io_context io;
+  std::mutex mtx;
+  std::vector<std::thread::id> handled_on;
+  std::atomic<int> on_loop{0};
+  server_settings st;
+  st.host = "127.0.0.1";
+  st.port = 0;
+  st.io_threads = 7;  // ignored: loops decide
+  st.loops = {&loops[0], &loops[1]};
+  server* srv_ptr = nullptr;
+  auto srv = std::make_unique<server>(io, st, [&](exchange ex) {
+    on_loop += srv_ptr->on_loop_thread() ? 1 : 0;
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      handled_on.push_back(std::this_thread::get_id());
+    }
+    ex.respond(response::text(200, "ok"));
+  });
+  srv_ptr = srv.get();
+  srv->start();
+  std::vector<std::thread> threads;
+  std::vector<std::thread::id> loop_ids(2);
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  auto run = [&](asio::io_context& ctx) {
+    work.push_back(asio::make_work_guard(ctx));
+    threads.emplace_back([&ctx] { ctx.run(); });
+  };
+  run(io);
+  run(loops[0]);
+  run(loops[1]);
+  for (size_t i = 0; i < 2; ++i) {
+    std::promise<std::thread::id> id;
+    asio::post(loops[i], [&id] { id.set_value(std::this_thread::get_id()); });
+    loop_ids[i] = id.get_future().get();
+  }
+  BOOST_TEST(!srv->on_loop_thread());
+  for (int i = 0; i < 6; ++i)
+    BOOST_TEST(exchange_raw(srv->port(), get("/x")).rfind("HTTP/1.1 200", 0) == 0);
+  {
+    std::lock_guard<std::mutex> guard{mtx};
+    BOOST_TEST(handled_on.size() == 6u);
+    for (size_t i = 0; i < 2; ++i)
+      BOOST_TEST(std::count(handled_on.begin(), handled_on.end(), loop_ids[i]) == 3);
+  }
+  BOOST_TEST(on_loop.load() == 6);
+  std::promise<void> stopped;
+  asio::post(io, [&] {
+    srv->stop();
+    stopped.set_value();
+  });
+  stopped.get_future().wait();
+  work.clear();
+  for (auto* ctx : {&io, &loops[0], &loops[1]})
+    ctx->stop();
+  for (auto& t : threads)
+    t.join();
+  srv.reset();
 }
 
 BOOST_AUTO_TEST_CASE(answers_what_the_handler_responds) {
