@@ -188,9 +188,7 @@ export function render(r, { quick, sizes: S, notes = [] }) {
         + ' arguments into an ACK and writes it, with no actors, sessions, handler, namespaces or validation.'
         + ' It runs one event loop per thread as ours does, with the same malloc. It is a reference for what'
         + ' the kernel\'s loopback TCP and the load generator, which share the 2 cores with the server, leave'
-        + ' over, not a strict bound: it writes each ack inside the read handler, before the connection re-arms'
-        + ' its readiness wait, and ours writes after it, which this kernel serves faster (bench/profile-notes.md,'
-        + ' session 12).');
+        + ' over, not a strict bound: ours has come out above it in some runs (bench/profile-notes.md, session 12).');
     }
     p();
     const cols = ef ? [eo, ef, en] : [eo, en];
