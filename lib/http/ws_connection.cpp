@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include <algorithm>
 #include <array>
@@ -58,6 +59,21 @@ struct exact_allocator {
     return false;
   }
 };
+
+/// Milliseconds of a monotonic clock, as cheap as it gets: read once per
+/// read, and a few milliseconds of resolution are plenty for read pacing.
+uint32_t coarse_now_ms() noexcept {
+#ifdef CLOCK_MONOTONIC_COARSE
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint32_t>(static_cast<uint64_t>(ts.tv_sec) * 1000u
+                               + static_cast<uint64_t>(ts.tv_nsec) / 1000000u);
+#else
+  auto since = std::chrono::steady_clock::now().time_since_epoch();
+  return static_cast<uint32_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(since).count());
+#endif
+}
 
 template <class T>
 void clear_and_trim(std::vector<T>& v) {
@@ -256,19 +272,37 @@ void ws_connection::do_read() {
       });
     return;
   }
-  if (!socket_.is_tls()) {
+  bool tls = socket_.is_tls();
+  if (!tls && !rbuf_) {
+    readiness_waits_.fetch_add(1, std::memory_order_relaxed);
     socket_.lowest_layer().async_wait(
       asio::socket_base::wait_read,
       readable_handler{shared_from_this()});
     return;
   }
-  if (!tls_rbuf_)
-    tls_rbuf_ = std::make_unique<char[]>(read_buffer_size);
+  size_t size = tls ? read_buffer_size : busy_read_buffer_size;
+  if (!rbuf_)
+    rbuf_ = std::make_unique<char[]>(size);
   socket_.async_read_some(
-    asio::buffer(tls_rbuf_.get(), read_buffer_size),
+    asio::buffer(rbuf_.get(), size),
     [self = shared_from_this()](const asio::error_code& ec, size_t n) {
-      self->on_read(ec, n, 0, false, self->tls_rbuf_.get());
+      self->on_read(ec, n, 0, false, self->rbuf_.get());
     });
+}
+
+bool ws_connection::track_read_pace() {
+  if (socket_.is_tls())
+    return false;
+  uint32_t now = coarse_now_ms();
+  uint32_t gap = now - last_read_ms_; // unsigned: correct across the wrap
+  last_read_ms_ = now;
+  if (!rbuf_ && gap <= busy_read_gap_ms) {
+    // The bytes just read are in the thread's buffer: the new one is free.
+    rbuf_ = std::make_unique<char[]>(busy_read_buffer_size);
+    return false;
+  }
+  // The bytes just read may be in rbuf_: the caller frees it after them.
+  return rbuf_ && gap > quiet_read_gap_ms;
 }
 
 void ws_connection::on_readable(const asio::error_code& ec) {
@@ -310,6 +344,7 @@ void ws_connection::on_read(const asio::error_code& ec, size_t n, size_t at, boo
     finish();
     return;
   }
+  bool quiet = track_read_pace();
   if (read_mode_ == read_mode::parse) {
     if (direct) {
       payload_stored(at, n);
@@ -323,6 +358,8 @@ void ws_connection::on_read(const asio::error_code& ec, size_t n, size_t at, boo
   }
   if (read_mode_ != read_mode::parse)
     msg_ = std::string();
+  if (quiet)
+    rbuf_.reset();
   do_read();
 }
 
@@ -353,7 +390,7 @@ void ws_connection::on_header() {
   const auto& h = parser_.header();
   in_payload_ = true;
   payload_left_ = h.payload_size;
-  payload_done_ = 0;
+  mask_phase_ = 0;
   if (h.opcode == ws_opcode::text || h.opcode == ws_opcode::binary)
     utf8_.reset();
 }
@@ -364,15 +401,15 @@ void ws_connection::consume_payload(char* data, size_t size) {
     auto& frame = control().frame;
     size_t at = frame.size();
     frame.append(data, size);
-    ws_apply_mask(&frame[at], size, h.mask, payload_done_);
+    ws_apply_mask(&frame[at], size, h.mask, mask_phase_);
     payload_left_ -= size;
-    payload_done_ += size;
+    advance_mask_phase(size);
     return;
   }
   if (phase_ != phase::open) {
     // Closing: data frames are only skipped to find the peer's close frame.
     payload_left_ -= size;
-    payload_done_ += size;
+    advance_mask_phase(size);
     return;
   }
   size_t at = msg_.size();
@@ -384,10 +421,10 @@ void ws_connection::payload_stored(size_t at, size_t size) {
   payload_left_ -= size;
   if (phase_ != phase::open) {
     msg_.resize(at);
-    payload_done_ += size;
+    advance_mask_phase(size);
   } else {
-    ws_apply_mask(&msg_[at], size, parser_.header().mask, payload_done_);
-    payload_done_ += size;
+    ws_apply_mask(&msg_[at], size, parser_.header().mask, mask_phase_);
+    advance_mask_phase(size);
     if (parser_.message_opcode() == ws_opcode::text
         && !utf8_.feed(std::string_view{msg_.data() + at, size})) {
       begin_close(ws_close_code::invalid_payload, "invalid UTF-8 in text message", true);

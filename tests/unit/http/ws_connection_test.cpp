@@ -777,6 +777,65 @@ BOOST_FIXTURE_TEST_CASE(set_callbacks_redirects_later_messages, server_fixture) 
   BOOST_TEST(!rec.is_closed());
 }
 
+/// Sends `text` and expects it echoed.
+void round_trip(raw_client& client, const std::string& text) {
+  BOOST_TEST_REQUIRE(client.write(client_frame(0x1, text)));
+  auto f = client.read_frame();
+  BOOST_TEST_REQUIRE(f.has_value());
+  BOOST_TEST_REQUIRE(f->payload == text);
+}
+
+/// Waits until the connection has started more than `n` readiness waits.
+bool waits_exceed(const ws_connection& conn, uint32_t n) {
+  auto deadline = steady_clock::now() + wait_limit;
+  while (conn.readiness_waits() <= n && steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  return conn.readiness_waits() > n;
+}
+
+BOOST_FIXTURE_TEST_CASE(only_a_busy_connection_reads_without_readiness_waits, server_fixture) {
+  raw_client client{port()};
+  auto conn = accept();
+  // Messages further apart than the busy gap: every read waits first (and
+  // the connection holds no read buffer between them).
+  for (int i = 0; i < 3; ++i) {
+    auto before = conn->readiness_waits();
+    std::this_thread::sleep_for(150ms);
+    round_trip(client, "slow " + std::to_string(i));
+    BOOST_TEST(waits_exceed(*conn, before), "slow message " << i);
+  }
+  // Back-to-back round trips: after the first, reads go into the
+  // connection's own buffer with no wait in between (20 would be 20 waits).
+  auto before = conn->readiness_waits();
+  for (int i = 0; i < 20; ++i)
+    round_trip(client, "busy " + std::to_string(i));
+  BOOST_TEST(conn->readiness_waits() - before <= 2u);
+  // A quiet gap: the next read gives the buffer back and waits again...
+  std::this_thread::sleep_for(1200ms);
+  before = conn->readiness_waits();
+  round_trip(client, "after a pause");
+  BOOST_TEST(waits_exceed(*conn, before));
+  // ...until it is busy again.
+  before = conn->readiness_waits();
+  for (int i = 0; i < 20; ++i)
+    round_trip(client, "busy again " + std::to_string(i));
+  BOOST_TEST(conn->readiness_waits() - before <= 2u);
+  // Bursts larger than the busy buffer, frames split across its end.
+  std::string wire;
+  std::vector<std::string> sent;
+  for (int i = 0; i < 200; ++i) {
+    sent.push_back("burst " + std::to_string(i) + std::string(static_cast<size_t>(i % 40), 'x'));
+    wire += client_frame(0x1, sent.back());
+  }
+  BOOST_TEST_REQUIRE(wire.size() > 4 * 1024u);
+  BOOST_TEST_REQUIRE(client.write(wire));
+  for (const auto& text : sent) {
+    auto f = client.read_frame();
+    BOOST_TEST_REQUIRE(f.has_value());
+    BOOST_TEST_REQUIRE(f->payload == text);
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(random_sizes_in_random_pieces_round_trip, server_fixture) {
   // Crosses every boundary: headers split between reads, payloads that fit
   // the inline buffer or go straight into the message, 16- and 64-bit lengths.
@@ -821,6 +880,10 @@ BOOST_FIXTURE_TEST_CASE(random_sizes_in_random_pieces_round_trip, server_fixture
     ++got;
   }
   BOOST_TEST(writer.get());
+  // The reads went straight into the busy connection's own buffer: one
+  // wait before the first (~60 if every read waited; a quiet second in a
+  // slow run would cost one more).
+  BOOST_TEST(conn->readiness_waits() <= 10u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
