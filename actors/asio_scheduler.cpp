@@ -58,10 +58,8 @@ struct asio_scheduler::job_handler {
 };
 
 asio_scheduler::asio_scheduler(caf::actor_system& sys, size_t threads)
-  : caf::scheduler::abstract_coordinator(sys) {
-  // Concurrency hint 1: one thread runs each loop (others only post to it).
-  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i)
-    loops_.push_back(std::make_unique<asio::io_context>(1));
+  : caf::scheduler::abstract_coordinator(sys), pool_(threads) {
+  // nop
 }
 
 asio_scheduler::~asio_scheduler() = default;
@@ -70,31 +68,21 @@ asio_scheduler* asio_scheduler::of(caf::actor_system& sys) noexcept {
   return dynamic_cast<asio_scheduler*>(&sys.scheduler());
 }
 
-std::vector<asio::io_context*> asio_scheduler::loops() const {
-  std::vector<asio::io_context*> out;
-  for (auto& l : loops_)
-    out.push_back(l.get());
-  return out;
-}
-
 void asio_scheduler::init(caf::actor_system_config& cfg) {
   abstract_coordinator::init(cfg);
-  num_workers_ = loops_.size();
+  num_workers_ = pool_.size();
 }
 
 void asio_scheduler::start() {
-  for (auto& l : loops_) {
-    work_.push_back(asio::make_work_guard(*l));
-    threads_.emplace_back([this, loop = l.get()] {
-      caf::detail::set_thread_name("sio.loop");
-      system().thread_started();
-      unit u{*this, loop};
-      current_unit = &u;
-      loop->run();
-      current_unit = nullptr;
-      system().thread_terminates();
-    });
-  }
+  pool_.start([this](asio::io_context& loop) {
+    caf::detail::set_thread_name("sio.loop");
+    system().thread_started();
+    unit u{*this, &loop};
+    current_unit = &u;
+    loop.run();
+    current_unit = nullptr;
+    system().thread_terminates();
+  });
   clock_thread_ = std::thread{[this] {
     caf::detail::set_thread_name("caf.clock");
     system().thread_started();
@@ -107,26 +95,17 @@ void asio_scheduler::start() {
 void asio_scheduler::stop() {
   // The actor system has awaited its actors; what is still queued belongs
   // to actors that are gone. The clock goes first (its thread enqueues),
-  // then the loop; handlers destroyed with the io_context release their
-  // jobs, and whatever is scheduled from now on is released at once.
+  // then the loops; handlers destroyed with them release their jobs, and
+  // whatever is scheduled from now on is released at once. (An application
+  // may not have stopped its service: the pool destroys the acceptor's loop
+  // first.)
   stop_actors();
   clock_.cancel_dispatch_loop();
   if (clock_thread_.joinable())
     clock_thread_.join();
-  work_.clear();
-  for (auto& l : loops_)
-    l->stop();
-  for (auto& t : threads_)
-    t.join();
-  threads_.clear();
+  pool_.stop();
   stopped_.store(true);
-  // The first loop goes first: a pending accept there holds the socket it
-  // opened for another loop, whose reactor must still be there to take it
-  // back (the service closes its acceptor before this, but an application
-  // may not have stopped its service).
-  for (auto& l : loops_)
-    l.reset();
-  loops_.clear();
+  pool_.release();
 }
 
 void asio_scheduler::enqueue(caf::resumable* job) {
@@ -145,8 +124,7 @@ void asio_scheduler::schedule(caf::resumable* job) {
       && current_unit->loop() != nullptr)
     asio::defer(*current_unit->loop(), job_handler{this, job});
   else
-    asio::post(*loops_[next_loop_.fetch_add(1, std::memory_order_relaxed)
-                       % loops_.size()],
+    asio::post(pool_[next_loop_.fetch_add(1, std::memory_order_relaxed) % pool_.size()],
                job_handler{this, job});
 }
 

@@ -28,6 +28,8 @@
 // scheduler (do not call use_asio_scheduler).
 #pragma once
 
+#include "lib/http/loop_pool.hpp"
+
 #include <asio/io_context.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/detail/thread_safe_actor_clock.hpp>
@@ -49,11 +51,11 @@ public:
 
   /// The first loop (for listeners, timers and HTTP clients); valid until
   /// the actor system stops.
-  asio::io_context& io() noexcept { return *loops_.front(); }
+  asio::io_context& io() noexcept { return pool_.first(); }
   /// Every loop, one per thread; valid until the actor system stops.
-  std::vector<asio::io_context*> loops() const;
+  std::vector<asio::io_context*> loops() const { return pool_.loops(); }
   /// How many threads (and loops) there are.
-  size_t threads() const noexcept { return loops_.size(); }
+  size_t threads() const noexcept { return pool_.size(); }
 
   /// The asio_scheduler of `sys`, or nullptr when it runs another scheduler.
   static asio_scheduler* of(caf::actor_system& sys) noexcept;
@@ -79,9 +81,7 @@ private:
   /// else on the loops in turn.
   void schedule(caf::resumable* job);
 
-  std::vector<std::unique_ptr<asio::io_context>> loops_;
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::vector<std::thread> threads_;
+  http::loop_pool pool_;
   /// Picks the loop for a job scheduled from outside the loops.
   std::atomic<size_t> next_loop_{0};
   caf::detail::thread_safe_actor_clock clock_;

@@ -20,8 +20,11 @@ service::service(caf::actor_system& sys, config::service_config cfg)
     cfg_(std::move(cfg)),
     registry_(std::make_shared<session_registry>()),
     metrics_(std::make_shared<metrics::registry>()),
-    own_io_(asio_scheduler::of(sys) ? nullptr : std::make_unique<asio::io_context>()),
-    io_(own_io_ ? *own_io_ : asio_scheduler::of(sys)->io()) {
+    own_loops_(asio_scheduler::of(sys)
+                 ? nullptr
+                 : std::make_unique<http::loop_pool>(
+                   cfg_.io_threads != 0 ? cfg_.io_threads : config::default_io_threads())),
+    io_(own_loops_ ? own_loops_->first() : asio_scheduler::of(sys)->io()) {
   if (cfg_.primary_key.empty())
     cfg_.primary_key = auth::generate_access_key();
   // Automatic: a strand per loop thread when the actors' scheduler runs the
@@ -84,9 +87,11 @@ void service::start() {
   gc.ws.max_write_queue_bytes = cfg_.limits.max_queued_bytes;
   gc.http.max_connections = cfg_.limits.max_connections;
   gc.http.io_threads = cfg_.io_threads;
-  // With the asio_scheduler, connections go round its loops (one per
-  // thread), or the first io_threads of them.
-  if (auto* sched = asio_scheduler::of(sys_)) {
+  // Connections go round the loops (one per thread): our own, or the
+  // asio_scheduler's (the first io_threads of them).
+  if (own_loops_) {
+    gc.http.loops = own_loops_->loops();
+  } else if (auto* sched = asio_scheduler::of(sys_)) {
     gc.http.loops = sched->loops();
     if (gc.http.loops.size() > cfg_.io_threads)
       gc.http.loops.resize(cfg_.io_threads);
@@ -173,13 +178,8 @@ void service::start() {
   // audience of client tokens) are set: with the asio_scheduler the loop
   // runs already, and would serve a request at once.
   gateway_->serve();
-  if (!own_io_)
-    return;
-  work_ = std::make_unique<
-    asio::executor_work_guard<asio::io_context::executor_type>>(
-    io_.get_executor());
-  for (uint32_t i = 0; i < cfg_.io_threads; ++i)
-    threads_.emplace_back([this] { io_.run(); });
+  if (own_loops_)
+    own_loops_->start();
 }
 
 void service::stop(const std::string& reason) {
@@ -231,14 +231,10 @@ void service::stop(const std::string& reason) {
   // Pending wake-ups hold actor pointers: released while the system is up.
   if (wheel_)
     wheel_->stop();
-  if (!own_io_)
-    return;
-  work_.reset();
-  io_.stop();
-  for (auto& t : threads_)
-    if (t.joinable())
-      t.join();
-  threads_.clear();
+  // Our own loops stop here; they go (with what they hold) after the
+  // gateway, in the destructor.
+  if (own_loops_)
+    own_loops_->stop();
 }
 
 void service::stop_handlers() {

@@ -8,6 +8,7 @@
 #include "actors/hub.hpp"
 #include "actors/rest_api.hpp"
 #include "lib/config/service_config.hpp"
+#include "lib/http/loop_pool.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -108,16 +109,16 @@ private:
   std::shared_ptr<metrics::registry> metrics_;
   /// Heartbeat wake-ups of every session (shared with the hubs' settings).
   std::shared_ptr<tick_wheel> wheel_;
-  /// The network's io_context: the asio_scheduler's when the actor system
-  /// runs one (its threads then do the I/O), else own_io_ on threads_.
-  std::unique_ptr<asio::io_context> own_io_;
+  /// The network's event loops when the actor system's scheduler is not an
+  /// asio_scheduler (whose loop threads otherwise do the I/O): ioThreads
+  /// loops, a thread each.
+  std::unique_ptr<http::loop_pool> own_loops_;
+  /// The first loop (listener, timers, HTTP clients): own_loops_'s or the
+  /// asio_scheduler's.
   asio::io_context& io_;
-  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>>
-    work_;
   std::unique_ptr<gateway> gateway_;
   std::unique_ptr<rest_api> rest_;
   fallback_handler fallback_;
-  std::vector<std::thread> threads_;
   bool stopped_ = false;
 };
 

@@ -13,6 +13,7 @@
 //   sio-bench-floor [--port P] [--threads N]
 // prints "listening <port>" once it accepts; stops on SIGINT/SIGTERM.
 
+#include "lib/http/loop_pool.hpp"
 #include "lib/http/server.hpp"
 #include "lib/http/ws_connection.hpp"
 #include "lib/http/ws_handshake.hpp"
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -118,34 +120,21 @@ int main(int argc, char** argv) {
     threads = 1;
   // As sio-server runs by default: one event loop per thread, connections
   // spread over them (http::server_settings::loops).
-  std::vector<std::unique_ptr<asio::io_context>> loops;
-  for (unsigned i = 0; i < threads; ++i)
-    loops.push_back(std::make_unique<asio::io_context>(1));
-  asio::io_context& io = *loops.front();
+  http::loop_pool loops{threads};
   http::server_settings settings;
   settings.host = "127.0.0.1";
   settings.port = static_cast<uint16_t>(arg_uint(argc, argv, "--port", 0));
-  for (auto& l : loops)
-    settings.loops.push_back(l.get());
-  http::server srv{io, settings, handle};
+  settings.loops = loops.loops();
+  http::server srv{loops.first(), settings, handle};
   srv.start();
-  auto guards = std::vector<asio::executor_work_guard<asio::io_context::executor_type>>{};
-  for (unsigned i = 1; i < threads; ++i)
-    guards.push_back(asio::make_work_guard(*loops[i]));
-  asio::signal_set signals{io, SIGINT, SIGTERM};
-  signals.async_wait([&](const asio::error_code&, int) {
-    srv.stop();
-    guards.clear();
-    for (auto& l : loops)
-      l->stop();
-  });
+  std::promise<void> stop_requested;
+  asio::signal_set signals{loops.first(), SIGINT, SIGTERM};
+  signals.async_wait([&](const asio::error_code&, int) { stop_requested.set_value(); });
   std::printf("listening %u\n", static_cast<unsigned>(srv.port()));
   std::fflush(stdout);
-  std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i)
-    pool.emplace_back([loop = loops[i].get()] { loop->run(); });
-  io.run();
-  for (auto& t : pool)
-    t.join();
+  loops.start();
+  stop_requested.get_future().wait();
+  srv.stop();
+  loops.stop();
   return 0;
 }

@@ -89,10 +89,9 @@ struct service_config {
   std::vector<hub_setting> hubs;
   /// Extension: threads doing network I/O at once. With the `asio`
   /// scheduler, how many of its loops (one per thread, each with its own
-  /// epoll set) take connections; with `caf`, threads of the service's own
-  /// sharing one io_context, connections taking turns on this many shared
-  /// strands. 0 (the default) = automatic: every loop with `asio`,
-  /// default_io_threads() with `caf`.
+  /// epoll set) take connections; with `caf`, how many loops of the
+  /// service's own (again one per thread) do. 0 (the default) = automatic:
+  /// every loop with `asio`, default_io_threads() with `caf`.
   uint32_t io_threads = 0;
   /// Extension: where actors run. `asio`: on the network loop's threads
   /// (an event is read, handled and answered on one thread); `caf`: on

@@ -2,6 +2,7 @@
 // when a handler answers, forgets to answer, or hands the exchange to
 // another thread that drops it (an actor that ended with the message in its
 // mailbox). Every wait is bounded; the server's io_context runs on its thread.
+#include "lib/http/loop_pool.hpp"
 #include "lib/http/server.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -17,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -159,13 +161,13 @@ BOOST_AUTO_TEST_CASE(connections_share_one_strand_per_io_thread) {
 }
 
 BOOST_AUTO_TEST_CASE(connections_are_dealt_out_over_the_given_loops) {
-  // Two event loops, each run by a thread of its own, and the acceptor on a
-  // third io_context: every request is handled on a loop thread, both loops
-  // take connections in turn, and the acceptor's thread takes none.
+  // Three event loops, each run by a thread of its own: the acceptor on the
+  // first, the connections dealt out over the other two. Every request is
+  // handled on a loop thread, both loops take connections in turn, and the
+  // acceptor's thread takes none.
   // Declared first, destroyed last: sockets of these loops may sit in the
-  // acceptor's handlers until its io_context goes.
-  std::array<asio::io_context, 2> loops{asio::io_context{1}, asio::io_context{1}};
-  asio::io_context io;
+  // acceptor's handlers until its loop goes.
+  loop_pool pool{3};
   std::mutex mtx;
   std::vector<std::thread::id> handled_on;
   std::atomic<int> on_loop{0};
@@ -173,9 +175,9 @@ BOOST_AUTO_TEST_CASE(connections_are_dealt_out_over_the_given_loops) {
   st.host = "127.0.0.1";
   st.port = 0;
   st.io_threads = 7;  // ignored: loops decide
-  st.loops = {&loops[0], &loops[1]};
+  st.loops = {&pool[1], &pool[2]};
   server* srv_ptr = nullptr;
-  auto srv = std::make_unique<server>(io, st, [&](exchange ex) {
+  auto srv = std::make_unique<server>(pool[0], st, [&](exchange ex) {
     on_loop += srv_ptr->on_loop_thread() ? 1 : 0;
     {
       std::lock_guard<std::mutex> guard{mtx};
@@ -185,19 +187,11 @@ BOOST_AUTO_TEST_CASE(connections_are_dealt_out_over_the_given_loops) {
   });
   srv_ptr = srv.get();
   srv->start();
-  std::vector<std::thread> threads;
-  std::vector<std::thread::id> loop_ids(2);
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  auto run = [&](asio::io_context& ctx) {
-    work.push_back(asio::make_work_guard(ctx));
-    threads.emplace_back([&ctx] { ctx.run(); });
-  };
-  run(io);
-  run(loops[0]);
-  run(loops[1]);
-  for (size_t i = 0; i < 2; ++i) {
+  pool.start();
+  std::vector<std::thread::id> loop_ids(3);
+  for (size_t i = 0; i < 3; ++i) {
     std::promise<std::thread::id> id;
-    asio::post(loops[i], [&id] { id.set_value(std::this_thread::get_id()); });
+    asio::post(pool[i], [&id] { id.set_value(std::this_thread::get_id()); });
     loop_ids[i] = id.get_future().get();
   }
   BOOST_TEST(!srv->on_loop_thread());
@@ -206,22 +200,64 @@ BOOST_AUTO_TEST_CASE(connections_are_dealt_out_over_the_given_loops) {
   {
     std::lock_guard<std::mutex> guard{mtx};
     BOOST_TEST(handled_on.size() == 6u);
-    for (size_t i = 0; i < 2; ++i)
+    BOOST_TEST(std::count(handled_on.begin(), handled_on.end(), loop_ids[0]) == 0);
+    for (size_t i = 1; i < 3; ++i)
       BOOST_TEST(std::count(handled_on.begin(), handled_on.end(), loop_ids[i]) == 3);
   }
   BOOST_TEST(on_loop.load() == 6);
   std::promise<void> stopped;
-  asio::post(io, [&] {
+  asio::post(pool.first(), [&] {
     srv->stop();
     stopped.set_value();
   });
   stopped.get_future().wait();
-  work.clear();
-  for (auto* ctx : {&io, &loops[0], &loops[1]})
-    ctx->stop();
-  for (auto& t : threads)
-    t.join();
+  pool.stop();
   srv.reset();
+}
+
+BOOST_AUTO_TEST_CASE(a_loop_pool_runs_each_loop_on_a_thread_of_its_own) {
+  loop_pool pool{3};
+  BOOST_TEST(pool.size() == 3u);
+  BOOST_TEST(pool.loops().size() == 3u);
+  BOOST_TEST(&pool.first() == pool.loops()[0]);
+  // Work posted before start() waits for it.
+  std::atomic<int> early{0};
+  for (size_t i = 0; i < 3; ++i)
+    asio::post(pool[i], [&early] { ++early; });
+  std::atomic<int> bodies{0};
+  pool.start([&bodies](asio::io_context& loop) {
+    ++bodies;
+    loop.run();
+  });
+  // Each loop runs on one thread (ten handlers each, always the same one),
+  // the threads differ, and loops without work keep running.
+  std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  std::set<std::thread::id> threads;
+  for (size_t i = 0; i < 3; ++i) {
+    std::set<std::thread::id> seen;
+    for (int k = 0; k < 10; ++k) {
+      std::promise<std::thread::id> id;
+      asio::post(pool[i], [&id] { id.set_value(std::this_thread::get_id()); });
+      auto f = id.get_future();
+      BOOST_TEST_REQUIRE((f.wait_for(std::chrono::seconds{5}) == std::future_status::ready));
+      seen.insert(f.get());
+    }
+    BOOST_TEST(seen.size() == 1u);
+    BOOST_TEST((*seen.begin() != std::this_thread::get_id()));
+    threads.insert(*seen.begin());
+  }
+  BOOST_TEST(threads.size() == 3u);
+  BOOST_TEST(early.load() == 3);
+  BOOST_TEST(bodies.load() == 3);
+  // stop() joins the threads: nothing runs after it returns.
+  pool.stop();
+  std::atomic<int> late{0};
+  asio::post(pool.first(), [&late] { ++late; });
+  std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  BOOST_TEST(late.load() == 0);
+  pool.stop(); // idempotent
+  pool.release();
+  BOOST_TEST(pool.size() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(answers_what_the_handler_responds) {
