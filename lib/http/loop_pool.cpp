@@ -6,8 +6,8 @@
 namespace sio::http {
 
 loop_pool::loop_pool(size_t loops) {
-  // Concurrency hint 1: one thread runs each loop (others only post to it),
-  // so Asio may skip the locking a shared loop needs.
+  // Concurrency hint 1: one thread runs each loop (others only post to it);
+  // Asio then queues a handler scheduled from that thread without a lock.
   for (size_t i = 0; i < std::max<size_t>(loops, 1); ++i)
     loops_.push_back(std::make_unique<asio::io_context>(1));
 }
