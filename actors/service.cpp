@@ -27,9 +27,9 @@ service::service(caf::actor_system& sys, config::service_config cfg)
     io_(own_loops_ ? own_loops_->first() : asio_scheduler::of(sys)->io()) {
   if (cfg_.primary_key.empty())
     cfg_.primary_key = auth::generate_access_key();
-  // Automatic: a strand per loop thread when the actors' scheduler runs the
-  // loop (all of its threads do socket I/O in turn), else the default
-  // number of I/O threads of our own.
+  // Automatic: every loop of the actors' scheduler when it runs the loops
+  // (all of its threads then do socket I/O), else the default number of
+  // loops of our own.
   if (cfg_.io_threads == 0) {
     auto* sched = asio_scheduler::of(sys);
     cfg_.io_threads = sched ? static_cast<uint32_t>(sched->threads())
@@ -86,7 +86,6 @@ void service::start() {
   gc.ws.max_message_size = cfg_.max_payload;
   gc.ws.max_write_queue_bytes = cfg_.limits.max_queued_bytes;
   gc.http.max_connections = cfg_.limits.max_connections;
-  gc.http.io_threads = cfg_.io_threads;
   // Connections go round the loops (one per thread): our own, or the
   // asio_scheduler's (the first io_threads of them).
   if (own_loops_) {

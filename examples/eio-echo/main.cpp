@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   caf_cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{caf_cfg};
   {
-    asio::io_context io;
+    asio::io_context io{1}; // one loop, run by io_thread below
     auto registry = std::make_shared<sio::session_registry>();
     sio::session_settings ss;
     ss.ping_interval = std::chrono::milliseconds{ping_interval};
@@ -104,7 +104,6 @@ int main(int argc, char** argv) {
     gc.http.host = "127.0.0.1";
     gc.http.port = static_cast<uint16_t>(port);
     gc.http.limits.max_body_size = static_cast<size_t>(max_payload);
-    gc.http.io_threads = 1; // io_thread below
     gc.ws.max_message_size = static_cast<size_t>(max_payload);
     sio::gateway gw{io, gc, registry};
     gw.add_endpoint({path, "echo", hub, true});

@@ -24,10 +24,10 @@ struct exchange::state {
 // -- connection ---------------------------------------------------------------
 
 /// One accepted TCP connection speaking HTTP/1.1 (over TLS in TLS mode).
-/// Every member is touched only on the connection's strand.
+/// Every member is touched only on the connection's loop thread.
 class connection : public std::enable_shared_from_this<connection> {
 public:
-  using executor = asio::strand<asio::io_context::executor_type>;
+  using executor = stream::executor_type;
 
   connection(stream sock, std::shared_ptr<server::shared_state> shared)
     : stream_(std::move(sock)),
@@ -419,10 +419,9 @@ struct server::accept_loop : std::enable_shared_from_this<accept_loop> {
       retry_timer(strand),
       shared(std::move(st)) {
     for (auto* loop : shared->settings.loops)
-      shared_strands.push_back(asio::make_strand(*loop));
-    if (shared_strands.empty())
-      for (unsigned i = 0; i < shared->settings.io_threads; ++i)
-        shared_strands.push_back(asio::make_strand(io));
+      loops.push_back(loop->get_executor());
+    if (loops.empty())
+      loops.push_back(io.get_executor());
   }
 
   /// Whether the calling thread runs the acceptor's or a connection's loop.
@@ -445,10 +444,9 @@ struct server::accept_loop : std::enable_shared_from_this<accept_loop> {
   asio::ip::tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
   std::shared_ptr<shared_state> shared;
-  /// settings.io_threads strands the connections take in turn (none: a
-  /// strand each).
-  std::vector<stream::executor_type> shared_strands;
-  /// Accepts so far (on `strand`), which picks the next shared strand.
+  /// The loops the connections take in turn (settings.loops, or io).
+  std::vector<stream::executor_type> loops;
+  /// Accepts so far (on `strand`), which picks the next loop.
   size_t accepted = 0;
   std::atomic<bool> stopped{false};
 };
@@ -461,8 +459,7 @@ void server::accept_loop::close() {
 
 void server::accept_loop::accept() {
   acceptor.async_accept(
-    shared_strands.empty() ? asio::make_strand(io)
-                           : shared_strands[accepted++ % shared_strands.size()],
+    loops[accepted++ % loops.size()],
     [self = shared_from_this()](asio::error_code ec, stream::tcp_socket sock) {
       if (self->stopped.load())
         return;

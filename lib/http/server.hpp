@@ -43,17 +43,11 @@ struct server_settings {
   /// TLS certificate and key; empty = plain TCP. The TLS handshake must
   /// finish within request_timeout.
   tls_settings tls;
-  /// Threads that run the io_context. Connections take turns on that many
-  /// shared strands: N strands keep N threads doing network I/O at once,
-  /// as a strand per connection would, without its ~112 bytes per open
-  /// connection (the strand's state and shared_ptr block). 0 = unknown:
-  /// each connection gets its own strand. Ignored when `loops` is set.
-  unsigned io_threads = 0;
-  /// Event loops the connections take turns on, one strand each (e.g. one
-  /// io_context per thread, each run by that thread alone: threads then
-  /// share no epoll set and no handler queue). Empty: the connections use
-  /// the server's io_context as io_threads says. Each must outlive the
-  /// server and its connections.
+  /// Event loops the connections are dealt out over, in turn. Each must be
+  /// run by exactly one thread (http::loop_pool makes such loops): a
+  /// connection's handlers are serialised by its loop alone, with no
+  /// strand. Empty: the server's own io_context, which must then be run by
+  /// one thread too. Each must outlive the server and its connections.
   std::vector<asio::io_context*> loops;
 };
 
@@ -79,7 +73,7 @@ public:
   const request& req() const;
   bool valid() const { return state_ != nullptr; }
 
-  /// Sends the response (posted to the connection's strand).
+  /// Sends the response (posted to the connection's loop).
   void respond(response r) const;
 
   /// Only inside the handler call: takes the socket out of the HTTP

@@ -42,12 +42,14 @@ class stream {
 public:
   // -- member types -----------------------------------------------------------
 
-  /// Each connection's strand, as the socket's own concrete executor: the
-  /// default polymorphic any_io_executor is 56 bytes in the socket and is
-  /// copied into every pending operation (an idle WebSocket's readiness
-  /// wait: 184 -> 104 bytes), and handlers need no strand binding of their
-  /// own since the socket's executor already serialises them.
-  using executor_type = asio::strand<asio::io_context::executor_type>;
+  /// The connection's event loop, as the socket's own concrete executor:
+  /// the default polymorphic any_io_executor is 56 bytes in the socket and
+  /// is copied into every pending operation (an idle WebSocket's readiness
+  /// wait: 184 -> 104 bytes). One thread runs each loop (server_settings::
+  /// loops), so the loop alone serialises a connection's handlers: no
+  /// strand (its lock and executor copies were ~3 % of the server's CPU per
+  /// echoed ack).
+  using executor_type = asio::io_context::executor_type;
   using tcp_socket = asio::basic_stream_socket<asio::ip::tcp, executor_type>;
   using tls_stream = asio::ssl::stream<tcp_socket>;
 
@@ -72,7 +74,7 @@ public:
   /// The TCP socket: endpoints, socket options, cancel.
   tcp_socket& lowest_layer() noexcept { return tls_ ? tls_->next_layer() : sock_; }
 
-  /// The connection's strand.
+  /// The connection's event loop.
   executor_type get_executor() noexcept { return lowest_layer().get_executor(); }
 
   /// Keeps the TLS state alive (null in plain mode): an owner that gave the

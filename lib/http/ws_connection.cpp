@@ -116,15 +116,15 @@ std::shared_ptr<ws_connection> ws_connection::make(stream sock, ws_limits limits
 
 std::shared_ptr<ws_connection> ws_connection::make(asio::ip::tcp::socket sock,
                                                    ws_limits limits) {
-  // Move the descriptor onto a socket whose executor is a strand of the
-  // same io_context (see stream::executor_type).
+  // Move the descriptor onto a socket of stream's type on the same
+  // io_context (see stream::executor_type: one thread must run it).
   auto ex = sock.get_executor();
   // This Asio's any_executor::target<T>() does not check T: compare first.
   if (ex.target_type() != typeid(asio::io_context::executor_type))
     throw std::invalid_argument{"ws_connection: the socket's executor is not an io_context's"};
   auto& io = ex.target<asio::io_context::executor_type>()->context();
   auto protocol = sock.local_endpoint().protocol();
-  stream::tcp_socket own{asio::make_strand(io), protocol, sock.release()};
+  stream::tcp_socket own{io.get_executor(), protocol, sock.release()};
   return make(stream{std::move(own)}, limits);
 }
 
@@ -145,7 +145,7 @@ ws_connection::~ws_connection() {
 // -- API ----------------------------------------------------------------------
 
 void ws_connection::start(callbacks cbs, std::string initial_bytes) {
-  asio::post(strand(), [self = shared_from_this(), cbs = std::move(cbs),
+  asio::post(loop(), [self = shared_from_this(), cbs = std::move(cbs),
                        initial = std::move(initial_bytes)]() mutable {
     if (self->phase_ != phase::created)
       return;
@@ -185,7 +185,7 @@ void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary
   if (!fits_queue(bytes)) {
     close_requested_ = true;
     guard.unlock();
-    asio::post(strand(), [self = shared_from_this()] {
+    asio::post(loop(), [self = shared_from_this()] {
       self->begin_close(ws_close_code::policy_violation, "write queue full", true);
     });
     return;
@@ -220,7 +220,7 @@ void ws_connection::send(std::shared_ptr<const std::string> payload, bool binary
   if (!push_frame(std::move(frame)))
     return;
   guard.unlock();
-  asio::post(strand(), [self = shared_from_this()] { self->do_write(); });
+  asio::post(loop(), [self = shared_from_this()] { self->do_write(); });
 }
 
 void ws_connection::close(uint16_t code, std::string reason) {
@@ -230,7 +230,7 @@ void ws_connection::close(uint16_t code, std::string reason) {
     std::lock_guard<spin_lock> guard{write_lock_};
     close_requested_ = true;
   }
-  asio::post(strand(), [self = shared_from_this(), code, reason = std::move(reason)] {
+  asio::post(loop(), [self = shared_from_this(), code, reason = std::move(reason)] {
     if (self->phase_ == phase::created) {
       // Never started: there is no peer conversation to finish politely.
       self->close_code_ = code;
@@ -242,7 +242,7 @@ void ws_connection::close(uint16_t code, std::string reason) {
 }
 
 void ws_connection::set_callbacks(callbacks cbs) {
-  asio::post(strand(), [self = shared_from_this(), cbs = std::move(cbs)]() mutable {
+  asio::post(loop(), [self = shared_from_this(), cbs = std::move(cbs)]() mutable {
     if (self->phase_ != phase::closed)
       self->cbs_ = std::move(cbs);
   });
@@ -680,7 +680,7 @@ void ws_connection::begin_close(uint16_t code, std::string_view reason, bool fai
   // The close frame bypasses the queue limit: it is tiny and must get out.
   bool write = push_frame(std::move(frame));
   guard.unlock();
-  ctl.close_timer = std::make_unique<asio::steady_timer>(strand(), close_timeout_);
+  ctl.close_timer = std::make_unique<asio::steady_timer>(loop(), close_timeout_);
   ctl.close_timer->async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (!ec)
       self->finish();

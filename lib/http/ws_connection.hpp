@@ -2,7 +2,8 @@
 // One server-side WebSocket connection (RFC 6455) on an already upgraded
 // stream (plain TCP or TLS, lib/http/stream.hpp): reads and validates client frames with hard limits checked
 // before allocation, answers pings, runs the close handshake, and sends shared
-// payloads through a bounded, batched write queue. All work runs on a strand,
+// payloads through a bounded, batched write queue. All work runs on the
+// connection's event loop (one thread runs it: see stream::executor_type),
 // except that send() on plain TCP writes directly when nothing is queued.
 #pragma once
 
@@ -42,7 +43,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
  public:
   // -- member types -----------------------------------------------------------
 
-  /// Upper-layer hooks; both run on the connection's strand.
+  /// Upper-layer hooks; both run on the connection's loop.
   struct callbacks {
     /// One complete message (fragments reassembled); text is valid UTF-8.
     std::function<void(std::string&& data, bool binary)> on_message;
@@ -94,7 +95,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// Replaces the callbacks (e.g. when a probe becomes the session's transport).
   void set_callbacks(callbacks cbs);
 
-  /// Outbound bytes queued or being written (approximate: read without the strand).
+  /// Outbound bytes queued or being written (approximate: read off the loop).
   size_t queued_bytes() const noexcept { return queued_bytes_.load(std::memory_order_relaxed); }
 
   /// Writes issued so far: direct sendmsg calls and gather writes (metrics;
@@ -174,7 +175,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// buffer of our own (see busy_read_buffer_size); true if rbuf_ is to be
   /// freed once the bytes just read are consumed.
   bool track_read_pace();
-  /// Read completion (on the strand); `direct` reads went into msg_ at
+  /// Read completion (on the loop); `direct` reads went into msg_ at
   /// `at`, others are the `n` bytes at `data`.
   void on_read(const asio::error_code& ec, size_t n, size_t at, bool direct,
                char* data);
@@ -196,11 +197,11 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
 
   // -- writing ----------------------------------------------------------------
 
-  /// Adds a frame to the queue (on the strand: pongs); enforces the queue
+  /// Adds a frame to the queue (on the loop: pongs); enforces the queue
   /// limit and starts a write if none is scheduled.
   void enqueue(ws_opcode op, std::shared_ptr<const std::string> payload);
   /// A gather write of everything queued; only the holder of the write
-  /// side (see claim_write) calls it, on the strand.
+  /// side (see claim_write) calls it, on the loop.
   void do_write();
   /// With write_lock_ held: takes the write side if frames wait and no
   /// write is scheduled or in flight; the caller then runs do_write().
@@ -215,7 +216,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// write_failed.
   size_t write_now(const out_frame& frame);
   static constexpr size_t write_failed = static_cast<size_t>(-1);
-  /// Write completion (on the strand).
+  /// Write completion (on the loop).
   void on_write(const asio::error_code& ec);
 
   // -- closing ----------------------------------------------------------------
@@ -254,9 +255,9 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
 
   /// The upgraded stream.
   stream socket_;
-  /// The socket's own executor: serialises all handlers (the io_context may
-  /// run on several threads) without a strand member or bound handlers.
-  stream::executor_type strand() noexcept { return socket_.get_executor(); }
+  /// The socket's own executor, its event loop: one thread runs it, so it
+  /// serialises all handlers without a strand or bound handlers.
+  stream::executor_type loop() noexcept { return socket_.get_executor(); }
   /// Limits.
   size_t max_write_queue_bytes_;
   std::chrono::milliseconds close_timeout_;
@@ -294,7 +295,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// Code reported through on_closed.
   uint16_t close_code_ = ws_close_code::abnormal;
   /// Guards the write side shared with send() on other threads: queue_,
-  /// writing_, close_requested_, and the writes (never the strand's own
+  /// writing_, close_requested_, and the writes (never the loop's own
   /// reads) of phase_ and close_queued_.
   spin_lock write_lock_;
   /// Payload bytes of the current frame not yet consumed.

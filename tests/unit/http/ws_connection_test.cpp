@@ -1,6 +1,6 @@
 // Tests for lib/http/ws_connection.hpp over real loopback sockets: a raw
 // client writes masked frames by hand and reads the server's frames. Every
-// wait is bounded; the server's io_context runs on its own thread(s).
+// wait is bounded; the server's io_context runs on a thread of its own.
 #include "lib/http/ws_connection.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -247,29 +247,25 @@ long vm_rss_kib() {
   return -1;
 }
 
-/// An io_context on its own threads plus a loopback acceptor.
+/// An event loop on its own thread (as the server runs them: one thread
+/// per io_context, which serialises each connection's handlers) plus a
+/// loopback acceptor.
 struct server_fixture {
   recorder rec; // declared first: outlives every handler that refers to it
-  asio::io_context io;
+  asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   asio::ip::tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
-  std::vector<std::thread> threads;
-
-  explicit server_fixture(int n_threads = 2) {
-    for (int i = 0; i < n_threads; ++i)
-      threads.emplace_back([this] { io.run(); });
-  }
+  std::thread thread{[this] { io.run(); }};
 
   ~server_fixture() {
     work.reset();
     io.stop();
-    for (auto& t : threads)
-      t.join();
+    thread.join();
   }
 
   uint16_t port() const { return acceptor.local_endpoint().port(); }
 
-  /// Occupies an I/O thread (with one thread: all I/O) until the returned
+  /// Occupies the I/O thread (all I/O) until the returned
   /// promise is set or destroyed (a failed check still frees it).
   std::promise<void> hold_io_thread() {
     std::promise<void> release;
@@ -287,9 +283,8 @@ struct server_fixture {
   }
 };
 
-struct single_thread_fixture : server_fixture {
-  single_thread_fixture() : server_fixture(1) {}
-};
+/// Named apart for the tests that hold the loop's only thread.
+using single_thread_fixture = server_fixture;
 
 /// Expects a close frame with `code`, answers it, and expects EOF.
 void expect_close(raw_client& client, uint16_t code) {
