@@ -15,26 +15,32 @@
 
 namespace sio {
 
+namespace {
+
+/// `cfg` with ioThreads resolved. Automatic: every loop of the actors'
+/// scheduler when it runs the loops (all of its threads then do socket
+/// I/O), else the default number of loops of our own.
+config::service_config with_io_threads(caf::actor_system& sys, config::service_config cfg) {
+  if (cfg.io_threads == 0) {
+    auto* sched = asio_scheduler::of(sys);
+    cfg.io_threads = sched ? static_cast<uint32_t>(sched->threads())
+                           : config::default_io_threads();
+  }
+  return cfg;
+}
+
+} // namespace
+
 service::service(caf::actor_system& sys, config::service_config cfg)
   : sys_(sys),
-    cfg_(std::move(cfg)),
+    cfg_(with_io_threads(sys, std::move(cfg))),
     registry_(std::make_shared<session_registry>()),
     metrics_(std::make_shared<metrics::registry>()),
-    own_loops_(asio_scheduler::of(sys)
-                 ? nullptr
-                 : std::make_unique<http::loop_pool>(
-                   cfg_.io_threads != 0 ? cfg_.io_threads : config::default_io_threads())),
+    own_loops_(asio_scheduler::of(sys) ? nullptr
+                                       : std::make_unique<http::loop_pool>(cfg_.io_threads)),
     io_(own_loops_ ? own_loops_->first() : asio_scheduler::of(sys)->io()) {
   if (cfg_.primary_key.empty())
     cfg_.primary_key = auth::generate_access_key();
-  // Automatic: every loop of the actors' scheduler when it runs the loops
-  // (all of its threads then do socket I/O), else the default number of
-  // loops of our own.
-  if (cfg_.io_threads == 0) {
-    auto* sched = asio_scheduler::of(sys);
-    cfg_.io_threads = sched ? static_cast<uint32_t>(sched->threads())
-                            : config::default_io_threads();
-  }
 }
 
 service::~service() {
