@@ -40,8 +40,9 @@ export function render(r, { quick, sizes: S, notes = [] }) {
     + ' in-process echo handler, anonymous clients; Node: the official `socket.io` '
     + `${m.sioVersion} on Node ${m.node} (\`bench/node-server.mjs\`, same echo handler, HTTP backend endpoint`
     + ' calling `io.emit` / `io.to(room).emit`). Both with pingInterval 25 s unless stated.');
-  p('- clients: `sio-bench-client` (bench/load_client.cpp), raw WebSocket Socket.IO v4 clients over'
-    + ' Asio on the library\'s own frame codec, single-threaded, thousands per process; the driver'
+  p('- clients: `sio-bench-client` (bench/load_client.cpp), raw WebSocket Socket.IO v4 clients on'
+    + ' the library\'s own frame codec and an epoll loop of their own (one `recv` and one `send` per round'
+    + ' trip), single-threaded, thousands per process; the driver'
     + ' (bench/run.mjs) spreads them over 2 processes per server. Long-polling clients and the backend'
     + ' HTTP calls come from the Node driver itself.');
   p('- ours and Node run each scenario back to back; fan-out, echo and rooms keep both servers up'
