@@ -46,7 +46,7 @@ export function render(r, { quick, sizes: S, notes = [] }) {
     + ' (bench/run.mjs) spreads them over 2 processes per server. Long-polling clients and the backend'
     + ' HTTP calls come from the Node driver itself.');
   p('- ours and Node run each scenario back to back; fan-out, echo and rooms keep both servers up'
-    + ` with their own clients and alternate ours/Node ${S.reps} time(s); the tables show the best`
+    + ` with their own clients and alternate ours/Node ${S.reps} time(s) (echo: ${S.echoReps ?? S.reps}); the tables show the best`
     + ' run of each side and list all runs.');
   p('- latency: trigger timestamp (wall clock, microseconds) in the payload, compared with the receipt'
     + ' time in the client process; p50/p99 of all deliveries (max over client processes).');
@@ -205,6 +205,17 @@ export function render(r, { quick, sizes: S, notes = [] }) {
     row("client processes' CPU per 1000 acks (ms)", (x) => fmt((1e3 * x.loadgenCpuS) / x.acks * 1000, 1));
     row('server + clients, cores busy', (x) => fmt((x.serverCpuS + x.loadgenCpuS) / x.secs, 2));
     p();
+    // Each alternation ran ours, (the floor,) then Node back to back: their
+    // ratio shows how much of the best-of comparison is the box's swing.
+    const pairs = (r.echo_ours || []).map((o, i) => r.echo_node?.[i] && o.acksPerSec / r.echo_node[i].acksPerSec)
+      .filter((x) => x);
+    if (pairs.length > 1) {
+      const sorted = [...pairs].sort((a, b) => a - b);
+      const mid = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]
+        : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+      p(`Ours/Node within each alternation: ${pairs.map((x) => `${fmt(x, 2)}x`).join(', ')} (median ${fmt(mid, 2)}x).`);
+      p();
+    }
   }
   if (wh && wh.ours) {
     p('## 5. Echo through a webhook');
