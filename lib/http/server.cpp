@@ -414,9 +414,8 @@ void exchange::set_unanswered_response(
 struct server::accept_loop : std::enable_shared_from_this<accept_loop> {
   accept_loop(asio::io_context& io, std::shared_ptr<shared_state> st)
     : io(io),
-      strand(asio::make_strand(io)),
-      acceptor(strand),
-      retry_timer(strand),
+      acceptor(io),
+      retry_timer(io),
       shared(std::move(st)) {
     for (auto* loop : shared->settings.loops)
       loops.push_back(loop->get_executor());
@@ -435,18 +434,18 @@ struct server::accept_loop : std::enable_shared_from_this<accept_loop> {
   }
 
   void accept();
-  /// On `strand`: closes the acceptor, ends the retry wait.
+  /// On `io`'s thread: closes the acceptor, ends the retry wait.
   void close();
 
+  /// The acceptor's loop. One thread runs it (server_settings::loops), so
+  /// its handlers and close() never run at the same time without a strand.
   asio::io_context& io;
-  /// Serializes the acceptor's handlers with close() from another thread.
-  asio::strand<asio::io_context::executor_type> strand;
   asio::ip::tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
   std::shared_ptr<shared_state> shared;
   /// The loops the connections take in turn (settings.loops, or io).
   std::vector<stream::executor_type> loops;
-  /// Accepts so far (on `strand`), which picks the next loop.
+  /// Accepts so far (on `io`'s thread), which picks the next loop.
   size_t accepted = 0;
   std::atomic<bool> stopped{false};
 };
@@ -523,22 +522,22 @@ void server::listen() {
 }
 
 void server::accept() {
-  asio::dispatch(loop_->strand, [loop = loop_] { loop->accept(); });
+  asio::dispatch(loop_->io, [loop = loop_] { loop->accept(); });
 }
 
 void server::stop() {
   if (loop_->stopped.exchange(true))
     return;
-  // Close on the acceptor's strand. A caller outside the loop's threads
+  // Close on the acceptor's loop. A caller outside the loops' threads
   // waits (briefly) so that the port is free when stop() returns; one on
-  // a loop thread cannot wait for a strand another handler may hold.
+  // a loop thread cannot wait for a loop that may be its own.
   if (loop_->on_loop_thread()) {
-    asio::dispatch(loop_->strand, [loop = loop_] { loop->close(); });
+    asio::dispatch(loop_->io, [loop = loop_] { loop->close(); });
     return;
   }
   auto done = std::make_shared<std::promise<void>>();
   auto closed = done->get_future();
-  asio::dispatch(loop_->strand, [loop = loop_, done] {
+  asio::dispatch(loop_->io, [loop = loop_, done] {
     loop->close();
     done->set_value();
   });

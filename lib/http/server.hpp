@@ -108,8 +108,9 @@ private:
 using request_handler = std::function<void(exchange)>;
 
 /// Owns the acceptor; connections own themselves (shared_from_this). The
-/// io_context may run on threads the server does not own and outlive it:
-/// nothing pending refers to the server object itself.
+/// io_context (the acceptor's loop) may run on a thread the server does not
+/// own and outlive it: nothing pending refers to the server object itself.
+/// One thread runs it, as every loop in server_settings::loops.
 class server {
 public:
   server(asio::io_context& io, server_settings settings,

@@ -272,19 +272,16 @@ void ws_connection::do_read() {
       });
     return;
   }
-  bool tls = socket_.is_tls();
-  if (!tls && !rbuf_) {
+  if (!socket_.is_tls() && !rbuf_) {
     readiness_waits_.fetch_add(1, std::memory_order_relaxed);
     socket_.lowest_layer().async_wait(
       asio::socket_base::wait_read,
       readable_handler{shared_from_this()});
     return;
   }
-  size_t size = tls ? read_buffer_size : busy_read_buffer_size;
-  if (!rbuf_)
-    rbuf_ = std::make_unique<char[]>(size);
+  own_read_buffer();
   socket_.async_read_some(
-    asio::buffer(rbuf_.get(), size),
+    asio::buffer(rbuf_.get(), own_read_buffer_size()),
     [self = shared_from_this()](const asio::error_code& ec, size_t n) {
       self->on_read(ec, n, 0, false, self->rbuf_.get());
     });
@@ -298,11 +295,20 @@ bool ws_connection::track_read_pace() {
   last_read_ms_ = now;
   if (!rbuf_ && gap <= busy_read_gap_ms) {
     // The bytes just read are in the thread's buffer: the new one is free.
-    rbuf_ = std::make_unique<char[]>(busy_read_buffer_size);
+    own_read_buffer();
     return false;
   }
   // The bytes just read may be in rbuf_: the caller frees it after them.
   return rbuf_ && gap > quiet_read_gap_ms;
+}
+
+size_t ws_connection::own_read_buffer_size() const {
+  return socket_.is_tls() ? read_buffer_size : busy_read_buffer_size;
+}
+
+void ws_connection::own_read_buffer() {
+  if (!rbuf_)
+    rbuf_ = std::make_unique<char[]>(own_read_buffer_size());
 }
 
 void ws_connection::on_readable(const asio::error_code& ec) {

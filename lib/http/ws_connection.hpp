@@ -175,6 +175,11 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// buffer of our own (see busy_read_buffer_size); true if rbuf_ is to be
   /// freed once the bytes just read are consumed.
   bool track_read_pace();
+  /// Gives the connection its own read buffer (rbuf_) if it has none: the
+  /// size the transport reads with (TLS or busy plain TCP).
+  void own_read_buffer();
+  /// rbuf_'s size.
+  size_t own_read_buffer_size() const;
   /// Read completion (on the loop); `direct` reads went into msg_ at
   /// `at`, others are the `n` bytes at `data`.
   void on_read(const asio::error_code& ec, size_t n, size_t at, bool direct,
