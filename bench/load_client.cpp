@@ -127,6 +127,7 @@ struct client {
   void send_text(std::string_view text);
   void send_control(http::ws_opcode op, std::string_view payload);
   void flush();
+  bool retry_after_error();
   void fail();
   void emit_echo();
 };
@@ -437,10 +438,8 @@ void client::read_all() {
   while (state != phase::closed) {
     ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
     if (n < 0) {
-      if (errno == EINTR)
+      if (retry_after_error())
         continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK)
-        fail();
       return;
     }
     if (n == 0) {
@@ -619,10 +618,8 @@ void client::flush() {
   while (out_at < outq.size() && state != phase::closed) {
     ssize_t n = ::send(fd, outq.data() + out_at, outq.size() - out_at, MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EINTR)
+      if (retry_after_error())
         continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK)
-        fail();
       return;
     }
     out_at += static_cast<size_t>(n);
@@ -631,6 +628,16 @@ void client::flush() {
     outq.clear();
     out_at = 0;
   }
+}
+
+/// After a recv or send gave -1: true to try again (interrupted); else it
+/// fails the client unless the socket just has no more for now (EAGAIN).
+bool client::retry_after_error() {
+  if (errno == EINTR)
+    return true;
+  if (errno != EAGAIN && errno != EWOULDBLOCK)
+    fail();
+  return false;
 }
 
 void client::fail() {

@@ -437,8 +437,9 @@ struct server::accept_loop : std::enable_shared_from_this<accept_loop> {
   /// On `io`'s thread: closes the acceptor, ends the retry wait.
   void close();
 
-  /// The acceptor's loop. One thread runs it (server_settings::loops), so
-  /// its handlers and close() never run at the same time without a strand.
+  /// The acceptor's loop. One thread runs it (as every loop in
+  /// server_settings::loops), which keeps its handlers and close() apart
+  /// without a strand.
   asio::io_context& io;
   asio::ip::tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
