@@ -3,6 +3,7 @@
 #include "lib/auth/hmac.hpp"
 #include "lib/protocol/ascii.hpp"
 #include "lib/protocol/base64.hpp"
+#include "lib/protocol/percent.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -153,36 +154,6 @@ struct url_parts {
   std::string path;
 };
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size())
-      return std::nullopt;
-    int hi = hex_value(s[i + 1]);
-    int lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0)
-      return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
-
 std::optional<url_parts> split_url(std::string_view url) {
   url = url.substr(0, url.find('#'));
   url = url.substr(0, url.find('?'));
@@ -211,7 +182,7 @@ std::optional<url_parts> split_url(std::string_view url) {
                                               : rest.substr(slash);
   while (!path.empty() && path.back() == '/')
     path.remove_suffix(1);
-  auto decoded = percent_decode(path);
+  auto decoded = protocol::percent_decode(path);
   if (!decoded)
     return std::nullopt;
   parts.path = std::move(*decoded);

@@ -3,6 +3,8 @@
 // Produced by request_parser; owns its bytes, knows nothing of sockets.
 #pragma once
 
+#include "lib/protocol/percent.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,9 +38,8 @@ struct request {
 bool iequals(std::string_view a, std::string_view b);
 
 /// Decodes %XX escapes (and '+' as space when `plus_is_space`); nullopt on a
-/// malformed escape.
-std::optional<std::string> percent_decode(std::string_view in,
-                                          bool plus_is_space = false);
+/// malformed escape. (lib/protocol's, named here for the HTTP layer's users.)
+using protocol::percent_decode;
 
 /// Splits a query string into decoded key/value pairs in order; malformed
 /// escapes make the whole query invalid (nullopt).
