@@ -83,6 +83,20 @@ struct asio_fixture {
     return *s;
   }
 
+  /// Returns once every loop has finished what it was running: an actor
+  /// that answered is idle again, not still in the resume that sent the
+  /// answer (which would take a message sent now on the same thread).
+  void settle() {
+    std::vector<std::future<void>> done;
+    for (auto* loop : sched().loops()) {
+      auto p = std::make_shared<std::promise<void>>();
+      done.push_back(p->get_future());
+      asio::post(*loop, [p] { p->set_value(); });
+    }
+    for (auto& f : done)
+      f.wait();
+  }
+
   /// The ids of the threads that run the loops' handlers.
   std::set<size_t> loop_threads() {
     std::set<size_t> ids;
@@ -154,6 +168,7 @@ BOOST_FIXTURE_TEST_CASE(each_loop_has_a_thread_and_runs_the_actors_its_handlers_
   BOOST_TEST(loop_threads().size() == 2u);
   caf::scoped_actor self{*sys};
   auto a = sys->spawn(reporter, caf::actor_cast<caf::actor>(self));
+  settle(); // its start, on whichever loop, is over
   std::set<size_t> handler_ids;
   for (int round = 0; round < 10; ++round)
     for (auto* loop : loops) {
@@ -167,6 +182,7 @@ BOOST_FIXTURE_TEST_CASE(each_loop_has_a_thread_and_runs_the_actors_its_handlers_
       handler_ids.insert(id);
       self->receive([&](size_t actor_id) { BOOST_TEST(actor_id == id); },
                     caf::after(5s) >> [] { BOOST_FAIL("the actor did not answer"); });
+      settle();
     }
   BOOST_TEST(handler_ids.size() == 2u);
   self->send_exit(a, caf::exit_reason::user_shutdown);
