@@ -388,16 +388,20 @@ struct app {
 };
 
 void client::start(const sockaddr_in& to) {
+  // A failure reported from here would start the next client from inside
+  // this one (launch_some): reported on the loop's next turn instead, so
+  // that a burst of failures (out of descriptors) cannot nest thousands deep.
+  auto fail_later = [this] { owner.after(std::chrono::milliseconds(0), [this] { fail(); }); };
   fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    fail();
+    fail_later();
     return;
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0
       && errno != EINPROGRESS) {
-    fail();
+    fail_later();
     return;
   }
   // Registered once for the socket's life, edge-triggered: no re-arming.
@@ -405,7 +409,7 @@ void client::start(const sockaddr_in& to) {
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.ptr = this;
   if (epoll_ctl(owner.ep, EPOLL_CTL_ADD, fd, &ev) != 0)
-    fail();
+    fail_later();
 }
 
 void client::on_ready(uint32_t events) {
