@@ -351,7 +351,8 @@ struct app {
     for (size_t i = 0; i < timers.size();) {
       if (timers[i].at <= now) {
         auto f = std::move(timers[i].fire);
-        timers[i] = std::move(timers.back());
+        if (i + 1 != timers.size())
+          timers[i] = std::move(timers.back());
         timers.pop_back();
         f();  // may add timers
         now = steady::now();
