@@ -432,8 +432,7 @@ void client::on_ready(uint32_t events) {
               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
               "Sec-WebSocket-Version: 13\r\n\r\n";
   }
-  if ((events & EPOLLOUT) != 0 || out_at < outq.size())
-    flush();
+  flush();  // nothing queued: returns at once
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) != 0)
     read_all();
 }
