@@ -137,7 +137,7 @@ struct polling_state {
 /// A binary packet whose attachments are still arriving.
 struct binary_assembly {
   protocol::sio_decoder decoder;
-  std::string text;  ///< the packet's text part, relayed with the event
+  std::string text;  ///< its Engine.IO message ('4' + text), relayed with the event
 };
 
 /// The WebSocket a session speaks on: a ws_link without the bytes handed
@@ -669,25 +669,25 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
   spdlog::debug("event hub={} nsp={} socket={} bytes={} attachments={}",
                 st.ctx->hub_name, p.nsp, i->second.socket_id, raw.size(),
                 p.attachments.size());
-  message_event ev;
-  ev.socket = make_ref(self, p.nsp, i->second.socket_id);
+  // The socket is built in place (assigning it moved five strings).
+  message_event ev{make_ref(self, p.nsp, i->second.socket_id), {}, {}, {}};
   // The decoder validated the array and kept its head: no second scan.
-  if (head) {
+  // Its offsets are in the Socket.IO text, which follows the '4' in `raw`.
+  if (head && 1 + head->data_offset + head->first_end <= raw.size()) {
+    auto data = std::string_view{raw}.substr(1 + head->data_offset);
     if (head->name) {
       ev.event_name = *head->name;
-    } else if (head->first_end > 1 && head->first_end <= p.data.size()) {
+    } else if (head->first_end > 1) {
       // A numeric event name: element [0]'s text, without the blanks
       // JSON allows after the '['.
-      auto first = std::string_view{p.data}.substr(1, head->first_end - 1);
+      auto first = data.substr(1, head->first_end - 1);
       auto start = first.find_first_not_of(" \t\n\r");
       if (start != std::string_view::npos)
         ev.event_name = first.substr(start);
     }
+    // Where parse_event finds the arguments.
+    ev.args_offset = 1 + head->data_offset + head->first_end;
   }
-  // The data is the tail of the packet text: first_end (relative to the
-  // data) places the arguments in the packet for parse_event.
-  if (head && raw.size() >= p.data.size())
-    ev.args_offset = raw.size() - p.data.size() + head->first_end;
   ev.packet = std::move(raw);
   ev.attachments = std::move(p.attachments);
   ev.has_ack = p.id.has_value();
@@ -742,25 +742,29 @@ void on_sio_packet(self_ptr self, sio_packet p, std::string raw,
   }
 }
 
-/// An Engine.IO message from the client.
-void on_message(self_ptr self, eio_packet& p) {
+/// An Engine.IO message from the client: `wire` is the message as received
+/// for text ('4' and the Socket.IO text), the attachment's bytes for binary.
+void on_message(self_ptr self, std::string& wire, bool binary) {
   auto& st = self->state;
   if (st.ctx->settings.engineio_echo) {
-    send_wire(self, make_wire(p));
+    send_wire(self, {binary, std::make_shared<const std::string>(std::move(wire))});
     return;
   }
   // Between packets the decoder holds nothing: a local one decodes, and
-  // only a binary packet awaiting attachments keeps one in the state.
+  // only a binary packet awaiting attachments keeps one in the state. An
+  // event's data stays in `wire` (relayed whole) rather than being copied.
   protocol::decoder_limits limits;
   limits.max_packet_size = st.ctx->settings.max_payload;
+  limits.copy_event_data = false;
   protocol::sio_decoder local{limits};
   auto& dec = st.assembling ? st.assembling->decoder : local;
-  auto res = p.binary ? dec.feed_binary(p.data) : dec.feed_text(p.data);
+  auto res = binary ? dec.feed_binary(wire)
+                    : dec.feed_text(std::string_view{wire}.substr(1));
   switch (res) {
     case protocol::sio_decoder::status::need_more:
       if (!st.assembling)
         st.assembling = std::make_unique<binary_assembly>(
-          binary_assembly{std::move(local), std::move(p.data)});
+          binary_assembly{std::move(local), std::move(wire)});
       return;
     case protocol::sio_decoder::status::invalid:
       spdlog::info("connection={} sent an invalid packet: {}",
@@ -770,17 +774,8 @@ void on_message(self_ptr self, eio_packet& p) {
       return;
     case protocol::sio_decoder::status::complete: {
       // The webhook body and message_event::packet: the Engine.IO message
-      // as received. A text packet's data came from the frame (see
-      // take_text_frame), whose buffer still has room for the '4'.
-      std::string raw;
-      if (p.binary) {
-        raw.reserve(st.assembling->text.size() + 1);
-        raw += '4';
-        raw += st.assembling->text;
-      } else {
-        raw = std::move(p.data);
-        raw.insert(raw.begin(), '4');
-      }
+      // as received (a binary packet's text part came first).
+      std::string raw = binary ? std::move(st.assembling->text) : std::move(wire);
       auto packet = dec.take();
       auto head = dec.last_event_head(); // dec may go with the assembly
       st.assembling.reset();
@@ -798,7 +793,10 @@ void on_packet(self_ptr self, eio_packet& p) {
     return;
   switch (p.type) {
     case eio_packet_type::message:
-      on_message(self, p);
+      // Polling payloads come decoded: the message gets its '4' back.
+      if (!p.binary)
+        p.data.insert(p.data.begin(), protocol::to_digit(p.type));
+      on_message(self, p.data, p.binary);
       return;
     case eio_packet_type::pong:
       if (st.awaiting_pong) {
@@ -818,11 +816,12 @@ void on_packet(self_ptr self, eio_packet& p) {
 }
 
 void on_ws_text_or_binary(self_ptr self, std::string& data, bool binary) {
-  // The frame is ours (the message carrying it is not shared): its buffer
-  // becomes the packet's data instead of a copy.
-  if (binary) {
-    auto p = protocol::take_binary_frame(std::move(data));
-    on_packet(self, p);
+  // The frame is ours (the message carrying it is not shared): a message
+  // is handled in its own buffer, other packets become an eio_packet.
+  if (binary || (!data.empty() && data[0] == protocol::to_digit(eio_packet_type::message))) {
+    if (self->state.closed)
+      return;
+    on_message(self, data, binary);
     return;
   }
   auto p = protocol::take_text_frame(std::move(data));

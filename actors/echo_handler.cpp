@@ -36,11 +36,16 @@ public:
   }
 
   message_reply on_message(const message_event& ev) override {
+    if (ev.has_ack) {
+      // The ack needs only the arguments: no parsed_event to fill.
+      auto args = event_args(ev);
+      if (!args)
+        return {};
+      return {ack_payload(ev, *args)};
+    }
     auto parsed = parse_event(ev);
     if (!parsed)
       return {};
-    if (ev.has_ack)
-      return {ack_payload(*parsed, parsed->args)};
     if (ev.event_name == "echo")
       return {event_payload(*parsed, "echo", parsed->args)};
     if (ev.event_name == "broadcast") {

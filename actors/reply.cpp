@@ -24,10 +24,25 @@ std::string event_array(std::string_view name, std::string_view args_json) {
   return out;
 }
 
-/// The Engine.IO message of a packet answering or echoing `ev` with `data`:
-/// its namespace, and the binary type when it carries `ev`'s attachments.
-/// Encoded from the parts, without a packet copy.
-std::string message_for(const parsed_event& ev, sio_packet_type text_type,
+/// What an answer to or an echo of an event takes from it: the namespace
+/// and the attachments it carries back.
+struct event_origin {
+  std::string_view nsp;
+  const std::vector<std::string>& attachments;
+};
+
+event_origin origin_of(const parsed_event& ev) {
+  return {ev.nsp, ev.attachments};
+}
+
+event_origin origin_of(const message_event& ev) {
+  return {ev.socket.nsp, ev.attachments};
+}
+
+/// The Engine.IO message of a packet answering or echoing an event with
+/// `data`: its namespace, and the binary type when it carries the event's
+/// attachments. Encoded from the parts, without a packet copy.
+std::string message_for(const event_origin& ev, sio_packet_type text_type,
                         sio_packet_type binary_type, std::optional<uint64_t> id,
                         std::string_view data) {
   bool binary = !ev.attachments.empty();
@@ -37,7 +52,7 @@ std::string message_for(const parsed_event& ev, sio_packet_type text_type,
 
 /// The same as one Engine.IO payload: the text message first, then the
 /// attachments as base64 segments, encoded straight from the event's bytes.
-std::string payload_for(const parsed_event& ev, sio_packet_type text_type,
+std::string payload_for(const event_origin& ev, sio_packet_type text_type,
                         sio_packet_type binary_type, std::optional<uint64_t> id,
                         std::string_view data) {
   std::string out = message_for(ev, text_type, binary_type, id, data);
@@ -99,26 +114,45 @@ std::optional<parsed_event> parse_event(const message_event& ev) {
   return out;
 }
 
+std::optional<std::string> event_args(const message_event& ev) {
+  if (ev.packet.size() >= 2 && ev.packet[0] == '4' && args_offset_fits(ev))
+    return protocol::event_args(
+      std::string_view{ev.packet}.substr(ev.args_offset), 0);
+  auto parsed = parse_event(ev);
+  if (!parsed)
+    return std::nullopt;
+  return std::move(parsed->args);
+}
+
 std::string error_payload(std::string_view message) {
   return "{\"message\":" + protocol::json_string(message) + "}";
 }
 
 std::string ack_payload(const parsed_event& ev, std::string_view args_json) {
-  return payload_for(ev, sio_packet_type::ack, sio_packet_type::binary_ack,
-                     ev.ack_id, args_json);
+  return payload_for(origin_of(ev), sio_packet_type::ack,
+                     sio_packet_type::binary_ack, ev.ack_id, args_json);
+}
+
+std::string ack_payload(const message_event& ev, std::string_view args_json) {
+  std::optional<uint64_t> id;
+  if (ev.has_ack)
+    id = ev.ack_id;
+  return payload_for(origin_of(ev), sio_packet_type::ack,
+                     sio_packet_type::binary_ack, id, args_json);
 }
 
 std::string event_payload(const parsed_event& ev, std::string_view name,
                           std::string_view args_json) {
-  return payload_for(ev, sio_packet_type::event, sio_packet_type::binary_event,
-                     std::nullopt, event_array(name, args_json));
+  return payload_for(origin_of(ev), sio_packet_type::event,
+                     sio_packet_type::binary_event, std::nullopt,
+                     event_array(name, args_json));
 }
 
 wire_batch event_batch(const parsed_event& ev, std::string_view name,
                        std::string_view args_json) {
   auto out = std::make_shared<std::vector<wire_packet>>();
   out->push_back({false, std::make_shared<const std::string>(message_for(
-                           ev, sio_packet_type::event, sio_packet_type::binary_event,
+                           origin_of(ev), sio_packet_type::event, sio_packet_type::binary_event,
                            std::nullopt, event_array(name, args_json)))});
   for (auto& a : ev.attachments)
     out->push_back({true, std::make_shared<const std::string>(a)});

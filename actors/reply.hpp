@@ -26,12 +26,23 @@ struct parsed_event {
 /// Decodes the event; nullopt if the packet is not a valid EVENT.
 std::optional<parsed_event> parse_event(const message_event& ev);
 
+/// Only the arguments after the event's name, as a JSON array text
+/// ("[1,{}]"; "[]" when there are none): parse_event's `args` without the
+/// copies of the other fields, for handlers that answer from the event
+/// itself. nullopt if the packet is not a valid EVENT.
+std::optional<std::string> event_args(const message_event& ev);
+
 /// CONNECT_ERROR data: {"message":"<text>"}.
 std::string error_payload(std::string_view message);
 
 /// The Engine.IO payload of the ACK answering `ev` with `args_json` (a JSON
 /// array text); a BINARY_ACK carrying ev's attachments when it has any.
 std::string ack_payload(const parsed_event& ev, std::string_view args_json);
+
+/// The same from the message_event itself (its namespace, ack id and
+/// attachments), with no parsed_event to fill. For an event without
+/// has_ack the ACK has no id, which no client waits for.
+std::string ack_payload(const message_event& ev, std::string_view args_json);
 
 /// The Engine.IO payload of an event `name` with `args_json` to ev's
 /// namespace (carrying ev's attachments, if any).

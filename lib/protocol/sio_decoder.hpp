@@ -25,6 +25,11 @@ struct decoder_limits {
   size_t max_json_depth = 1000;
   /// Accept DISCONNECT with an object payload ({"close":true} in REST bodies, §5.3).
   bool allow_disconnect_payload = false;
+  /// false: EVENT and BINARY_EVENT packets come out of take() with an empty
+  /// `data` instead of a copy of it; event_head::data_offset locates it in
+  /// the text fed. For callers that keep that text anyway (the client
+  /// session relays it whole).
+  bool copy_event_data = true;
 };
 
 /// Longest namespace accepted, in bytes.
@@ -43,6 +48,8 @@ struct event_head {
   std::optional<std::string> name;
   /// Offset in the packet's data just past element [0].
   size_t first_end = 0;
+  /// Offset of the packet's data (the JSON array) in the text fed.
+  size_t data_offset = 0;
 };
 
 /// Decodes one Socket.IO packet at a time, attachments included. Never throws.
@@ -97,6 +104,9 @@ public:
 
 private:
   status fail(std::string reason);
+
+  /// Empties packet_, pending_ and error_ (not head_).
+  void clear_packet() noexcept;
 
   /// Parses and validates one packet text into packet_.
   result<size_t> parse(std::string_view text);

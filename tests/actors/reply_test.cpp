@@ -13,10 +13,13 @@
 namespace {
 
 /// A message_event as the session builds it from `text` (after the
-/// Engine.IO '4') and `attachments`, args_offset included.
+/// Engine.IO '4') and `attachments`, args_offset included: the decoder
+/// leaves the event's data in the text and says where it is.
 sio::message_event as_session_would(const std::string& text,
                                     const std::vector<std::string>& attachments = {}) {
-  sio::protocol::sio_decoder dec;
+  sio::protocol::decoder_limits limits;
+  limits.copy_event_data = false;
+  sio::protocol::sio_decoder dec{limits};
   auto st = dec.feed_text(text);
   for (auto& a : attachments)
     st = dec.feed_binary(a);
@@ -24,12 +27,14 @@ sio::message_event as_session_would(const std::string& text,
   auto p = dec.take();
   const auto& head = dec.last_event_head();
   BOOST_TEST_REQUIRE(head.has_value(), text);
+  BOOST_TEST(p.data.empty(), text);
+  auto data = text.substr(head->data_offset);
   sio::message_event ev;
   ev.socket.nsp = p.nsp;
   ev.socket.socket_id = "s1";
-  ev.event_name = head->name.value_or(p.data.substr(1, p.data.find_first_of(",]") - 1));
+  ev.event_name = head->name.value_or(data.substr(1, data.find_first_of(",]") - 1));
   ev.packet = "4" + text;
-  ev.args_offset = ev.packet.size() - p.data.size() + head->first_end;
+  ev.args_offset = 1 + head->data_offset + head->first_end;
   ev.attachments = p.attachments;
   ev.has_ack = p.id.has_value();
   ev.ack_id = p.id.value_or(0);
@@ -104,6 +109,47 @@ BOOST_AUTO_TEST_CASE(without_a_usable_offset_the_packet_is_decoded_and_checked) 
   sio::message_event bad;
   bad.packet = R"(42["e",)";
   BOOST_TEST(!sio::parse_event(bad).has_value());
+}
+
+// The ack helpers that skip parsed_event answer exactly as the ones that
+// take it, for text and binary events, in "/" and in other namespaces.
+BOOST_AUTO_TEST_CASE(event_args_and_ack_from_the_event_match_parse_event) {
+  struct sample {
+    std::string text;
+    std::vector<std::string> attachments;
+  };
+  const std::vector<sample> samples = {
+    {R"(27["e","hello"])", {}},
+    {R"(2/chat,42[ "spaced" , 1 , [ 2 ] ])", {}},
+    {R"(25["only"])", {}},
+    {R"(28[12,"numeric name"])", {}},
+    {R"(51-/up,9["file",{"_placeholder":true,"num":0},"x"])",
+     {std::string("\x00\x01\x02", 3)}},
+  };
+  for (auto& [text, attachments] : samples) {
+    auto ev = as_session_would(text, attachments);
+    for (size_t offset : {ev.args_offset, size_t{0}}) { // fast path, then decode
+      ev.args_offset = offset;
+      auto parsed = sio::parse_event(ev);
+      auto args = sio::event_args(ev);
+      BOOST_TEST_REQUIRE(parsed.has_value(), text);
+      BOOST_TEST_REQUIRE(args.has_value(), text);
+      BOOST_TEST(*args == parsed->args, text);
+      BOOST_TEST(sio::ack_payload(ev, *args) == sio::ack_payload(*parsed, *args), text);
+    }
+  }
+  auto ev = as_session_would(R"(2/chat,7["e",1,"two"])");
+  BOOST_TEST(*sio::event_args(ev) == R"([1,"two"])");
+  BOOST_TEST(sio::ack_payload(ev, *sio::event_args(ev)) == R"(43/chat,7[1,"two"])");
+  auto bin = as_session_would(R"(51-3["f",{"_placeholder":true,"num":0}])", {"ab"});
+  BOOST_TEST(sio::ack_payload(bin, "[1]") == "461-3[1]\x1e" "bYWI=");
+  // Not an event, or not valid: no arguments.
+  sio::message_event bad;
+  bad.packet = R"(42["e",)";
+  BOOST_TEST(!sio::event_args(bad).has_value());
+  bad.packet = R"(40{"token":1})";
+  bad.args_offset = 3;
+  BOOST_TEST(!sio::event_args(bad).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -301,6 +301,65 @@ BOOST_AUTO_TEST_CASE(event_head_splits_like_split_event) {
   }
 }
 
+// Without the event data copy (the client session keeps the text anyway):
+// events come out with empty data, which data_offset finds in the text;
+// every other packet type still carries its data.
+BOOST_AUTO_TEST_CASE(without_the_event_data_copy_the_head_locates_the_data) {
+  decoder_limits no_copy;
+  no_copy.copy_event_data = false;
+  for (std::string text :
+       {R"(2["ev",1,{}])", R"(2/chat,7[ "a\"b,]" , [1,2] ,"x" ])", R"(21[42,"n"])",
+        R"(51-/b,9["bin",{"_placeholder":true,"num":0}])"}) {
+    sio_decoder copying;
+    sio_decoder dec{no_copy};
+    auto a = copying.feed_text(text);
+    auto b = dec.feed_text(text);
+    if (a == status::need_more) {
+      a = copying.feed_binary("\x01");
+      b = dec.feed_binary("\x01");
+    }
+    BOOST_TEST_REQUIRE((a == status::complete), text);
+    BOOST_TEST_REQUIRE((b == status::complete), text);
+    auto full = copying.take();
+    auto p = dec.take();
+    BOOST_TEST(p.data.empty(), text);
+    BOOST_TEST(p.nsp == full.nsp, text);
+    BOOST_TEST((p.id == full.id), text);
+    BOOST_TEST((p.attachments == full.attachments), text);
+    const auto& head = dec.last_event_head();
+    BOOST_TEST_REQUIRE(head.has_value(), text);
+    BOOST_TEST(text.substr(head->data_offset) == full.data, text);
+    BOOST_TEST(head->first_end == copying.last_event_head()->first_end, text);
+  }
+  sio_decoder dec{no_copy};
+  BOOST_TEST_REQUIRE((dec.feed_text(R"(0/chat,{"token":"x"})") == status::complete));
+  BOOST_TEST(dec.take().data == R"({"token":"x"})");
+  BOOST_TEST_REQUIRE((dec.feed_text(R"(3/chat,5["ok"])") == status::complete));
+  BOOST_TEST(dec.take().data == R"(["ok"])");
+}
+
+// take() hands the packet over; the next feed starts from a clean packet
+// (namespace "/", no id, no attachments) whatever the last one carried.
+BOOST_AUTO_TEST_CASE(a_packet_taken_leaves_nothing_for_the_next) {
+  sio_decoder dec;
+  BOOST_TEST_REQUIRE((dec.feed_text(R"(51-/a,7["x",{"_placeholder":true,"num":0}])")
+                      == status::need_more));
+  BOOST_TEST_REQUIRE((dec.feed_binary("z") == status::complete));
+  auto first = dec.take();
+  BOOST_TEST(first.nsp == "/a");
+  BOOST_TEST(first.attachments.size() == 1u);
+  BOOST_TEST(!dec.awaiting_attachments());
+  BOOST_TEST_REQUIRE((dec.feed_text(R"(2["y"])") == status::complete));
+  auto next = dec.take();
+  BOOST_TEST(next.nsp == "/");
+  BOOST_TEST(!next.id.has_value());
+  BOOST_TEST(next.attachments.empty());
+  BOOST_TEST(next.data == R"(["y"])");
+  BOOST_TEST((next.type == sio_packet_type::event));
+  // An attachment with nothing pending after a take is refused.
+  BOOST_TEST((dec.feed_binary("z") == status::invalid));
+}
+
 BOOST_AUTO_TEST_CASE(event_head_is_only_for_events_and_is_cleared) {
   sio_decoder dec;
   BOOST_TEST_REQUIRE((dec.feed_text(R"(2["a",1])") == status::complete));
