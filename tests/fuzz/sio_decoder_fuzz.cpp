@@ -4,7 +4,8 @@
 // pieces are binary attachments, except those starting with 'T', which are
 // fed as the next packet text. Properties: every completed packet encodes to
 // messages that decode back to the same packet; an event's kept head splits
-// it as split_event does.
+// it as split_event does; a decoder without the event data copy agrees and
+// its head locates the data in the text it was fed.
 #include "lib/protocol/sio_decoder.hpp"
 #include "lib/protocol/sio_encoder.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -50,20 +51,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   decoder_limits limits;
   limits.max_json_depth = 32;  // reachable by small inputs
   sio_decoder dec{limits};
+  decoder_limits no_copy_limits = limits;
+  no_copy_limits.copy_event_data = false;
+  sio_decoder no_copy{no_copy_limits};
+  std::string_view text; // the last packet text fed
   for (size_t i = 0; i < pieces.size(); ++i) {
     auto piece = pieces[i];
     sio_decoder::status st;
-    if (i == 0)
-      st = dec.feed_text(piece);
-    else if (!piece.empty() && piece.front() == 'T')
-      st = dec.feed_text(piece.substr(1));
-    else
+    sio_decoder::status st_no_copy;
+    if (i == 0 || (!piece.empty() && piece.front() == 'T')) {
+      text = i == 0 ? piece : piece.substr(1);
+      st = dec.feed_text(text);
+      st_no_copy = no_copy.feed_text(text);
+    } else {
       st = dec.feed_binary(piece);
+      st_no_copy = no_copy.feed_binary(piece);
+    }
+    FUZZ_CHECK(st == st_no_copy);
     switch (st) {
       case sio_decoder::status::complete: {
         FUZZ_CHECK(!dec.awaiting_attachments());
         FUZZ_CHECK(dec.error().empty());
         auto p = dec.take();
+        auto q = no_copy.take();
+        const auto& q_head = no_copy.last_event_head();
+        FUZZ_CHECK(q_head.has_value() == dec.last_event_head().has_value());
+        if (q_head) {
+          FUZZ_CHECK(q.data.empty());
+          FUZZ_CHECK(q_head->data_offset <= text.size());
+          FUZZ_CHECK(text.substr(q_head->data_offset) == p.data);
+          q.data = p.data;
+        }
+        FUZZ_CHECK(q == p);
         check_round_trip(p, limits);
         // The head the decoder kept splits the event as a second scan would.
         bool event = p.type == sio_packet_type::event
