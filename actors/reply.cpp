@@ -151,9 +151,10 @@ std::string event_payload(const parsed_event& ev, std::string_view name,
 wire_batch event_batch(const parsed_event& ev, std::string_view name,
                        std::string_view args_json) {
   auto out = std::make_shared<std::vector<wire_packet>>();
-  out->push_back({false, std::make_shared<const std::string>(message_for(
-                           origin_of(ev), sio_packet_type::event, sio_packet_type::binary_event,
-                           std::nullopt, event_array(name, args_json)))});
+  auto text = message_for(origin_of(ev), sio_packet_type::event,
+                          sio_packet_type::binary_event, std::nullopt,
+                          event_array(name, args_json));
+  out->push_back({false, std::make_shared<const std::string>(std::move(text))});
   for (auto& a : ev.attachments)
     out->push_back({true, std::make_shared<const std::string>(a)});
   return out;

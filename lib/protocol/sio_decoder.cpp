@@ -102,8 +102,7 @@ void sio_decoder::reset() {
 }
 
 // Field by field rather than from a fresh sio_packet: this runs for every
-// packet, and a temporary packet costs a construction and five moves
-// (with take()'s reset, ~4 % of the in-process echo's instructions).
+// packet, and a temporary packet costs a construction and five moves.
 void sio_decoder::clear_packet() noexcept {
   packet_.type = sio_packet_type::event;
   packet_.nsp.assign(1, '/'); // fits the small-string buffer: no allocation

@@ -74,7 +74,7 @@ public:
   /// One attachment (an Engine.IO binary message). invalid when none is awaited.
   status feed_binary(std::string_view bytes);
 
-  /// The completed packet (valid after `complete`); resets the decoder for the next one.
+  /// The completed packet (valid after `complete`); the decoder is then ready for the next one.
   sio_packet take();
 
   /// For an EVENT or BINARY_EVENT that take() returned last: its name and
