@@ -13,7 +13,7 @@ const fmt = (x, d = 0) => (x === undefined || x === null || Number.isNaN(x) ? 'n
   : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 const ms = (us) => (us === undefined || us < 0 ? 'n/a' : fmt(us / 1000, 1));
 const kib = (b) => fmt(b / 1024, 1);
-const ratio = (a, b) => (a && b ? `${fmt(a / b, 2)}x` : 'n/a');
+const ratio = (a, b, digits = 2) => (a && b ? `${fmt(a / b, digits)}x` : 'n/a');
 const yes = (ok) => (ok ? '**met**' : '**not met**');
 /** The best of several runs by `key` (highest, or lowest when `lower`). */
 export const best = (runs, key, lower = false) => {
@@ -79,8 +79,8 @@ export function render(r, { quick, sizes: S, notes = [] }) {
   p('| metric | ours | Node | ours/Node | target | verdict |');
   p('|---|---:|---:|---:|---|---|');
   if (io && in_) {
-    p(`| RSS per idle WS connection (${fmt(io.n2)} / ${fmt(in_.n2)} clients) | ${kib(io.perConn2)} KiB | ${kib(in_.perConn2)} KiB | ${ratio(io.perConn2, in_.perConn2)} | <= 0.25x | ${yes(io.perConn2 <= in_.perConn2 / 4)} |`);
-    p(`| RSS per idle WS connection (${fmt(io.n1)} clients) | ${kib(io.perConn1)} KiB | ${kib(in_.perConn1)} KiB | ${ratio(io.perConn1, in_.perConn1)} | <= 0.25x | ${yes(io.perConn1 <= in_.perConn1 / 4)} |`);
+    p(`| RSS per idle WS connection (${fmt(io.n2)} / ${fmt(in_.n2)} clients) | ${kib(io.perConn2)} KiB | ${kib(in_.perConn2)} KiB | ${ratio(io.perConn2, in_.perConn2, 3)} | <= 0.25x | ${yes(io.perConn2 <= in_.perConn2 / 4)} |`);
+    p(`| RSS per idle WS connection (${fmt(io.n1)} clients) | ${kib(io.perConn1)} KiB | ${kib(in_.perConn1)} KiB | ${ratio(io.perConn1, in_.perConn1, 3)} | <= 0.25x | ${yes(io.perConn1 <= in_.perConn1 / 4)} |`);
     p(`| connect rate (first ${fmt(io.n1)}, conns/s) | ${fmt(io.connectRate)} | ${fmt(in_.connectRate)} | ${ratio(io.connectRate, in_.connectRate)} | | |`);
     for (const [o, n] of [[io, in_], [fo1, fn1]]) {
       if (!o || !n) continue;
