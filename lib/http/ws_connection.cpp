@@ -104,10 +104,10 @@ struct ws_connection::readable_handler {
 // -- construction -------------------------------------------------------------
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-// make_shared puts a 16-byte control block in front: within 432 bytes the
-// pair fits jemalloc's 448-byte class (512 otherwise), for every open
-// WebSocket. Rare state belongs in control_state.
-static_assert(sizeof(ws_connection) <= 432, "ws_connection grew past 432 bytes");
+// make_shared puts a 16-byte control block in front: within 368 bytes the
+// pair fits jemalloc's 384-byte class (448 otherwise), for every open
+// WebSocket. Rare state belongs in control_state, write state in gather_.
+static_assert(sizeof(ws_connection) <= 368, "ws_connection grew past 368 bytes");
 #endif
 
 std::shared_ptr<ws_connection> ws_connection::make(stream sock, ws_limits limits) {
@@ -560,6 +560,10 @@ void ws_connection::enqueue(ws_opcode op, std::shared_ptr<const std::string> pay
 }
 
 void ws_connection::do_write() {
+  // Only the loop writes through gather_ (one write in flight at a time).
+  if (!gather_)
+    gather_ = std::make_unique<gather_write>();
+  auto& g = *gather_;
   {
     std::lock_guard<spin_lock> guard{write_lock_};
     if (queue_.empty() || phase_ == phase::closed) {
@@ -567,28 +571,28 @@ void ws_connection::do_write() {
       return;
     }
     // Everything queued so far leaves in one gather write.
-    in_flight_.swap(queue_);
+    g.frames.swap(queue_);
   }
-  buffers_.clear();
-  buffers_.reserve(in_flight_.size() * 2);
-  for (const auto& f : in_flight_) {
+  g.buffers.clear();
+  g.buffers.reserve(g.frames.size() * 2);
+  for (const auto& f : g.frames) {
     if (f.header.size > 0)
-      buffers_.emplace_back(f.header.data.data(), f.header.size);
+      g.buffers.emplace_back(f.header.data.data(), f.header.size);
     if (f.payload && !f.payload->empty())
-      buffers_.emplace_back(f.payload->data(), f.payload->size());
+      g.buffers.emplace_back(f.payload->data(), f.payload->size());
   }
   write_calls_.fetch_add(1, std::memory_order_relaxed);
-  socket_.async_write(buffers_, [self = shared_from_this()](const asio::error_code& ec, size_t) {
+  socket_.async_write(g.buffers, [self = shared_from_this()](const asio::error_code& ec, size_t) {
     self->on_write(ec);
   });
 }
 
 void ws_connection::on_write(const asio::error_code& ec) {
   size_t written = 0;
-  for (const auto& f : in_flight_)
+  for (const auto& f : gather_->frames)
     written += f.wire_size();
-  clear_and_trim(in_flight_);
-  clear_and_trim(buffers_);
+  clear_and_trim(gather_->frames);
+  clear_and_trim(gather_->buffers);
   std::unique_lock<spin_lock> guard{write_lock_};
   if (phase_ == phase::closed) {
     writing_ = false;
@@ -618,13 +622,12 @@ void ws_connection::on_write(const asio::error_code& ec) {
   }
   if (queue_.empty()) {
     // Going idle: an idle connection keeps no write vectors (three small
-    // arrays, ~200 bytes per connection at 10k idle clients). Writes that
-    // find nothing queued go out directly and need none of them.
+    // arrays, ~200 bytes per connection at 10k idle clients) nor the gather
+    // state. Writes that find nothing queued go out directly and need none.
     writing_ = false;
     std::vector<out_frame>().swap(queue_);
     guard.unlock();
-    std::vector<out_frame>().swap(in_flight_);
-    std::vector<asio::const_buffer>().swap(buffers_);
+    gather_.reset();
     return;
   }
   guard.unlock();
@@ -710,7 +713,7 @@ void ws_connection::finish() {
   read_mode_ = read_mode::stop;
   if (control_ && control_->close_timer)
     control_->close_timer->cancel();
-  // A pending read may still target msg_, and a pending write in_flight_:
+  // A pending read may still target msg_, and a pending write gather_:
   // their handlers release those.
   take_control_frame();
   if (!reading_)

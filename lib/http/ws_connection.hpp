@@ -258,6 +258,15 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// Completion handler of the readiness wait (see ws_connection.cpp).
   struct readable_handler;
 
+  /// What a gather write in flight holds: its frames, kept alive until it
+  /// completes, and their buffers. Only connections that queue writes make
+  /// one (fan-out, backlogs); direct writes and idle connections need none,
+  /// so the two vectors are not part of every connection.
+  struct gather_write {
+    std::vector<out_frame> frames;
+    std::vector<asio::const_buffer> buffers;
+  };
+
   /// The upgraded stream.
   stream socket_;
   /// The socket's own executor, its event loop: one thread runs it, so it
@@ -314,10 +323,9 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
   /// Payload of the control frame being read (at most 125 bytes).
   /// Frames waiting for the next write.
   std::vector<out_frame> queue_;
-  /// Frames of the write in flight (kept alive until it completes).
-  std::vector<out_frame> in_flight_;
-  /// Buffers of the write in flight.
-  std::vector<asio::const_buffer> buffers_;
+  /// The gather write in flight; made by its first queued write and dropped
+  /// when the connection goes idle (see gather_write).
+  std::unique_ptr<gather_write> gather_;
   /// Close handshake timer; created only when closing.
   std::unique_ptr<control_state> control_;
   /// Queued plus in-flight outbound bytes.

@@ -48,7 +48,7 @@ bool is_valid_close_code(uint16_t code) noexcept {
 
 // -- ws_frame_parser ------------------------------------------------------------
 
-ws_parse_result ws_frame_parser::fail(uint16_t code, std::string_view reason) noexcept {
+ws_parse_result ws_frame_parser::fail(uint16_t code, const char* reason) noexcept {
   failed_ = true;
   fail_code_ = code;
   fail_reason_ = reason;
