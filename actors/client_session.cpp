@@ -818,9 +818,8 @@ void on_packet(self_ptr self, eio_packet& p) {
 void on_ws_text_or_binary(self_ptr self, std::string& data, bool binary) {
   // The frame is ours (the message carrying it is not shared): a message
   // is handled in its own buffer, other packets become an eio_packet.
+  // (Only called on an open session: the ws_msg handler checks.)
   if (binary || (!data.empty() && data[0] == protocol::to_digit(eio_packet_type::message))) {
-    if (self->state.closed)
-      return;
     on_message(self, data, binary);
     return;
   }

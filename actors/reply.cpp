@@ -67,11 +67,16 @@ std::string payload_for(const event_origin& ev, sio_packet_type text_type,
 /// a stale offset is caught here in all but contrived cases.
 bool args_offset_fits(const message_event& ev) {
   if (ev.args_offset == 0 || ev.args_offset >= ev.packet.size()
-      || (ev.packet[1] != '2' && ev.packet[1] != '5'))
+      || ev.packet[0] != '4' || (ev.packet[1] != '2' && ev.packet[1] != '5'))
     return false;
   auto rest = std::string_view{ev.packet}.substr(ev.args_offset);
   auto next = rest.find_first_not_of(" \t\n\r");
   return next != std::string_view::npos && (rest[next] == ',' || rest[next] == ']');
+}
+
+/// The arguments at a fitting ev.args_offset (see args_offset_fits).
+std::string args_at_offset(const message_event& ev) {
+  return protocol::event_args(std::string_view{ev.packet}.substr(ev.args_offset), 0);
 }
 
 } // namespace
@@ -86,7 +91,7 @@ std::optional<parsed_event> parse_event(const message_event& ev) {
     parsed_event out;
     out.nsp = ev.socket.nsp;
     out.name = ev.event_name;
-    out.args = protocol::event_args(std::string_view{ev.packet}.substr(ev.args_offset), 0);
+    out.args = args_at_offset(ev);
     out.attachments = ev.attachments;
     if (ev.has_ack)
       out.ack_id = ev.ack_id;
@@ -115,9 +120,8 @@ std::optional<parsed_event> parse_event(const message_event& ev) {
 }
 
 std::optional<std::string> event_args(const message_event& ev) {
-  if (ev.packet.size() >= 2 && ev.packet[0] == '4' && args_offset_fits(ev))
-    return protocol::event_args(
-      std::string_view{ev.packet}.substr(ev.args_offset), 0);
+  if (args_offset_fits(ev))
+    return args_at_offset(ev);
   auto parsed = parse_event(ev);
   if (!parsed)
     return std::nullopt;
