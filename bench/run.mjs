@@ -35,9 +35,9 @@ const PATH = `/clients/socketio/hubs/${HUB}/`;
 // Sizes: full run / --quick.
 const S = QUICK
   ? { idle1: 5000, idle2: 10000, hold: 15000, fan: 5000, latRounds: 5, burst: 10, burstRounds: 2,
-      roomMs: 3000, echoK: 200, echoMs: 3000, reps: 1, echoReps: 1, poll: 300, pollMs: 4000, hookMs: 3000 }
+      roomMs: 3000, echoK: 200, echoMs: 3000, reps: 1, echoReps: 1, echoNormalReps: 1, poll: 300, pollMs: 4000, hookMs: 3000 }
   : { idle1: 10000, idle2: 19000, hold: 60000, fan: 10000, latRounds: 10, burst: 20, burstRounds: 4,
-      roomMs: 5000, echoK: 200, echoMs: 5000, reps: 2, echoReps: 4, poll: 1000, pollMs: 8000, hookMs: 5000 };
+      roomMs: 5000, echoK: 200, echoMs: 5000, reps: 2, echoReps: 4, echoNormalReps: 2, poll: 1000, pollMs: 8000, hookMs: 5000 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
@@ -96,6 +96,20 @@ function procInfo(pid) {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const tick = 100;  // USER_HZ on Linux
   return { rssKb: rss, cpuS: (Number(f[11]) + Number(f[12])) / tick };
+}
+
+/** Context switches of all of a process's threads (voluntary: it waited;
+ *  involuntary: it was preempted). */
+function switches(pid) {
+  let vol = 0, invol = 0;
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const st = fs.readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
+      vol += Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(st)[1]);
+      invol += Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(st)[1]);
+    } catch { /* the thread ended meanwhile */ }
+  }
+  return { vol, invol };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -402,15 +416,23 @@ async function rooms({ server, lgs, n }, joined) {
   };
 }
 
-async function echo({ server, lgs }, k = S.echoK, ms = S.echoMs) {
+/** The echo in a closed loop; `policy` is the generators' scheduling policy
+ *  for it (bench/load_client.cpp, "Why `sched batch`"). */
+async function echo({ server, lgs }, policy = 'batch', k = S.echoK, ms = S.echoMs) {
+  for (const lg of lgs) await lg.cmd(`sched ${policy}`, 'sched');
   const cpu0 = procInfo(server.pid).cpuS;
+  const sw0 = switches(server.pid);
   const rs = await Promise.all(lgs.map((lg) => lg.cmd(`echo ${Math.ceil(k / lgs.length)} ${ms}`, 'echo', ms + 30000)));
+  const sw1 = switches(server.pid);
+  const cpu1 = procInfo(server.pid).cpuS;
+  for (const lg of lgs) await lg.cmd('sched normal', 'sched');
   const acks = rs.reduce((a, r) => a + r.acks, 0);
   const secs = Math.max(...rs.map((r) => r.secs));
   return {
-    clients: rs.reduce((a, r) => a + r.clients, 0), acks, secs, acksPerSec: acks / secs,
+    policy, clients: rs.reduce((a, r) => a + r.clients, 0), acks, secs, acksPerSec: acks / secs,
     p50: mergePct(rs, 'p50'), p99: mergePct(rs, 'p99'),
-    serverCpuS: procInfo(server.pid).cpuS - cpu0,
+    serverCpuS: cpu1 - cpu0,
+    serverSwitches: { vol: sw1.vol - sw0.vol, invol: sw1.invol - sw0.invol },
     loadgenCpuS: rs.reduce((a, r) => a + r.cpu_ms, 0) / 1000,
   };
 }
@@ -513,7 +535,7 @@ async function webhook() {
     aloneRuns.push({ ...a, reqsPerSec: a.reqs / a.secs });
     for (const [server, c, runs] of [[one, c1, oursRuns], [dflt, c2, defaultRuns]]) {
       const upCpu0 = procInfo(up.pid).cpuS;
-      const r = await echo({ server, lgs: c.lgs }, S.echoK, S.hookMs);
+      const r = await echo({ server, lgs: c.lgs }, 'normal', S.echoK, S.hookMs);
       r.upstreamCpuS = procInfo(up.pid).cpuS - upCpu0;
       runs.push(r);
     }
@@ -583,6 +605,15 @@ async function main() {
           const r = await echo(sys[kind]);
           (results[`echo_${kind}`] ??= []).push(r);
           log(`echo ${kind}: ${JSON.stringify(r)}`);
+        }
+      }
+      // The same echo with the generators at the normal policy, where each
+      // of their wake-ups preempts whatever runs on that core.
+      for (const kind of ['ours', 'node']) {
+        if (want('echo') && rep < S.echoNormalReps) {
+          const r = await echo(sys[kind], 'normal');
+          (results[`echoNormal_${kind}`] ??= []).push(r);
+          log(`echo ${kind}, normal policy: ${JSON.stringify(r)}`);
         }
       }
     }
