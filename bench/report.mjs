@@ -100,10 +100,13 @@ export function render(r, { quick, sizes: S, notes = [] }) {
     p(`| fan-out p99, one broadcast at a time (ms) | ${ms(so.singleP99)} | ${ms(sn.singleP99)} | ${ratio(so.singleP99, sn.singleP99)} | below Node | ${yes(so.singleP99 < sn.singleP99)} |`);
   }
   if (eo && en) {
-    p(`| echo with ack, acks/s (${eo.clients} clients${batch ? '; client processes at SCHED_BATCH, section 4' : ''}) | ${fmt(eo.acksPerSec)} | ${fmt(en.acksPerSec)} | ${ratio(eo.acksPerSec, en.acksPerSec)} | >= 3x | ${yes(eo.acksPerSec >= 3 * en.acksPerSec)} |`);
+    // Met when the best of each side and the median of the alternations both
+    // reach 3x: one alternation measures the box's speed in its 5 s as much
+    // as the servers (section 4).
+    p(`| echo with ack, acks/s (${eo.clients} clients${batch ? '; client processes at SCHED_BATCH, section 4' : ''}): best of each | ${fmt(eo.acksPerSec)} | ${fmt(en.acksPerSec)} | ${ratio(eo.acksPerSec, en.acksPerSec)} | >= 3x | ${yes(eo.acksPerSec >= 3 * en.acksPerSec)} |`);
     if (echoPairs) {
-      p(`| echo, ours/Node within each of ${echoPairs.ratios.length} alternations (median) | | | ${fmt(echoPairs.median, 2)}x | |`
-        + ` ${fmt(echoPairs.min, 2)}x to ${fmt(echoPairs.max, 2)}x (section 4) |`);
+      p(`| echo, ours/Node within each of ${echoPairs.ratios.length} alternations: median | | | ${fmt(echoPairs.median, 2)}x | >= 3x |`
+        + ` ${yes(echoPairs.median >= 3)} (${fmt(echoPairs.min, 2)}x to ${fmt(echoPairs.max, 2)}x, section 4) |`);
     }
     p(`| echo p50 / p99 (ms) | ${ms(eo.p50)} / ${ms(eo.p99)} | ${ms(en.p50)} / ${ms(en.p99)} | | | |`);
     if (eno && enn) {
@@ -248,6 +251,16 @@ export function render(r, { quick, sizes: S, notes = [] }) {
     if (echoPairs) {
       p(`Ours/Node within each alternation: ${echoPairs.ratios.map((x) => `${fmt(x, 2)}x`).join(', ')}`
         + ` (median ${fmt(echoPairs.median, 2)}x).`);
+      p();
+      // How fast the machine was in each window: the same work's CPU cost.
+      const usPerAck = (runs) => (runs || []).map((x) => (1e6 * x.serverCpuS) / x.acks);
+      const span = (v) => (v.length ? `${fmt(Math.min(...v), 1)} to ${fmt(Math.max(...v), 1)} us` : 'n/a');
+      const nodeUs = usPerAck(r.echo_node), floorUs = usPerAck(r.echo_floor), oursUs = usPerAck(r.echo_ours);
+      p('One alternation measures the machine as much as the servers: the same work cost Node'
+        + ` ${span(nodeUs)} of CPU per ack across the alternations${floorUs.length ? `, the floor ${span(floorUs)}` : ''}`
+        + ` and ours ${span(oursUs)}; on a shared machine a neighbour\'s load can slow one side\'s 5 s and not the`
+        + ' other\'s. So the verdict asks both the best run of each side (their capacity when the machine'
+        + ' was least disturbed) and the median of the alternations to reach 3x, and the range is shown.');
       p();
     }
     if (eno && enn) {
