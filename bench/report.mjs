@@ -46,7 +46,7 @@ export function render(r, { quick, sizes: S, notes = [] }) {
     + ' (bench/run.mjs) spreads them over 2 processes per server. Long-polling clients and the backend'
     + ' HTTP calls come from the Node driver itself.');
   p('- ours and Node run each scenario back to back; fan-out, echo and rooms keep both servers up'
-    + ` with their own clients and alternate ours/Node ${S.reps} time(s) (echo: ${S.echoReps ?? S.reps}); the tables show the best`
+    + ` with their own clients and alternate ours/Node ${S.reps} time(s) (echo: ${S.echoReps ?? S.reps}${r.echoNormal_ours ? `, and ${r.echoNormal_ours.length} more at the generators\' normal policy` : ''}); the tables show the best`
     + ' run of each side and list all runs.');
   p('- latency: trigger timestamp (wall clock, microseconds) in the payload, compared with the receipt'
     + ' time in the client process; p50/p99 of all deliveries (max over client processes).');
@@ -258,7 +258,7 @@ export function render(r, { quick, sizes: S, notes = [] }) {
       const nodeUs = usPerAck(r.echo_node), floorUs = usPerAck(r.echo_floor), oursUs = usPerAck(r.echo_ours);
       p('One alternation measures the machine as much as the servers: the same work cost Node'
         + ` ${span(nodeUs)} of CPU per ack across the alternations${floorUs.length ? `, the floor ${span(floorUs)}` : ''}`
-        + ` and ours ${span(oursUs)}; on a shared machine a neighbour\'s load can slow one side\'s 5 s and not the`
+        + ` and ours ${span(oursUs)}; on a shared machine a neighbour\'s load can slow one side\'s ${S.echoMs / 1000} s and not the`
         + ' other\'s. So the verdict asks both the best run of each side (their capacity when the machine'
         + ' was least disturbed) and the median of the alternations to reach 3x, and the range is shown.');
       p();
