@@ -254,7 +254,9 @@ struct app {
       return;
     std::string c = cmd;
     if (c == "sched") {
-      set_policy(line.substr(line.find("sched") + 5));
+      char name[16] = {0};
+      std::sscanf(line.c_str(), "%*31s %15s", name);
+      set_policy(name);
     } else if (c == "connect" && n == 3) {
       connect_t0 = now_us();
       if (a == 0) {
@@ -341,9 +343,7 @@ struct app {
   }
 
   /// `sched batch|normal`: the calling (event loop) thread's policy.
-  void set_policy(const std::string& arg) {
-    size_t at = arg.find_first_not_of(' ');
-    std::string name = at == std::string::npos ? "" : arg.substr(at);
+  void set_policy(std::string_view name) {
     int policy = name == "batch" ? SCHED_BATCH : name == "normal" ? SCHED_OTHER : -1;
     sched_param none{};
     if (policy < 0) {

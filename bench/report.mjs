@@ -231,22 +231,31 @@ export function render(r, { quick, sizes: S, notes = [] }) {
         + ' over, not a strict bound: ours has come out above it in some runs (bench/profile-notes.md, session 12).');
     }
     p();
-    const cols = ef ? [eo, ef, en] : [eo, en];
-    const row = (label, f) => p(`| ${label} | ${cols.map(f).join(' | ')} |`);
-    p(ef ? '| | ours | floor | Node |' : '| | ours | Node |');
-    p(ef ? '|---|---:|---:|---:|' : '|---|---:|---:|');
-    const runs = ef ? [r.echo_ours, r.echo_floor, r.echo_node] : [r.echo_ours, r.echo_node];
-    p(`| acks/s (all runs) | ${runs.map((x) => all(x, 'acksPerSec')).join(' | ')} |`);
-    row('p50 / p99 (ms)', (x) => `${ms(x.p50)} / ${ms(x.p99)}`);
-    row('server CPU (s)', (x) => fmt(x.serverCpuS, 2));
-    row('server CPU per 1000 acks (ms)', (x) => fmt((1e3 * x.serverCpuS) / x.acks * 1000, 1));
-    row("client processes' CPU (s)", (x) => fmt(x.loadgenCpuS, 2));
-    row("client processes' CPU per 1000 acks (ms)", (x) => fmt((1e3 * x.loadgenCpuS) / x.acks * 1000, 1));
-    row('server + clients, cores busy', (x) => fmt((x.serverCpuS + x.loadgenCpuS) / x.secs, 2));
+    // One table shape for both policies; the normal-policy table leaves out
+    // the absolute CPU seconds.
     const perK = (x, k) => (x.serverSwitches ? fmt((1e3 * x.serverSwitches[k]) / x.acks, 1) : 'n/a');
-    if (eo.serverSwitches) {
-      row('server context switches per 1000 acks: preempted / waited', (x) => `${perK(x, 'invol')} / ${perK(x, 'vol')}`);
-    }
+    const echoRows = [
+      ['p50 / p99 (ms)', (x) => `${ms(x.p50)} / ${ms(x.p99)}`],
+      ['server CPU (s)', (x) => fmt(x.serverCpuS, 2), 'total'],
+      ['server CPU per 1000 acks (ms)', (x) => fmt((1e3 * x.serverCpuS) / x.acks * 1000, 1)],
+      ["client processes' CPU (s)", (x) => fmt(x.loadgenCpuS, 2), 'total'],
+      ["client processes' CPU per 1000 acks (ms)", (x) => fmt((1e3 * x.loadgenCpuS) / x.acks * 1000, 1)],
+      ['server + clients, cores busy', (x) => fmt((x.serverCpuS + x.loadgenCpuS) / x.secs, 2)],
+      ['server context switches per 1000 acks: preempted / waited',
+        (x) => `${perK(x, 'invol')} / ${perK(x, 'vol')}`, 'switches'],
+    ];
+    const echoTable = (heads, runsList, { totals }) => {
+      const cols = runsList.map((x) => best(x, 'acksPerSec'));
+      p(`| | ${heads.join(' | ')} |`);
+      p(`|---|${heads.map(() => '---:').join('|')}|`);
+      p(`| acks/s (all runs) | ${runsList.map((x) => all(x, 'acksPerSec')).join(' | ')} |`);
+      for (const [label, f, kind] of echoRows) {
+        if ((kind === 'total' && !totals) || (kind === 'switches' && !cols[0].serverSwitches)) continue;
+        p(`| ${label} | ${cols.map(f).join(' | ')} |`);
+      }
+    };
+    echoTable(ef ? ['ours', 'floor', 'Node'] : ['ours', 'Node'],
+      ef ? [r.echo_ours, r.echo_floor, r.echo_node] : [r.echo_ours, r.echo_node], { totals: true });
     p();
     if (echoPairs) {
       p(`Ours/Node within each alternation: ${echoPairs.ratios.map((x) => `${fmt(x, 2)}x`).join(', ')}`
@@ -266,16 +275,7 @@ export function render(r, { quick, sizes: S, notes = [] }) {
     if (eno && enn) {
       p('The same echo with the client processes at the normal policy (alternating with the runs above):');
       p();
-      const ncols = [eno, enn];
-      const nrow = (label, f) => p(`| ${label} | ${ncols.map(f).join(' | ')} |`);
-      p('| | ours | Node |');
-      p('|---|---:|---:|');
-      p(`| acks/s (all runs) | ${all(r.echoNormal_ours, 'acksPerSec')} | ${all(r.echoNormal_node, 'acksPerSec')} |`);
-      nrow('p50 / p99 (ms)', (x) => `${ms(x.p50)} / ${ms(x.p99)}`);
-      nrow('server CPU per 1000 acks (ms)', (x) => fmt((1e3 * x.serverCpuS) / x.acks * 1000, 1));
-      nrow("client processes' CPU per 1000 acks (ms)", (x) => fmt((1e3 * x.loadgenCpuS) / x.acks * 1000, 1));
-      nrow('server + clients, cores busy', (x) => fmt((x.serverCpuS + x.loadgenCpuS) / x.secs, 2));
-      nrow('server context switches per 1000 acks: preempted / waited', (x) => `${perK(x, 'invol')} / ${perK(x, 'vol')}`);
+      echoTable(['ours', 'Node'], [r.echoNormal_ours, r.echoNormal_node], { totals: false });
       p();
       p(`Ours/Node within each alternation: ${normalPairs.ratios.map((x) => `${fmt(x, 2)}x`).join(', ')}.`);
       p();
