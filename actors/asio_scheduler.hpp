@@ -15,8 +15,8 @@
 // Each thread runs an io_context of its own (its own epoll set and handler
 // queue): threads sharing one io_context take turns in one epoll_wait, hand
 // each other handlers and lock one queue. Per-thread loops took 12-17 % off
-// the server's CPU per echoed ack on 2 cores (bench/profile-notes.md,
-// session 12). Connections are spread over the loops
+// the server's CPU per echoed ack on 2 cores (bench/profile-notes.md).
+// Connections are spread over the loops
 // (http::server_settings::loops); an actor runs on the loop of the thread
 // that scheduled it, or on the loops in turn when scheduled from outside.
 //

@@ -322,8 +322,10 @@ ws_link* probe_of(session_state& st) {
 }
 
 /// Makes sure a heartbeat tick comes by the next thing due: the ping, the
-/// pong deadline, or the connect deadline. One timer scheme for all three
-/// keeps one pending CAF message per idle session (~240 bytes each).
+/// pong deadline, the connect deadline or a connect verdict's. One timer
+/// scheme for all of them: an idle session holds one wheel entry (a
+/// pointer) and no CAF timer (~240 bytes each); only the last stretch
+/// before a deadline is timed by CAF, so that no deadline fires late.
 void arm_heartbeat(self_ptr self) {
   auto& st = self->state;
   auto due = st.heartbeat_due;
@@ -339,15 +341,22 @@ void arm_heartbeat(self_ptr self) {
   st.wakes[1] = st.wakes[0];
   st.wakes[0] = due;
   st.wake_count = static_cast<uint8_t>(std::min<size_t>(st.wake_count + 1u, st.wakes.size()));
-  if (auto& wheel = st.ctx->settings.heartbeat_wheel) {
-    wheel->wake_at(due, caf::actor_cast<caf::strong_actor_ptr>(self));
+  auto now = std::chrono::steady_clock::now();
+  auto& wheel = st.ctx->settings.heartbeat_wheel;
+  if (wheel && due - now > wheel->resolution()) {
+    // The wheel comes up to one resolution late: ask it for the moment one
+    // resolution before `due`; that tick times the rest exactly (below).
+    wheel->wake_at(due - wheel->resolution(),
+                   caf::actor_cast<caf::strong_actor_ptr>(self));
     return;
   }
-  // Rounded up, so that the tick never comes before `due`.
-  auto left = std::chrono::ceil<std::chrono::milliseconds>(
-    due - std::chrono::steady_clock::now());
-  schedule(self, std::max(left, std::chrono::milliseconds{0}),
-           session_timer::ping, 0);
+  // Deadlines are kept to the configured value: a CAF timer, pending only
+  // for the last stretch (at most one wheel resolution), so idle sessions
+  // still hold no timer of CAF's. Rounded up: never before `due`.
+  auto left = std::chrono::ceil<std::chrono::microseconds>(due - now);
+  self->delayed_send(self, std::max(left, std::chrono::microseconds{0}),
+                     tick_atom::value, static_cast<uint8_t>(session_timer::ping),
+                     uint64_t{0});
 }
 
 void on_verdict(self_ptr self, const std::string& nsp,
@@ -371,16 +380,27 @@ void expire_verdicts(self_ptr self, std::chrono::steady_clock::time_point now) {
   }
 }
 
+/// Closes a session whose pong is overdue before it takes a request: the
+/// reference server has closed it by then, even if our tick is still on its
+/// way. True when the session is (now) closed.
+bool close_if_pong_overdue(self_ptr self) {
+  auto& st = self->state;
+  if (!st.closed && st.awaiting_pong
+      && std::chrono::steady_clock::now() >= st.heartbeat_due)
+    close_session(self, "ping timeout");
+  return st.closed;
+}
+
 /// A heartbeat tick: pings, closes on a missed pong or connect deadline,
 /// rejects overdue connect verdicts.
 void on_heartbeat(self_ptr self) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
-  // CAF delivers ticks in due order, so this is the earliest one tracked
-  // (or, if that one was forgotten, one later than all tracked ones: then a
-  // still pending tick goes untracked, which only costs a spare tick).
-  // Either way every tracked tick is still pending, so none is waited for
-  // in vain.
+  // Each tracked entry is the latest time its tick can come. This tick is
+  // taken to be the earliest tracked one; if it was another (wheel and CAF
+  // ticks may cross, or it was forgotten), the entries left are later than
+  // the ticks truly pending, which costs a spare re-arm, never a deadline
+  // waited for in vain.
   if (st.wake_count > 0) {
     st.wakes[0] = st.wakes[1];
     --st.wake_count;
@@ -806,6 +826,12 @@ void on_packet(self_ptr self, eio_packet& p) {
       }
       return;
     case eio_packet_type::close:
+      // As the reference server does, a pending GET gets a noop and the
+      // session ends at once (the next GET gets 400).
+      if (st.polling && st.polling->poll) {
+        st.polling->poll->respond(http::response::text(200, "6"));
+        st.polling->poll.reset();
+      }
       close_session(self, "transport close");
       return;
     case eio_packet_type::ping: // v4: only the server pings
@@ -1012,6 +1038,10 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
         return;
       }
       auto& pl = *st.polling;
+      if (!st.closed && close_if_pong_overdue(self)) {
+        ex.respond(bad_request());
+        return;
+      }
       if (st.closed) {
         if (!pl.queue.empty()) {
           pl.poll = std::move(ex);
@@ -1034,7 +1064,7 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
     },
     [self](post_atom, http::exchange& ex) {
       auto& st = self->state;
-      if (st.closed || st.websocket) {
+      if (close_if_pong_overdue(self) || st.websocket) {
         ex.respond(bad_request());
         return;
       }
@@ -1074,7 +1104,7 @@ session_impl(self_ptr self, session_config cfg, open_session open) {
     },
     [self](ws_msg_atom, uint64_t id, std::string& data, bool binary) {
       auto& st = self->state;
-      if (st.closed)
+      if (close_if_pong_overdue(self))
         return;
       if (auto* probe = probe_of(st); probe && id == probe->id) {
         on_probe_frame(self, data, binary);

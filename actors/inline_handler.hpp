@@ -19,7 +19,7 @@ namespace sio {
 /// A hub's event handler as plain member functions. A session calls them
 /// itself, in order, for its own sockets: no request, mailbox or reply
 /// message per event, about a third fewer instructions per echoed ack than
-/// the same handler as an actor (bench/profile-notes.md, session 11).
+/// the same handler as an actor (bench/profile-notes.md).
 ///
 /// Take it for handlers that answer at once from the event itself (echo,
 /// validation, relaying to the hub); keep event_handler_actor for handlers

@@ -18,7 +18,7 @@ namespace sio {
 /// Which timer fired (tick_atom messages a session sends itself).
 enum class session_timer : uint8_t {
   ping = 0,            ///< heartbeat: next ping, pong deadline, connect deadline
-  // 1 and 2 were the pong and connect deadlines, now folded into `ping`.
+  // 1 and 2 are unused: `ping` drives every heartbeat deadline.
   upgrade_timeout = 3, ///< probe WebSocket did not upgrade in time
   noop_flush = 4,      ///< keep flushing a polling GET during an upgrade
 };

@@ -40,6 +40,10 @@ public:
   /// pointer keeps the actor's memory (not the actor) alive until then.
   void wake_at(clock::time_point due, caf::strong_actor_ptr who);
 
+  /// How late a wake-up may come: an owner with a deadline to keep exactly
+  /// asks for `due - resolution()` and times the rest itself.
+  clock::duration resolution() const { return resolution_; }
+
   /// Wake-ups not yet delivered (for tests and metrics).
   size_t pending() const;
 

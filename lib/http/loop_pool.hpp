@@ -3,7 +3,7 @@
 // own. Threads sharing one io_context take turns in one epoll_wait, hand
 // each other handlers and lock one handler queue; per-thread loops share
 // none of that (12-17 % less server CPU per echoed ack on 2 cores,
-// bench/profile-notes.md, session 12). http::server deals its connections
+// bench/profile-notes.md). http::server deals its connections
 // out over loops() (server_settings::loops).
 //
 //   http::loop_pool pool{2};

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import { startSioServer, escapeRe } from './support/server.mjs';
 import { request, eioPath, pollingHandshake, sleep } from './support/clients.mjs';
 
@@ -169,5 +170,111 @@ describe('connectTimeout longer than the ping interval', { timeout: 30000 }, () 
     assert.ok(seen.frames.some((f) => f.startsWith('40{')), 'no CONNECT answer');
     assert.ok(seen.pings >= 8, `only ${seen.pings} pings in 4 s at 300 ms`);
     ws.close();
+  });
+});
+
+describe('heartbeat deadlines are never late (pingInterval 300, pingTimeout 200)', { timeout: 60000 }, () => {
+  // The reference server closes a session pingTimeout after its ping, to the
+  // millisecond (Node timers). Ours may wake coarsely for memory's sake, but
+  // must never keep a session past its deadline.
+  const INTERVAL = 300;
+  const TIMEOUT = 200;
+  let srv;
+  before(async () => {
+    srv = await startSioServer({ hubs: ['h'],
+      engineio: { pingInterval: INTERVAL, pingTimeout: TIMEOUT, connectTimeout: 30000 } });
+  });
+  after(async () => { await srv?.kill(); });
+
+  for (const slackMs of [2, 3, 5]) {
+    it(`a polling session that did not answer its ping is gone ${slackMs} ms after pingTimeout`, async () => {
+      const { sid } = await pollingHandshake(srv);
+      const ping = await request({ port: srv.port, path: eioPath(srv.path(), { sid }), timeoutMs: 5000 });
+      // The ping left the server no later than the client read it, so the
+      // server's deadline is at or before this client-side instant.
+      const pingAt = performance.now();
+      assert.equal(ping.status, 200);
+      assert.deepEqual(packets(ping.body), ['2']);
+      const until = pingAt + TIMEOUT + slackMs;
+      while (performance.now() < until) await new Promise((r) => setImmediate(r));
+      const late = await request({ port: srv.port, path: eioPath(srv.path(), { sid }) });
+      assert.equal(late.status, 400, `polled ${(performance.now() - pingAt).toFixed(1)} ms after the ping: `
+        + `${late.status} ${JSON.stringify(late.body)}`);
+    });
+  }
+
+  it('a polling session that answers its ping just before the deadline stays open', async () => {
+    const { sid } = await pollingHandshake(srv);
+    const ping = await request({ port: srv.port, path: eioPath(srv.path(), { sid }), timeoutMs: 5000 });
+    const pingAt = performance.now();
+    assert.deepEqual(packets(ping.body), ['2']);
+    await sleep(TIMEOUT - 60);
+    const pong = await request({ port: srv.port, method: 'POST', path: eioPath(srv.path(), { sid }),
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8' }, body: '3' });
+    assert.equal(pong.status, 200, `pong ${(performance.now() - pingAt).toFixed(1)} ms after the ping`);
+    // The next ping comes one interval after the pong: the session lives on.
+    const next = await request({ port: srv.port, path: eioPath(srv.path(), { sid }), timeoutMs: 5000 });
+    assert.equal(next.status, 200);
+    assert.deepEqual(packets(next.body), ['2']);
+  });
+
+  /** A raw WebSocket that never answers pings: resolves the client-side times of open, ping and close. */
+  function silentWs() {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${srv.port}${srv.path()}/?EIO=4&transport=websocket`);
+      const t = {};
+      const timer = setTimeout(() => { ws.terminate(); reject(new Error(`no close within 5 s: ${JSON.stringify(t)}`)); }, 5000);
+      ws.on('message', (data) => {
+        const now = performance.now();
+        const s = data.toString();
+        if (s[0] === '0') t.open = now;
+        else if (s === '2' && t.ping === undefined) t.ping = now;
+      });
+      ws.on('close', () => { clearTimeout(timer); t.close = performance.now(); resolve(t); });
+      ws.on('error', reject);
+    });
+  }
+
+  it('a WebSocket pong that comes after the deadline does not keep the session', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${srv.port}${srv.path()}/?EIO=4&transport=websocket`);
+    const texts = [];
+    const closed = new Promise((resolve) => ws.on('close', () => resolve(performance.now())));
+    const pinged = new Promise((resolve) => ws.on('message', (d) => {
+      texts.push(d.toString());
+      if (d.toString() === '2') resolve(performance.now());
+    }));
+    const pingAt = await Promise.race([pinged, sleep(5000).then(() => null)]);
+    assert.ok(pingAt, `no ping within 5 s: ${JSON.stringify(texts)}`);
+    const until = pingAt + TIMEOUT + 3;
+    while (performance.now() < until) await new Promise((r) => setImmediate(r));
+    if (ws.readyState === WebSocket.OPEN) ws.send('3');
+    // Closed at once: well before the next ping would be due.
+    const closedAt = await Promise.race([closed, sleep(INTERVAL / 2).then(() => null)]);
+    assert.ok(closedAt, `session kept after a pong ${TIMEOUT + 3} ms after its ping: ${JSON.stringify(texts)}`);
+    assert.deepEqual(texts.filter((x) => x === '2'), ['2'], 'a second ping came');
+  });
+
+  it('a WebSocket session that did not answer its ping is closed at its deadline, not later', async (t) => {
+    // Staggered starts spread the deadlines over the wheel's slots.
+    const runs = [];
+    for (let i = 0; i < 9; i++) {
+      runs.push(silentWs());
+      await sleep(7 + 3 * i);
+    }
+    const times = await Promise.all(runs);
+    const sorted = (xs) => [...xs].sort((a, b) => a - b);
+    // Client-side, each interval is the server's plus one loopback delivery
+    // and this process's own wake-up: well under a millisecond on an idle
+    // machine, several on a busy one. The fastest of nine shows the
+    // server's own timing; the median bounds what load adds.
+    const pingLate = times.map((x) => x.ping - x.open - INTERVAL);
+    const closeLate = times.map((x) => x.close - x.ping - TIMEOUT);
+    const detail = `ping late ${pingLate.map((x) => x.toFixed(1))} ms; close late ${closeLate.map((x) => x.toFixed(1))} ms`;
+    t.diagnostic(detail);
+    assert.ok(sorted(closeLate)[0] > -10, `closed before its deadline: ${detail}`);
+    assert.ok(sorted(closeLate)[0] <= 2, `no close within 2 ms of its deadline: ${detail}`);
+    assert.ok(sorted(pingLate)[0] <= 2, `no ping within 2 ms of its time: ${detail}`);
+    assert.ok(sorted(closeLate)[4] <= 10, `closes late: ${detail}`);
+    assert.ok(sorted(closeLate)[8] <= 100, `a close far too late: ${detail}`);
   });
 });
