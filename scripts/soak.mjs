@@ -1,41 +1,83 @@
 // scripts/soak.mjs
 // The soak driver behind scripts/soak. The coordinator starts sio-server
-// (normally the ASan+UBSan build) on 127.0.0.1 with a chat hub, forks worker
+// (normally the ASan+UBSan build) on 127.0.0.1 with hub `soak`, forks worker
 // processes that hold the clients, sends numbered messages through the REST
 // API (@azure/web-pubsub) to rooms and to the namespace, samples the
-// server's RSS, then stops everything and writes SOAK.md.
+// server's RSS, then stops everything and writes one report section.
+// Two modes (--mode):
+// - chat: the hub's events go to the in-process chat handler
+//   (actors/chat_handler.cpp).
+// - serverless: they go as webhooks to scripts/soak-upstream.mjs (the same
+//   chat on @azure/web-pubsub-express), which answers through the REST API.
 //
 // Clients are raw Engine.IO/Socket.IO over `ws` (light enough that the
-// driver is never the bottleneck). Each one connects, joins a room
-// (`join`, acked by the chat handler once the hub has the membership),
-// emits `message` with an ack at a bounded rate and expects every ack once
-// and its own chat message back once (the chat fans out to the room, sender
-// included). A churn cohort closes (cleanly or abruptly) and reconnects into
-// a new room periodically.
+// driver is never the bottleneck). Each session (one Engine.IO connection)
+// connects with the name `c<client>.<session>`, joins one room (`join`,
+// acked once the hub has the membership; the room gets a `system` notice
+// "<name> joined <room>"), emits `message` `<name>.<k>` (k = 1, 2, ...) with
+// an ack at a bounded rate; the chat fans it out to the room, sender
+// included. A churn cohort leaves periodically, alternately with `leave`
+// (acked; notice "<name> left <room>") and a clean close, or by dropping the
+// socket (the server's disconnect gives the notice), then reconnects into a
+// new room.
 //
-// Accounting, per client session (one Engine.IO connection):
-// - REST sends: expected when issued after the session's join ack arrived
-//   and, for a session that ended, answered at least LEAVE_GRACE_MS before
-//   it closed (a churn client drains its own acks before it leaves, but a
-//   broadcast still in flight when it closes is legitimately not seen).
-//   lost = expected and never seen by the end of the grace period;
-//   duplicated = the same number seen twice by one session; misrouted = a
-//   room's number seen by a session not in that room.
+// Accounting, per session:
 // - acks: every emit is answered exactly once (missing = unanswered when
 //   the session leaves or after the grace period; duplicate = an ack id
 //   answered twice or never asked).
-// - own chat messages: every emitted `message` comes back once.
+// - own chat messages: every acked `message` comes back once, in order.
+// - REST sends: expected when issued after the session's join ack arrived
+//   and, for a session that ended, answered at least LEAVE_GRACE_MS before
+//   it closed (a broadcast still in flight when it closes is legitimately
+//   not seen). lost = expected and never seen by the end of the grace
+//   period; duplicated = the same number seen twice by one session;
+//   misrouted = a room's number seen by a session not in that room.
 //
-//   node scripts/soak.mjs --seconds 600 --build build-soak-asan
+// Chat accounting: room-mate messages and notices, exactly, from client
+// clocks alone (one machine, one clock). The handler (one actor, or the
+// upstream awaiting each REST call) issues every fan-out before it answers
+// the ack that follows it, and the hub hands one sender's fan-outs to a
+// session in the order it got them. So each room event E has a window
+// (lo, hi): its fan-out was issued after lo and before hi.
+//   message E of S: lo = S sent it, hi = S got its ack.
+//   "S joined":     lo = S sent `join`, hi = S got the join ack.
+//   "S left" after `leave`: lo = S sent `leave`, hi = S got the leave ack.
+//   "S left" after a dropped socket: lo = the drop; no hi the clients can
+//   see, so it is due only ABRUPT_GRACE_MS after the drop.
+// A session R's horizon is the send time of its latest own message whose
+// echo it received: whatever the handler answered before that message
+// arrived reached R before the echo. Every session sends such a fence
+// message before it leaves, and all live ones once after the load stops.
+// - due (must be received exactly once): R's join ack arrived before lo,
+//   and hi is before R's horizon. Own "joined" notice: always due.
+// - outside the membership (must not be received): hi before R sent
+//   `join`, or lo after R's leave ack; R's own "left" after `leave`.
+// - otherwise open: counted, not judged (the race is real).
+// Any message or notice seen twice is a duplicate; a sender's k seen below
+// one already seen from that sender is out of order; "joined" after "left"
+// of the same session is out of order.
+//
+// Memory: the server's RSS every 5 s. Fails when the end RSS exceeds the
+// warm-up RSS (at a fifth of the run) by margin * warm-up + slack, or on a
+// sustained rise: the least-squares slope over the last half of the load
+// above SOAK_RSS_SLOPE_KIB KiB/min, the last quarter's above half of that
+// (still rising, not levelling off), and the fitted rise over the last half
+// above SOAK_RSS_RISE_MB. 1 MiB/min is far above the healthy tail (a few
+// hundred KiB/min while allocator arenas settle) and far below what a leak
+// on the message path gives: ~4,000 deliveries/s at the defaults, so even
+// one leaked 16-byte ASan chunk per delivery is ~4 MiB/min, and one leaked
+// KiB per session (~600 sessions/min) ~0.6 MiB/min, which the end check
+// over 10 minutes then catches.
+//
+//   node scripts/soak.mjs --mode chat|serverless --seconds 600 --build build-soak-asan --out FILE
 // Environment (defaults): SOAK_CLIENTS (2000), SOAK_ROOM_SIZE (10),
 // SOAK_CHURN (0.1, fraction of clients that reconnect), SOAK_EMIT_MS (5000,
 // per-client emit interval), SOAK_REST_MS (100, REST send interval; every
 // 4th goes to the namespace), SOAK_PER_WORKER (800 clients per worker
 // process), SOAK_SERVER (the binary, default BUILD/examples/sio-server/
-// sio-server), SOAK_OUT (SOAK.md), SOAK_RSS_MARGIN (0.10) and
-// SOAK_RSS_SLACK_MB (8): the end RSS may exceed the warm-up RSS by
-// margin * warm-up + slack. SOAK_DEBUG=1 logs each worker's clients by
-// phase every 5 s.
+// sio-server), SOAK_RSS_MARGIN (0.10) and SOAK_RSS_SLACK_MB (8),
+// SOAK_RSS_SLOPE_KIB (1024) and SOAK_RSS_RISE_MB (2). SOAK_DEBUG=1 logs each
+// worker's clients by phase every 5 s.
 import { spawn, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -47,6 +89,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const HUB = 'soak';
 const LEAVE_GRACE_MS = 5000;   // see the accounting notes above
+const ABRUPT_GRACE_MS = 5000;  // see the chat accounting notes above
 const DRAIN_MS = 10000;        // a leaving client waits this long for its acks
 const FINAL_GRACE_MS = 20000;  // after the load stops, for the last deliveries
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -86,8 +129,10 @@ async function workerMain() {
     sessions: 0, opened: 0, connected: 0, joins: 0, connectErrors: 0, joinErrors: 0,
     unexpectedCloses: 0, cleanLeaves: 0, abruptLeaves: 0,
     emits: 0, acksOk: 0, acksError: 0, ackDuplicates: 0, acksMissing: 0,
-    echoSeen: 0, echoDuplicates: 0, echoMissing: 0, chatFromOthers: 0, chatMisrouted: 0,
-    systemNotices: 0, restSeen: 0,
+    echoSeen: 0, echoDuplicates: 0, echoMissing: 0, echoOutOfOrder: 0,
+    chatFromOthers: 0, chatMisrouted: 0, chatDuplicates: 0, chatOutOfOrder: 0, chatMalformed: 0,
+    systemNotices: 0, noticeMisrouted: 0, noticeDuplicates: 0, noticeOutOfOrder: 0, noticeMalformed: 0,
+    restSeen: 0,
   };
   let leaves = 0;      // alternates clean and abrupt leaves
   const errors = [];  // first few unexpected things, for the report
@@ -99,11 +144,19 @@ async function workerMain() {
 
   function newSession(c) {
     const s = {
-      c, no: ++c.sessions, ws: null, room: c.churn ? Math.floor(Math.random() * cfg.rooms) : c.id % cfg.rooms,
-      phase: 'connecting', joinMs: null, leaveMs: null, nextAck: 0, acks: new Map(),
-      echo: new Map(), echoDone: new Set(), recv: new Uint8Array(1024), emitted: 0,
+      c, no: ++c.sessions, name: null, ws: null, room: c.churn ? Math.floor(Math.random() * cfg.rooms) : c.id % cfg.rooms,
+      phase: 'connecting', nextAck: 0, acks: new Map(),
+      // The membership window (see "Chat accounting" at the top).
+      joinTx: null, joinMs: null, leaveTx: null, leaveAckRx: null, leaveMs: null, horizon: null,
+      msgs: [],            // own acked messages: k, emitTx, ackRx, ...
+      echo: new Map(),     // own text -> emitTx, until it comes back
+      echoDone: new Set(), lastOwnK: 0,
+      chat: new Map(),     // sender name -> { n: [count by k], last }
+      notices: new Map(),  // "joined c5.2" / "left c5.2" -> count
+      recv: new Uint8Array(1024), emitted: 0,
       emitTimer: null, leaveTimer: null, hsTimer: null, deliberate: false, sid: null, t: {},
     };
+    s.name = `c${c.id}.${s.no}`;
     st.sessions++;
     return s;
   }
@@ -116,6 +169,15 @@ async function workerMain() {
     const id = s.nextAck++;
     s.acks.set(id, { kind, t: Date.now(), ...extra });
     sendPkt(s, `42${id}${json}`);
+  }
+
+  /** One chat message `<name>.<k>` to the session's room, with an ack. */
+  function emitMessage(s) {
+    const k = ++s.emitted;
+    const text = `${s.name}.${k}`;
+    s.echo.set(text, Date.now());
+    st.emits++;
+    emitAck(s, 'msg', `["message",{"room":"${roomName(s.room)}","text":"${text}"}]`, { text, k });
   }
 
   function connect(c) {
@@ -132,7 +194,7 @@ async function workerMain() {
         note(`client ${c.id} sid ${s.sid}: not joined within 60 s (phase ${s.phase}; ws open ${at('open')},` +
           ` eio open ${at('eio')}, CONNECT ack ${at('connected')}, join sent ${at('join')}; at ${new Date().toISOString()})`);
         s.deliberate = true;
-        s.leaveMs = Date.now();
+        s.leaveMs = s.leaveTx = Date.now();
         finishSession(s);
         ws.terminate();
         if (!stopped) setTimeout(() => { if (!stopped) connect(c); }, 1000);
@@ -153,7 +215,7 @@ async function workerMain() {
       if (!s.deliberate && !closing) {
         st.unexpectedCloses++;
         note(`client ${c.id} session ${s.no}: closed by the server (code ${code}) in phase ${was}`);
-        if (s.leaveMs === null) s.leaveMs = Date.now();
+        if (s.leaveTx === null) s.leaveMs = s.leaveTx = Date.now();
         finishSession(s);
         if (!stopped) setTimeout(() => { if (!stopped) connect(c); }, 1000);
       }
@@ -167,7 +229,7 @@ async function workerMain() {
     if (s.acks.size || s.echo.size) note(`client ${s.c.id} session ${s.no}: ${s.acks.size} acks, ${s.echo.size} echoes missing at leave`);
     s.acks.clear();
     s.echo.clear();
-    if (s.joinMs !== null) archived.push({ room: s.room, joinMs: s.joinMs, leaveMs: s.leaveMs, recv: s.recv });
+    if (s.joinMs !== null) archived.push(s);
   }
 
   function onPacket(s, p) {
@@ -176,7 +238,7 @@ async function workerMain() {
       case '0':
         s.t.eio = Date.now();
         try { s.sid = JSON.parse(p.slice(1)).sid; } catch { /* reported by the server's behaviour */ }
-        sendPkt(s, `40{"name":"c${c.id}"}`);
+        sendPkt(s, `40{"name":"${s.name}"}`);
         return;
       case '2': sendPkt(s, '3'); return;
       case '1': return;  // close: the 'close' event follows
@@ -187,7 +249,7 @@ async function workerMain() {
     if (t === '0') {  // CONNECT ack
       st.connected++;
       s.phase = 'connected';
-      s.t.connected = s.t.join = Date.now();
+      s.t.connected = s.t.join = s.joinTx = Date.now();
       emitAck(s, 'join', `["join","${roomName(s.room)}"]`);
       return;
     }
@@ -199,7 +261,8 @@ async function workerMain() {
       const a = s.acks.get(id);
       if (!a) { st.ackDuplicates++; note(`client ${c.id}: ack ${id} not expected`); return; }
       s.acks.delete(id);
-      ackLatency.add(Date.now() - a.t);
+      const now = Date.now();
+      ackLatency.add(now - a.t);
       let ok = false;
       try { ok = JSON.parse(p.slice(b))[0]?.ok === true; } catch { /* counted below */ }
       if (!ok) {
@@ -210,11 +273,15 @@ async function workerMain() {
         return;
       }
       st.acksOk++;
-      if (a.kind === 'join') {
+      if (a.kind === 'msg') {
+        s.msgs.push(a.k, a.t, now);
+      } else if (a.kind === 'leave') {
+        s.leaveAckRx = now;
+      } else if (a.kind === 'join') {
         st.joins++;
         clearTimeout(s.hsTimer);
         c.everJoined = true;
-        s.joinMs = Date.now();
+        s.joinMs = now;
         s.phase = 'joined';
         startLoad(s);
       }
@@ -234,57 +301,130 @@ async function workerMain() {
       }
       if (s.recv[arg.s] < 255) s.recv[arg.s]++;
     } else if (name === 'message') {
-      if (arg.from === `c${c.id}`) {
-        if (s.echo.has(arg.text)) { s.echo.delete(arg.text); s.echoDone.add(arg.text); st.echoSeen++; }
-        else if (s.echoDone.has(arg.text)) { st.echoDuplicates++; note(`client ${c.id}: own message twice: ${arg.text}`); }
-        else note(`client ${c.id}: own message never sent: ${arg.text}`);
-      } else {
-        st.chatFromOthers++;
-        if (arg.room !== roomName(s.room)) { st.chatMisrouted++; note(`client ${c.id} in ${roomName(s.room)} got chat of ${arg.room}`); }
-      }
+      onChat(s, arg);
     } else if (name === 'system') {
-      st.systemNotices++;
+      onNotice(s, arg);
     } else {
       note(`client ${c.id}: unexpected event ${name}`);
     }
+  }
+
+  /** A chat message: own (echo) or a room mate's; duplicates and order per sender. */
+  function onChat(s, arg) {
+    const text = typeof arg?.text === 'string' ? arg.text : '';
+    const k = Number(text.slice(text.lastIndexOf('.') + 1));
+    if (typeof arg?.from !== 'string' || !text.startsWith(`${arg.from}.`) || !(k >= 1)) {
+      st.chatMalformed++;
+      note(`${s.name}: chat message not from the soak: ${JSON.stringify(arg).slice(0, 80)}`);
+      return;
+    }
+    if (arg.room !== roomName(s.room)) {
+      st.chatMisrouted++;
+      note(`${s.name} in ${roomName(s.room)} got chat of ${arg.room}`);
+    }
+    if (arg.from === s.name) {
+      if (s.echo.has(text)) {
+        s.horizon = Math.max(s.horizon ?? 0, s.echo.get(text));
+        s.echo.delete(text);
+        s.echoDone.add(text);
+        st.echoSeen++;
+        if (k < s.lastOwnK) { st.echoOutOfOrder++; note(`${s.name}: own message ${k} after ${s.lastOwnK}`); }
+        s.lastOwnK = Math.max(s.lastOwnK, k);
+      } else if (s.echoDone.has(text)) { st.echoDuplicates++; note(`${s.name}: own message twice: ${text}`); }
+      else note(`${s.name}: own message never sent: ${text}`);
+      return;
+    }
+    st.chatFromOthers++;
+    let r = s.chat.get(arg.from);
+    if (!r) s.chat.set(arg.from, r = { n: [], last: 0 });
+    if (r.n[k]) { st.chatDuplicates++; note(`${s.name}: ${text} twice`); }
+    else if (k < r.last) { st.chatOutOfOrder++; note(`${s.name}: ${text} after ${arg.from}.${r.last}`); }
+    r.n[k] = (r.n[k] ?? 0) + 1;
+    r.last = Math.max(r.last, k);
+  }
+
+  /** A `system` notice "<name> joined|left <room>". */
+  function onNotice(s, arg) {
+    st.systemNotices++;
+    const m = /^(c\d+\.\d+) (joined|left) (\S+)$/.exec(typeof arg?.text === 'string' ? arg.text : '');
+    if (!m || m[3] !== arg.room) {
+      st.noticeMalformed++;
+      note(`${s.name}: notice not from the soak: ${JSON.stringify(arg).slice(0, 80)}`);
+      return;
+    }
+    if (arg.room !== roomName(s.room)) { st.noticeMisrouted++; note(`${s.name} in ${roomName(s.room)} got notice ${arg.text}`); }
+    const key = `${m[2]} ${m[1]}`;
+    const n = s.notices.get(key) ?? 0;
+    if (n) { st.noticeDuplicates++; note(`${s.name}: notice "${arg.text}" twice`); }
+    else if (m[2] === 'joined' && s.notices.has(`left ${m[1]}`)) { st.noticeOutOfOrder++; note(`${s.name}: "${arg.text}" after its leave`); }
+    s.notices.set(key, n + 1);
   }
 
   function startLoad(s) {
     if (stopped) return;
     const emit = () => {
       if (stopped || s.phase !== 'joined' || s.acks.size >= 4) return;
-      const text = `c${s.c.id}.${s.no}.${++s.emitted}`;
-      s.echo.set(text, Date.now());
-      st.emits++;
-      emitAck(s, 'msg', `["message",{"room":"${roomName(s.room)}","text":"${text}"}]`, { text });
+      emitMessage(s);
     };
     setTimeout(() => { emit(); s.emitTimer = setInterval(emit, cfg.emitMs); }, Math.random() * cfg.emitMs);
     if (s.c.churn) s.leaveTimer = setTimeout(() => leave(s), rand(cfg.churnMinMs, cfg.churnMaxMs));
   }
 
-  /** Churn: drain own acks and echoes (bounded), then close and come back. */
+  /** Waits (bounded) until the session has no open acks and echoes. */
+  async function drain(s, ms) {
+    const until = Date.now() + ms;
+    while ((s.acks.size || s.echo.size) && Date.now() < until && s.phase === 'leaving') await sleep(100);
+  }
+
+  /**
+   * Churn: a fence message (its echo closes the session's horizon), drain
+   * own acks and echoes (bounded), then either `leave` (acked) and a clean
+   * close, or an abrupt one; then come back in another session.
+   */
   async function leave(s) {
     if (s.phase !== 'joined') return;
     s.phase = 'leaving';
     clearInterval(s.emitTimer);
-    const until = Date.now() + DRAIN_MS;
-    while ((s.acks.size || s.echo.size) && Date.now() < until && s.phase === 'leaving') await sleep(100);
+    emitMessage(s);
+    await drain(s, DRAIN_MS);
     if (s.phase !== 'leaving') return;  // the server closed it meanwhile
-    s.leaveMs = Date.now();
-    s.deliberate = true;
-    finishSession(s);
-    if (++leaves % 2) {
+    const clean = ++leaves % 2 === 1;
+    s.leaveMs = s.leaveTx = Date.now();
+    if (clean) {
+      emitAck(s, 'leave', `["leave","${roomName(s.room)}"]`);
+      await drain(s, DRAIN_MS);
+      if (s.phase !== 'leaving') return;
       st.cleanLeaves++;
+      s.deliberate = true;
+      finishSession(s);
       sendPkt(s, '41');
       s.ws.close(1000);
     } else {
       st.abruptLeaves++;
+      s.deliberate = true;
+      finishSession(s);
       s.ws.terminate();
     }
     if (!stopped) setTimeout(() => { if (!stopped) connect(s.c); }, rand(200, 1500));
   }
 
-  function evaluate(sends, failed) {
+  /** The sender side of every session that had joined: what the other workers need. */
+  function sessionLogs() {
+    const logs = [];
+    const add = (s) => logs.push({ name: s.name, room: s.room, joinTx: s.joinTx, joinAckRx: s.joinMs,
+      leaveTx: s.leaveTx, leaveAckRx: s.leaveAckRx, msgs: s.msgs });
+    for (const s of archived) add(s);
+    for (const c of clients) if (c.cur && c.cur.phase !== 'closed' && c.cur.joinMs !== null) add(c.cur);
+    return logs;
+  }
+
+  function sessionsToCheck() {
+    const list = [...archived];
+    for (const c of clients) if (c.cur && c.cur.phase !== 'closed' && c.cur.joinMs !== null) list.push(c.cur);
+    return list;
+  }
+
+  function evaluateRest(sends, failed) {
     const byRoom = new Map();
     const ns = [];
     const sendMap = new Map();
@@ -319,9 +459,91 @@ async function workerMain() {
         else if (!failedSet.has(q)) r.restUnlogged++;
       }
     };
-    for (const a of archived) check(a, false);
-    for (const c of clients) if (c.cur && c.cur.phase === 'joined' && c.cur.joinMs !== null) check(c.cur, true);
+    for (const s of sessionsToCheck()) check(s, s.phase !== 'closed');
     return r;
+  }
+
+  /**
+   * Room-mate chat and notices of every session here against the sender
+   * logs of all workers (see "Chat accounting" at the top).
+   */
+  function evaluateChat(logs) {
+    const byRoom = new Map();
+    const byName = new Map();
+    for (const l of logs) {
+      if (!byRoom.has(l.room)) byRoom.set(l.room, []);
+      byRoom.get(l.room).push(l);
+      byName.set(l.name, l);
+    }
+    const r = { chatUnlogged: 0, noticeUnlogged: 0, chatSamples: [] };
+    const chat = { due: 0, lost: 0, outside: 0, open: 0 };
+    const notice = { due: 0, lost: 0, outside: 0, open: 0 };
+    const sample = (what) => { if (r.chatSamples.length < 8) r.chatSamples.push(what); };
+    for (const R of sessionsToCheck()) {
+      /**
+       * Event with window (lo, hi) received n times by R: due when R was in
+       * the room before lo and its horizon is past hi. what() names it.
+       */
+      const classify = (c, what, lo, hiExpect, hiCertain, n) => {
+        const due = R.joinMs < lo && R.horizon !== null && hiExpect !== null && hiExpect < R.horizon;
+        const outside = (hiCertain !== null && hiCertain < R.joinTx) || (R.leaveAckRx !== null && lo > R.leaveAckRx);
+        if (due) {
+          c.due++;
+          if (!n) { c.lost++; sample(`${R.name} (room-${R.room}, joined ${R.joinMs}, horizon ${R.horizon}) lost ${what()}`); }
+        } else if (outside) {
+          if (n) { c.outside++; sample(`${R.name} (room-${R.room}, join sent ${R.joinTx}, left ${R.leaveAckRx}) got ${what()} outside its membership`); }
+        } else if (n) {
+          c.open++;
+        }
+      };
+      const seenChat = new Set();
+      for (const S of byRoom.get(R.room) ?? []) {
+        const own = S.name === R.name;
+        if (!own) {
+          const got = R.chat.get(S.name);
+          if (got) seenChat.add(S.name);
+          const m = S.msgs;
+          for (let i = 0; i < m.length; i += 3) {
+            classify(chat, () => `${S.name}.${m[i]} (sent ${m[i + 1]}, acked ${m[i + 2]})`, m[i + 1], m[i + 2], m[i + 2], got?.n[m[i]] ?? 0);
+          }
+          if (got) {
+            const ks = new Set();
+            for (let i = 0; i < m.length; i += 3) ks.add(m[i]);
+            got.n.forEach((n, k) => { if (n && !ks.has(k)) { r.chatUnlogged++; sample(`${R.name} got ${S.name}.${k}, never acked`); } });
+          }
+        }
+        const joined = R.notices.get(`joined ${S.name}`) ?? 0;
+        if (own) {
+          // Its own join notice follows its membership: always due.
+          if (R.horizon !== null) { notice.due++; if (!joined) { notice.lost++; sample(`${R.name} lost its own join notice`); } }
+        } else {
+          classify(notice, () => `"${S.name} joined" (join sent ${S.joinTx}, acked ${S.joinAckRx})`, S.joinTx, S.joinAckRx, S.joinAckRx, joined);
+        }
+        const left = R.notices.get(`left ${S.name}`) ?? 0;
+        if (S.leaveAckRx !== null) {
+          if (own) { if (left) { notice.outside++; sample(`${R.name} got its own leave notice after leaving`); } }
+          else classify(notice, () => `"${S.name} left" (leave sent ${S.leaveTx}, acked ${S.leaveAckRx})`, S.leaveTx, S.leaveAckRx, S.leaveAckRx, left);
+        } else if (S.leaveTx !== null) {
+          // Closed without `leave`: the server's notice has no acked upper bound.
+          if (!own) classify(notice, () => `"${S.name} left" (closed ${S.leaveTx})`, S.leaveTx, S.leaveTx + ABRUPT_GRACE_MS, null, left);
+        } else if (left) {
+          r.noticeUnlogged++;
+          sample(`${R.name} got "${S.name} left" but ${S.name} did not leave`);
+        }
+      }
+      for (const [name, got] of R.chat) {
+        if (seenChat.has(name)) continue;
+        const n = got.n.reduce((a, b) => a + (b ?? 0), 0);
+        // Another room's sender is counted as misrouted on receipt.
+        if (!byName.has(name)) { r.chatUnlogged += n; sample(`${R.name} got ${n} messages of ${name}, a session no worker knows`); }
+      }
+      for (const [key, n] of R.notices) {
+        const who = key.slice(key.indexOf(' ') + 1);
+        if (!byName.has(who)) { r.noticeUnlogged += n; sample(`${R.name} got notice "${key}" of a session no worker knows`); }
+      }
+    }
+    return { ...r, chatExpected: chat.due, chatLost: chat.lost, chatOutside: chat.outside, chatUncertain: chat.open,
+      noticeExpected: notice.due, noticeLost: notice.lost, noticeOutside: notice.outside, noticeUncertain: notice.open };
   }
 
   function pending() {
@@ -361,22 +583,34 @@ async function workerMain() {
     } else if (m.type === 'progress') {
       process.send({ type: 'progress', p: progress() });
     } else if (m.type === 'stop') {
+      // No new emits, leaves or sessions; the leaves under way finish.
       stopped = true;
       for (const c of clients) if (c.cur) { clearInterval(c.cur.emitTimer); clearTimeout(c.cur.leaveTimer); }
+      const until = Date.now() + 2 * DRAIN_MS + 5000;
+      // Handshakes under way finish too, so that every join is in the logs.
+      const busy = (c) => ['connecting', 'open', 'connected', 'leaving'].includes(c.cur?.phase);
+      while (Date.now() < until && (clients.some(busy) || pending().acks)) await sleep(100);
       process.send({ type: 'stopped' });
+    } else if (m.type === 'fence') {
+      // Every joined session sends one last message; once its echo is back,
+      // everything acked before it was sent must have reached the session.
+      for (const c of clients) if (c.cur && c.cur.phase === 'joined') emitMessage(c.cur);
+      const until = Date.now() + FINAL_GRACE_MS;
+      while (Date.now() < until && (pending().acks || pending().echo)) await sleep(100);
+      process.send({ type: 'fenced', logs: sessionLogs() });
     } else if (m.type === 'finish') {
-      // Wait (bounded) until nothing is missing any more, then report.
+      // Wait (bounded) until no REST number is missing any more, then report.
       const until = Date.now() + m.graceMs;
       let r;
       for (;;) {
-        r = evaluate(m.sends, m.failed);
-        const p = pending();
-        if ((r.restLost === 0 && p.acks === 0 && p.echo === 0) || Date.now() >= until) break;
+        r = evaluateRest(m.sends, m.failed);
+        if (r.restLost === 0 || Date.now() >= until) break;
         await sleep(500);
       }
+      const chat = evaluateChat(m.logs);
       const p = pending();
       const cpu = process.cpuUsage();
-      const out = { ...progress(), ...r, cpuS: (cpu.user + cpu.system) / 1e6, acksMissing: st.acksMissing + p.acks, echoMissing: st.echoMissing + p.echo,
+      const out = { ...progress(), ...r, ...chat, cpuS: (cpu.user + cpu.system) / 1e6, acksMissing: st.acksMissing + p.acks, echoMissing: st.echoMissing + p.echo,
         ackLatency: ackLatency.toJSON(), restLatency: restLatency.toJSON(), errors };
       process.send({ type: 'result', r: out });
     } else if (m.type === 'close') {
@@ -395,11 +629,24 @@ async function workerMain() {
 
 // ============================================================= coordinator
 
+/** Least-squares slope of [seconds, KiB] points, in KiB per minute (null if < 3 points). */
+function slopeKibPerMin(points) {
+  const p = points.filter(([, kb]) => kb !== null);
+  if (p.length < 3) return null;
+  const mx = p.reduce((a, [x]) => a + x, 0) / p.length;
+  const my = p.reduce((a, [, y]) => a + y, 0) / p.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of p) { sxy += (x - mx) * (y - my); sxx += (x - mx) ** 2; }
+  return sxx ? (60 * sxy) / sxx : null;
+}
+
 async function coordinatorMain() {
   const argv = process.argv.slice(2);
   const opt = (n, d) => (argv.indexOf(n) >= 0 ? argv[argv.indexOf(n) + 1] : d);
   const seconds = Number(opt('--seconds', '600'));
   const build = path.resolve(repo, opt('--build', 'build-soak-asan'));
+  const mode = opt('--mode', 'chat');
   const N = envNum('SOAK_CLIENTS', 2000);
   const roomSize = envNum('SOAK_ROOM_SIZE', 10);
   const churn = envNum('SOAK_CHURN', 0.1);
@@ -408,23 +655,53 @@ async function coordinatorMain() {
   const perWorker = envNum('SOAK_PER_WORKER', 800);
   const rssMargin = envNum('SOAK_RSS_MARGIN', 0.10);
   const rssSlackKb = envNum('SOAK_RSS_SLACK_MB', 8) * 1024;
-  const out = path.resolve(repo, process.env.SOAK_OUT || 'SOAK.md');
+  const slopeLimit = envNum('SOAK_RSS_SLOPE_KIB', 1024);
+  const riseFloorKb = envNum('SOAK_RSS_RISE_MB', 2) * 1024;
+  const out = path.resolve(repo, opt('--out', process.env.SOAK_OUT || 'SOAK.md'));
   const bin = path.resolve(repo, process.env.SOAK_SERVER || path.join(build, 'examples/sio-server/sio-server'));
   if (!(seconds >= 10) || !(N >= 1)) throw new Error('need --seconds >= 10 and SOAK_CLIENTS >= 1');
+  if (!['chat', 'serverless'].includes(mode)) throw new Error('--mode is chat or serverless');
+  const serverless = mode === 'serverless';
   const rooms = Math.max(1, Math.ceil(N / roomSize));
   const workers = Math.max(1, Math.ceil(N / perWorker));
   const rampPerSec = 200;  // all workers together
-  const log = (...a) => console.error(`[soak ${new Date().toISOString().slice(11, 19)}]`, ...a);
+  const log = (...a) => console.error(`[soak ${mode} ${new Date().toISOString().slice(11, 19)}]`, ...a);
   const { WebPubSubServiceClient } = await import('@azure/web-pubsub');
+  const kids = new Set();
+
+  // ---- the upstream (serverless): listening before the server's config names it
+  let upstream = null;
+  if (serverless) {
+    const child = fork(path.join(here, 'soak-upstream.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    kids.add(child);
+    upstream = { child, inbox: [], waiters: [], exited: false, exit: null };
+    child.on('exit', (code, signal) => { upstream.exited = true; upstream.exit = { code, signal }; kids.delete(child); });
+    const listening = await new Promise((resolve) => {
+      child.once('message', resolve);
+      child.once('exit', () => resolve(null));
+    });
+    if (!listening) { log('the webhook upstream did not start'); process.exit(1); }
+    upstream.port = listening.port;
+  }
+  /** One answer of the upstream to {type}, or null after ms. */
+  const askUpstream = (type, extra = {}, ms = 10000) => new Promise((resolve) => {
+    if (!upstream || upstream.exited) { resolve(null); return; }
+    const timer = setTimeout(() => { upstream.child.off('message', on); resolve(null); }, ms);
+    const on = (m) => { if (m.type === (type === 'service' ? 'ready' : type)) { clearTimeout(timer); upstream.child.off('message', on); resolve(m); } };
+    upstream.child.on('message', on);
+    upstream.child.send({ type, ...extra });
+  });
 
   // ---- the server
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-soak-'));
   const cfgFile = path.join(tmp, 'config.json');
   const logFile = path.join(tmp, 'server.log');
-  fs.writeFileSync(cfgFile, JSON.stringify({
-    listen: { host: '127.0.0.1', port: 0 },
-    hubs: { [HUB]: { anonymousConnectPolicy: 'allow', inProcessHandler: 'chat' } },
-  }, null, 2));
+  const hub = serverless
+    ? { anonymousConnectPolicy: 'allow', eventHandlers: [{
+      urlTemplate: `http://127.0.0.1:${upstream.port}/api/webpubsub/hubs/{hub}/{event}`,
+      userEventPattern: '*', systemEvents: ['connect', 'connected', 'disconnected'] }] }
+    : { anonymousConnectPolicy: 'allow', inProcessHandler: 'chat' };
+  fs.writeFileSync(cfgFile, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, hubs: { [HUB]: hub } }, null, 2));
   // A small ASan quarantine: the default (256 MiB of freed memory held back)
   // fills slowly and would read as RSS growth. Leak checking stays on: a
   // leak report at exit fails the soak.
@@ -447,7 +724,6 @@ async function coordinatorMain() {
   };
   readline.createInterface({ input: server.stdout }).on('line', onLine);
   readline.createInterface({ input: server.stderr }).on('line', onLine);
-  const kids = new Set();
   process.on('exit', () => {
     for (const k of kids) try { k.kill('SIGKILL'); } catch { /* gone */ }
     if (serverExit === null) try { server.kill('SIGKILL'); } catch { /* gone */ }
@@ -465,11 +741,15 @@ async function coordinatorMain() {
   const port = Number(/127\.0\.0\.1:(\d+)/.exec(connStr)[1]);
   log(`sio-server pid ${server.pid} on 127.0.0.1:${port} (${path.relative(repo, bin)}), log ${logFile}`);
   const svc = new WebPubSubServiceClient(connStr, HUB, { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  if (serverless) {
+    if (!(await askUpstream('service', { connectionString: connStr }))) { log('the webhook upstream did not answer'); process.exit(1); }
+    log(`webhook upstream pid ${upstream.child.pid} on 127.0.0.1:${upstream.port}`);
+  }
 
-  /** CPU seconds the server has used so far (utime + stime). */
-  const cpuS = () => {
+  /** CPU seconds a process has used so far (utime + stime). */
+  const cpuS = (pid) => {
     try {
-      const stat = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8');
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return (Number(f[11]) + Number(f[12])) / 100;  // USER_HZ
     } catch { return null; }
@@ -516,7 +796,8 @@ async function coordinatorMain() {
 
   // ---- the load phase
   const t0 = Date.now();
-  const cpu0 = cpuS();
+  const cpu0 = cpuS(server.pid);
+  const upCpu0 = upstream ? cpuS(upstream.child.pid) : null;
   const endAt = t0 + seconds * 1000;
   const warmAt = t0 + seconds * 200;
   const sends = [];     // [seq, room or -1, issueMs, doneMs]
@@ -548,6 +829,7 @@ async function coordinatorMain() {
   while (Date.now() < endAt) {
     await sleep(Math.min(5000, endAt - Date.now()));
     if (serverExit !== null) { crashed = true; log(`sio-server exited during the load: ${JSON.stringify(serverExit)}`); break; }
+    if (upstream?.exited) { log(`the webhook upstream exited during the load: ${JSON.stringify(upstream.exit)}`); break; }
     const rss = rssKb();
     const rs = await ask('progress', 'progress', 5000);
     const sum = (k) => rs.reduce((a, m) => a + (m?.p?.[k] ?? 0), 0);
@@ -565,30 +847,43 @@ async function coordinatorMain() {
   }
   clearInterval(restTimer);
   const loadS = (Date.now() - t0) / 1000;
-  const serverCpu = cpuS() - cpu0;
+  const serverCpu = cpuS(server.pid) - cpu0;
+  const upstreamCpu = upstream ? cpuS(upstream.child.pid) - upCpu0 : null;
   if (!warm) {
     warmNote = 'not every client had joined by the end of the warm-up; ';
     warm = rssSeries.length ? { atS: rssSeries[Math.floor(rssSeries.length / 5)][0], kb: rssSeries[Math.floor(rssSeries.length / 5)][1] } : null;
   }
 
-  // ---- drain and account
+  // ---- drain, fence and account
   const drainUntil = Date.now() + 30000;
   while (inFlight > 0 && Date.now() < drainUntil) await sleep(50);
-  await ask('stop', 'stopped', 10000);
-  log(`load stopped; ${sends.length} REST sends answered, ${failed.length} failed; waiting up to ${FINAL_GRACE_MS / 1000} s for deliveries`);
-  const results = await ask('finish', 'result', FINAL_GRACE_MS + 60000,
-    { sends, failed, graceMs: crashed ? 1000 : FINAL_GRACE_MS });
+  await ask('stop', 'stopped', 2 * DRAIN_MS + 15000);
+  // Lets the notices of the last abrupt closes become due before the fence.
+  await sleep(ABRUPT_GRACE_MS);
+  const fenced = await ask('fence', 'fenced', FINAL_GRACE_MS + 60000);
+  const logs = fenced.flatMap((m) => m?.logs ?? []);
+  log(`load stopped; ${sends.length} REST sends answered, ${failed.length} failed; ${logs.length} sessions fenced;` +
+    ` waiting up to ${FINAL_GRACE_MS / 1000} s for REST deliveries`);
+  const results = await ask('finish', 'result', FINAL_GRACE_MS + 120000,
+    { sends, failed, logs, graceMs: crashed ? 1000 : FINAL_GRACE_MS });
   const endRss = rssKb();
   await ask('close', 'closed', 30000);
   for (const p of procs) if (!p.exited) p.child.kill('SIGKILL');
+  // Lets the upstream see the last disconnected events before it reports.
+  const upStats = upstream ? (await sleep(2000), await askUpstream('stats'))?.st ?? null : null;
 
-  // ---- stop the server
+  // ---- stop the server (then the upstream: the server's drain may still call it)
   if (serverExit === null) server.kill('SIGTERM');
   const stopT = Date.now();
   const ex = await Promise.race([exitP, sleep(120000).then(() => null)]);
   if (!ex) { server.kill('SIGKILL'); await exitP; }
   const stopS = ((Date.now() - stopT) / 1000).toFixed(1);
   await new Promise((r) => logOut.end(r));
+  if (upstream && !upstream.exited) {
+    upstream.child.send({ type: 'close' });
+    await Promise.race([new Promise((r) => upstream.child.once('exit', r)), sleep(5000)]);
+    if (!upstream.exited) upstream.child.kill('SIGKILL');
+  }
 
   // ---- verdict
   const tot = {};
@@ -596,6 +891,7 @@ async function coordinatorMain() {
   const delLat = new Histogram();
   const workerErrors = [];
   const lostSamples = [];
+  const chatSamples = [];
   let missingWorkers = 0;
   for (const m of results) {
     if (!m) { missingWorkers++; continue; }
@@ -604,70 +900,113 @@ async function coordinatorMain() {
     delLat.merge(m.r.restLatency);
     workerErrors.push(...m.r.errors);
     lostSamples.push(...m.r.lostSamples);
+    chatSamples.push(...m.r.chatSamples);
   }
   const g = (k) => tot[k] ?? 0;
   const rssLimit = warm ? Math.round(warm.kb * (1 + rssMargin) + rssSlackKb) : null;
+  // Memory trend: least squares over the last half of the load, and over
+  // its last quarter to tell a rise that keeps going from one that levels off.
+  const half = rssSeries.filter(([s]) => s >= loadS / 2);
+  const quarter = rssSeries.filter(([s]) => s >= (3 * loadS) / 4);
+  const slopeHalf = slopeKibPerMin(half);
+  const slopeQuarter = slopeKibPerMin(quarter);
+  const halfMin = half.length > 1 ? (half[half.length - 1][0] - half[0][0]) / 60 : 0;
+  const riseHalfKb = slopeHalf === null ? null : slopeHalf * halfMin;
+  const sustainedRise = slopeHalf !== null && slopeQuarter !== null
+    && slopeHalf > slopeLimit && slopeQuarter > slopeLimit / 2 && riseHalfKb > riseFloorKb;
   const fails = [];
   if (crashed || !ex || ex.code !== 0) fails.push(`server exit ${JSON.stringify(serverExit)}${crashed ? ' during the load' : ''}`);
   if (sanitizer.length) fails.push(`sanitizer report: ${sanitizer[0]}`);
   if (missingWorkers) fails.push(`${missingWorkers} worker(s) did not report`);
+  if (fenced.some((m) => !m)) fails.push('a worker did not report its sessions for the chat check');
   if (g('restLost')) fails.push(`${g('restLost')} REST deliveries lost`);
   if (g('restDuplicates')) fails.push(`${g('restDuplicates')} REST deliveries duplicated`);
-  if (g('restMisrouted') || g('chatMisrouted')) fails.push(`${g('restMisrouted') + g('chatMisrouted')} messages misrouted`);
+  const misrouted = g('restMisrouted') + g('chatMisrouted') + g('noticeMisrouted');
+  if (misrouted) fails.push(`${misrouted} messages misrouted`);
   if (g('restUnlogged')) fails.push(`${g('restUnlogged')} REST numbers never sent`);
   if (g('acksMissing')) fails.push(`${g('acksMissing')} acks missing`);
   if (g('ackDuplicates')) fails.push(`${g('ackDuplicates')} acks duplicated or unexpected`);
   if (g('acksError')) fails.push(`${g('acksError')} acks with ok:false`);
   if (g('echoMissing')) fails.push(`${g('echoMissing')} own chat messages lost`);
   if (g('echoDuplicates')) fails.push(`${g('echoDuplicates')} own chat messages duplicated`);
+  if (g('echoOutOfOrder')) fails.push(`${g('echoOutOfOrder')} own chat messages out of order`);
+  if (g('chatLost')) fails.push(`${g('chatLost')} room-mate chat messages lost`);
+  if (g('chatDuplicates')) fails.push(`${g('chatDuplicates')} room-mate chat messages duplicated`);
+  if (g('chatOutOfOrder')) fails.push(`${g('chatOutOfOrder')} room-mate chat messages out of the sender's order`);
+  if (g('chatOutside')) fails.push(`${g('chatOutside')} room-mate chat messages delivered outside the membership`);
+  if (g('chatUnlogged') || g('chatMalformed')) fails.push(`${g('chatUnlogged') + g('chatMalformed')} chat messages nobody sent (or never acked)`);
+  if (g('noticeLost')) fails.push(`${g('noticeLost')} system notices lost`);
+  if (g('noticeDuplicates')) fails.push(`${g('noticeDuplicates')} system notices duplicated`);
+  if (g('noticeOutOfOrder')) fails.push(`${g('noticeOutOfOrder')} system notices out of order (joined after left)`);
+  if (g('noticeOutside')) fails.push(`${g('noticeOutside')} system notices delivered outside the membership`);
+  if (g('noticeUnlogged') || g('noticeMalformed')) fails.push(`${g('noticeUnlogged') + g('noticeMalformed')} system notices about no known join or leave`);
   if (g('unexpectedCloses')) fails.push(`${g('unexpectedCloses')} connections closed by the server`);
   if (g('connectErrors')) fails.push(`${g('connectErrors')} connects failed`);
   if (failed.length) fails.push(`${failed.length} REST calls failed (${restErrors[0]})`);
+  if (serverless && !upStats) fails.push('the webhook upstream did not report');
+  if (upStats?.restFailures) fails.push(`${upStats.restFailures} REST calls of the upstream failed (${upStats.errors[0]})`);
   if (!warm || endRss === null) fails.push('RSS not sampled');
   else if (endRss > rssLimit) fails.push(`RSS grew: ${(warm.kb / 1024).toFixed(1)} -> ${(endRss / 1024).toFixed(1)} MiB (limit ${(rssLimit / 1024).toFixed(1)})`);
+  if (sustainedRise) {
+    fails.push(`RSS rises steadily: ${Math.round(slopeHalf)} KiB/min over the last half (${Math.round(slopeQuarter)} over the last quarter),` +
+      ` +${(riseHalfKb / 1024).toFixed(1)} MiB (limits ${slopeLimit} KiB/min, half of it over the last quarter, +${(riseFloorKb / 1024).toFixed(1)} MiB)`);
+  }
   const verdict = fails.length ? 'FAIL' : 'PASS';
 
   const mib = (kb) => (kb === null || kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(1)} MiB`);
   const q = (h) => (h.count ? `p50 ${h.quantile(0.5)} ms, p99 ${h.quantile(0.99)} ms, max ${h.quantile(1)} ms` : 'n/a');
+  const kib = (x) => (x === null ? 'n/a' : `${Math.round(x)} KiB/min`);
   const cpu = os.cpus();
+  const pct = (s) => `${Math.round((100 * s) / loadS)}%`;
   const rows = [
     ['clients (reconnecting cohort)', `${N} (${cohortChurn})`],
     ['sessions (connections opened)', g('sessions')],
     ['joins acked', g('joins')],
-    ['leaves: clean / abrupt', `${g('cleanLeaves')} / ${g('abruptLeaves')}`],
-    ['emits with ack', g('emits')],
+    ['leaves: clean (`leave`, acked) / abrupt (socket dropped)', `${g('cleanLeaves')} / ${g('abruptLeaves')}`],
+    ['emits with ack (fences included)', g('emits')],
     ['acks ok / error / missing / duplicated', `${g('acksOk')} / ${g('acksError')} / ${g('acksMissing')} / ${g('ackDuplicates')}`],
-    ['own chat messages back / lost / duplicated', `${g('echoSeen')} / ${g('echoMissing')} / ${g('echoDuplicates')}`],
-    ['chat messages from room mates (misrouted)', `${g('chatFromOthers')} (${g('chatMisrouted')})`],
-    ['system notices', g('systemNotices')],
+    ['own chat messages back / lost / duplicated / out of order', `${g('echoSeen')} / ${g('echoMissing')} / ${g('echoDuplicates')} / ${g('echoOutOfOrder')}`],
+    ['room-mate chat: due / lost', `${g('chatExpected')} / ${g('chatLost')}`],
+    ['room-mate chat: received / duplicated / out of order / misrouted / outside the membership',
+      `${g('chatFromOthers')} / ${g('chatDuplicates')} / ${g('chatOutOfOrder')} / ${g('chatMisrouted')} / ${g('chatOutside')}`],
+    ['room-mate chat received in a window the check leaves open', g('chatUncertain')],
+    ['system notices: due / lost', `${g('noticeExpected')} / ${g('noticeLost')}`],
+    ['system notices: received / duplicated / out of order / misrouted / outside the membership',
+      `${g('systemNotices')} / ${g('noticeDuplicates')} / ${g('noticeOutOfOrder')} / ${g('noticeMisrouted')} / ${g('noticeOutside')}`],
+    ['system notices received in a window the check leaves open', g('noticeUncertain')],
     ['REST sends answered / failed / skipped (8 in flight)', `${sends.length} / ${failed.length} / ${skipped}`],
     ['REST deliveries expected / lost', `${g('restExpected')} / ${g('restLost')}`],
     ['REST deliveries received / duplicated / misrouted', `${g('restReceived')} / ${g('restDuplicates')} / ${g('restMisrouted')}`],
     ['connections closed by the server', g('unexpectedCloses')],
+    ...(upStats ? [['upstream: webhooks connect / connected / disconnected / events', `${upStats.connects} / ${upStats.connected} / ${upStats.disconnected} / ${upStats.events}`],
+      ['upstream: REST calls / failed', `${upStats.restCalls} / ${upStats.restFailures}`]] : []),
     ['ack latency', q(ackLat)],
     ['REST delivery latency (issue to receipt)', q(delLat)],
     ['REST call latency', q(restLat)],
-    ['CPU during the load: server / all client workers (of 100% per core)',
-      `${Math.round((100 * serverCpu) / loadS)}% / ${Math.round((100 * g('cpuS')) / loadS)}% (${os.cpus().length} cores)`],
+    [`CPU during the load: server / all client workers${upstream ? ' / upstream' : ''} (of 100% per core)`,
+      `${pct(serverCpu)} / ${pct(g('cpuS'))}${upstream ? ` / ${upstreamCpu === null ? 'n/a' : pct(upstreamCpu)}` : ''} (${os.cpus().length} cores)`],
     ['server RSS at warm-up', warm ? `${mib(warm.kb)} (t=${warm.atS}s)` : 'n/a'],
     ['server RSS at the end', `${mib(endRss)} (limit ${mib(rssLimit)})`],
     ['server RSS max', mib(Math.max(...rssSeries.map((r) => r[1] ?? 0)))],
+    ['server RSS slope: last half / last quarter (least squares)', `${kib(slopeHalf)} / ${kib(slopeQuarter)}` +
+      ` (fails above ${slopeLimit} and ${slopeLimit / 2} with a rise over ${(riseFloorKb / 1024).toFixed(0)} MiB)`],
+    ['server RSS rise over the last half (fitted)', riseHalfKb === null ? 'n/a' : `${(riseHalfKb / 1024).toFixed(1)} MiB`],
     ['server exit', `${JSON.stringify(serverExit)} after SIGTERM (${stopS} s)`],
     ['sanitizer reports', sanitizer.length],
   ];
+  const title = serverless
+    ? 'Serverless: webhook upstream (`scripts/soak-upstream.mjs`, @azure/web-pubsub-express) answering through REST'
+    : 'In-process chat handler (`inProcessHandler: chat`)';
   const md = [
-    '# Soak results',
-    '',
-    'Written by `scripts/soak` (see its header and `scripts/soak.mjs` for what is counted).',
+    `## ${title}: ${verdict}`,
     '',
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpu[0]?.model ?? 'unknown'} x ${cpu.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${os.release()}, Node ${process.version}`,
-    `- server: \`${path.relative(repo, bin)}\` (${/asan/.test(bin) ? 'ASan+UBSan' : 'build as given'}), 127.0.0.1, hub \`${HUB}\` with the chat handler`,
+    `- server: \`${path.relative(repo, bin)}\` (${/asan/.test(bin) ? 'ASan+UBSan' : 'build as given'}), 127.0.0.1, hub \`${HUB}\`` +
+      (serverless ? ', every event to the webhook upstream' : ' with the chat handler'),
     `- duration: ${seconds} s load + drain; ${N} clients in ${workers} worker processes, ${rooms} rooms, emit every ${emitMs} ms per client, REST send every ${restMs} ms (every 4th to the namespace), reconnect cohort every 10-30 s`,
     '',
-    `## Verdict: ${verdict}`,
-    '',
-    ...(fails.length ? fails.map((f) => `- ${f}`) : ['zero lost, zero duplicated, zero crashes, flat memory.']),
+    ...(fails.length ? fails.map((f) => `- ${f}`) : ['Zero lost, duplicated, reordered or misrouted; zero crashes; flat memory.']),
     ...(warmNote ? ['', `Note: ${warmNote.trim()}`] : []),
     '',
     '| measure | value |',
@@ -677,7 +1016,9 @@ async function coordinatorMain() {
     `RSS over time (s: MiB): ${rssSeries.map(([s, kb]) => `${s}: ${kb === null ? 'n/a' : (kb / 1024).toFixed(1)}`).join(', ')}`,
     '',
     ...(workerErrors.length ? ['First unexpected events seen by clients:', '', ...workerErrors.slice(0, 10).map((e) => `- ${e}`), ''] : []),
-    ...(lostSamples.length ? ['Lost samples:', '', ...lostSamples.slice(0, 5).map((e) => `- ${JSON.stringify(e)}`), ''] : []),
+    ...(lostSamples.length ? ['REST lost samples:', '', ...lostSamples.slice(0, 5).map((e) => `- ${JSON.stringify(e)}`), ''] : []),
+    ...(chatSamples.length ? ['Chat and notice samples:', '', ...chatSamples.slice(0, 10).map((e) => `- ${e}`), ''] : []),
+    ...(upStats?.errors?.length ? ['Upstream errors:', '', ...upStats.errors.map((e) => `- ${e}`), ''] : []),
     ...(sanitizer.length ? ['Sanitizer lines:', '', '```', ...sanitizer, '```', ''] : []),
   ].join('\n');
   fs.writeFileSync(out, md);
