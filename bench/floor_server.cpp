@@ -58,10 +58,16 @@ struct connection_set {
     std::lock_guard<std::mutex> g(lock);
     all.erase(c);
   }
-  /// Queues the same frame on every connection.
+  /// Queues the same frame on every connection. The set is copied under
+  /// the lock and written outside it, so that a loop thread never waits
+  /// there for another's broadcast.
   void broadcast(const std::shared_ptr<const std::string>& frame) {
-    std::lock_guard<std::mutex> g(lock);
-    for (auto& c : all)
+    std::vector<std::shared_ptr<http::ws_connection>> targets;
+    {
+      std::lock_guard<std::mutex> g(lock);
+      targets.assign(all.begin(), all.end());
+    }
+    for (auto& c : targets)
       c->send(frame, false, http::ws_connection::write_policy::batched);
   }
 };

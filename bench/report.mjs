@@ -142,11 +142,11 @@ export function render(r) {
       ratio(io.perConn1, n1.perConn1, 3), 0, 0, '', '<= 0.25x', yes(io.perConn1 <= n1.perConn1 / 4));
     row(`connect rate (first ${fmt(io.n1)}, conns/s)`, fmt(io.connectRate), inC, fmt(inC.run.connectRate),
       ratio(io.connectRate, inC.run.connectRate), 0, 0, '');
-    const holds = nodeKinds.filter((k) => r[`idle_${k}`]).map((k) => r[`idle_${k}`]);
-    const nodeHold = holds.map((x, i) => `${x.closedDuringHold} (clients saw ${x.clientSeenClosed})${holds.length > 1 ? ` ${label(nodeKinds[i])}` : ''}`).join('; ');
+    const nodeHold = nodeKinds.filter((k) => r[`idle_${k}`])
+      .map((k) => `${label(k)}: ${r[`idle_${k}`].closedDuringHold} (clients saw ${r[`idle_${k}`].clientSeenClosed})`).join('; ');
     p(`| ${fmt(io.n2)} idle for ${S.hold / 1000} s at pingInterval ${secs(io.pingInterval ?? 25000)}: closed connections | ${io.closedDuringHold} (clients saw ${io.clientSeenClosed}) | ${nodeHold} | | | | 0 | ${yes(holdOk(io, S.idle2))} |`);
     if (fo1 && fn1) {
-      p(`| ${fmt(fo1.n2)} idle for ${S.hold / 1000} s at pingInterval ${secs(fo1.pingInterval ?? 1000)}: closed connections | ${fo1.closedDuringHold} (clients saw ${fo1.clientSeenClosed}) | ${fn1.closedDuringHold} (clients saw ${fn1.clientSeenClosed}) (${label('node')}) | | | | 0 | ${yes(holdOk(fo1, S.idle2))} |`);
+      p(`| ${fmt(fo1.n2)} idle for ${S.hold / 1000} s at pingInterval ${secs(fo1.pingInterval ?? 1000)}: closed connections | ${fo1.closedDuringHold} (clients saw ${fo1.clientSeenClosed}) | ${label('node')}: ${fn1.closedDuringHold} (clients saw ${fn1.clientSeenClosed}) | | | | 0 | ${yes(holdOk(fo1, S.idle2))} |`);
     }
   }
   if (fo && fnB) {
@@ -274,8 +274,8 @@ export function render(r) {
       p('The floor column is `sio-bench-floor` (bench/floor_server.cpp) with its own idle clients: its POST /emit'
         + ' writes the body as one frame to every connected socket, the way ours\' hub writes a broadcast (one shared'
         + ' payload queued on each connection, written by each loop thread in one gather write), with no REST'
-        + ' authentication, groups or packet encoding: what the kernel and the load generator leave of the machine'
-        + ' for a broadcast.');
+        + ' authentication, groups or packet encoding. Like the echo floor it is a reference for what writing the'
+        + ' frames alone costs on this machine, not a strict bound.');
       p();
     }
     const cols = columns('fan', true);
