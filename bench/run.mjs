@@ -293,6 +293,9 @@ async function startFloor() {
   return p;
 }
 
+/** How the report names a server kind. */
+const nameOf = (kind) => NODE_SETUPS[kind]?.label ?? kind;
+
 const startServer = (kind, opts = {}) => (kind === 'ours' ? startOurs(opts)
   : kind === 'floor' ? startFloor() : startNode({ ...opts, kind }));
 
@@ -409,7 +412,7 @@ async function idleHold(list) {
 /** A note for clients that could not connect (the rows then count the
  *  clients that did). */
 function connectNote(kind, failed, n) {
-  notes.push(`${kind}: ${failed} of ${n} clients failed to connect${kind === 'node2'
+  notes.push(`${nameOf(kind)}: ${failed} of ${n} clients failed to connect${kind === 'node2'
     ? ' (each had its Engine.IO session opened by a worker, then closed by the ping timeout 45 s later:'
       + ' its Socket.IO CONNECT never reached the worker)' : ''}`);
 }
@@ -493,7 +496,7 @@ async function rooms({ server, lgs, n }, joined) {
   if (!joined) {
     const t0 = performance.now();
     await server.join(lgs);
-    notes.push(`${server.kind}: joining ${n} sockets to ${Math.ceil(n / 10)} rooms took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    notes.push(`${nameOf(server.kind)}: joining ${n} sockets to ${Math.ceil(n / 10)} rooms took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const nRooms = Math.ceil(n / 10);
   await lgStats(lgs, 'reset', 'reset');
