@@ -22,9 +22,9 @@
 // Received events must carry a CLOCK_REALTIME microsecond timestamp as their
 // first argument (42["ev",T,...]); latency = receipt time - T.
 //
-// Why raw epoll and not Asio (which the generator used before): the
-// generator shares the machine's cores with the server it measures, so its
-// CPU per ack bounds what the echo scenario can show. Asio 1.22 follows every
+// Why raw epoll and not Asio: the generator shares the machine's cores with
+// the server it measures, so its CPU per ack bounds what the echo scenario
+// can show. Asio 1.22 follows every
 // read with another read attempt (its speculative read when the next read is
 // started finds nothing: the answer has not arrived yet), a third system
 // call per round trip. Here each socket is registered once, edge-triggered,
