@@ -74,7 +74,8 @@ export function render(r) {
   p('  Each row of the summary compares ours with the best of these setups in that row (named in the Node column).');
   p('- clients: `sio-bench-client` (bench/load_client.cpp), raw WebSocket Socket.IO v4 clients on'
     + ' the library\'s own frame codec and an epoll loop of their own (one `recv` and one `send` per round'
-    + ' trip), single-threaded, thousands per process; the driver'
+    + ' trip), single-threaded, thousands per process, each handshake given 20 s (socket.io-client\'s default'
+    + ' connect timeout) before it counts as failed; the driver'
     + ' (bench/run.mjs) spreads them over 2 processes per server. Long-polling clients and the backend'
     + ' HTTP calls come from the Node driver itself; the webhook upstream alone is driven by `sio-bench-http`'
     + ' (bench/http_load.cpp, C++, one epoll thread).');

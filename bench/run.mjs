@@ -413,8 +413,8 @@ async function idleHold(list) {
  *  clients that did). */
 function connectNote(kind, failed, n) {
   notes.push(`${nameOf(kind)}: ${failed} of ${n} clients failed to connect${kind === 'node2'
-    ? ' (each had its Engine.IO session opened by a worker, then closed by the ping timeout 45 s later:'
-      + ' its Socket.IO CONNECT never reached the worker)' : ''}`);
+    ? ' (a worker opened their Engine.IO sessions, but their Socket.IO CONNECT got no answer within the'
+      + ' clients\' 20 s connect timeout; left alone, the server closes such a session at its ping timeout)' : ''}`);
 }
 
 /** Fan-out, rooms and echo on one server with S.fan clients. */
