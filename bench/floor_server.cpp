@@ -10,6 +10,12 @@
 // shows how much of the box the kernel, the loopback and the load generator
 // leave for any server.
 //
+// It is also the fan-out floor: POST /emit with a Socket.IO packet as its
+// body (`42["b",T]`) writes that one frame to every connected socket, the
+// way sio-server's hub writes a broadcast (one shared payload, queued on
+// each connection with write_policy::batched), and answers 202: no REST
+// authentication, no groups, no packet encoding.
+//
 //   sio-bench-floor [--port P] [--threads N]
 // prints "listening <port>" once it accepts; stops on SIGINT/SIGTERM.
 
@@ -26,9 +32,11 @@
 #include <cstring>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 namespace http = sio::http;
@@ -36,6 +44,34 @@ namespace http = sio::http;
 namespace {
 
 std::atomic<uint64_t> next_sid{0};
+
+/// Every open connection, for the fan-out endpoint.
+struct connection_set {
+  std::mutex lock;
+  std::unordered_set<std::shared_ptr<http::ws_connection>> all;
+
+  void add(const std::shared_ptr<http::ws_connection>& c) {
+    std::lock_guard<std::mutex> g(lock);
+    all.insert(c);
+  }
+  void remove(const std::shared_ptr<http::ws_connection>& c) {
+    std::lock_guard<std::mutex> g(lock);
+    all.erase(c);
+  }
+  /// Queues the same frame on every connection. The set is copied under
+  /// the lock and written outside it, so that a loop thread never waits
+  /// there for another's broadcast.
+  void broadcast(const std::shared_ptr<const std::string>& frame) {
+    std::vector<std::shared_ptr<http::ws_connection>> targets;
+    {
+      std::lock_guard<std::mutex> g(lock);
+      targets.assign(all.begin(), all.end());
+    }
+    for (auto& c : targets)
+      c->send(frame, false, http::ws_connection::write_policy::batched);
+  }
+};
+connection_set connections;
 
 std::shared_ptr<const std::string> shared(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
@@ -75,6 +111,11 @@ void on_ws_message(const std::shared_ptr<http::ws_connection>& conn,
 }
 
 void handle(http::exchange ex) {
+  if (ex.req().method == "POST" && ex.req().path() == "/emit") {
+    connections.broadcast(shared(ex.req().body));
+    ex.respond(http::response::text(202, ""));
+    return;
+  }
   auto check = http::validate_ws_upgrade(http::upgrade_headers_of(ex.req()));
   if (!check.ok) {
     ex.respond(http::response::json(400, R"({"error":"WebSocket upgrade expected"})"));
@@ -97,7 +138,11 @@ void handle(http::exchange ex) {
     if (!binary)
       on_ws_message(conn, sid, std::move(data));
   };
-  cbs.on_closed = [](uint16_t, std::string) {};
+  cbs.on_closed = [weak = std::weak_ptr<http::ws_connection>(conn)](uint16_t, std::string) {
+    if (auto c = weak.lock())
+      connections.remove(c);
+  };
+  connections.add(conn);
   conn->send(shared("0{\"sid\":\"" + sid
                     + "\",\"upgrades\":[],\"pingInterval\":600000,"
                       "\"pingTimeout\":600000,\"maxPayload\":1000000}"),

@@ -8,7 +8,9 @@
 //   sio-bench-client --port P --path /clients/socketio/hubs/bench/ --base 0
 //
 // Commands (one per line):
-//   connect N CONC   open N more clients, at most CONC handshakes in flight
+//   connect N CONC   open N more clients, at most CONC handshakes in flight;
+//                    a handshake not done in 20 s (socket.io-client's default
+//                    connect timeout) counts as failed and is closed
 //   join             every client emits ["join","r<(base+i)/10>"] with ack
 //   sids             print the Engine.IO session ids (REST connection ids)
 //   reset            zero the receive counter and latency samples
@@ -22,9 +24,9 @@
 // Received events must carry a CLOCK_REALTIME microsecond timestamp as their
 // first argument (42["ev",T,...]); latency = receipt time - T.
 //
-// Why raw epoll and not Asio (which the generator used before): the
-// generator shares the machine's cores with the server it measures, so its
-// CPU per ack bounds what the echo scenario can show. Asio 1.22 follows every
+// Why raw epoll and not Asio: the generator shares the machine's cores with
+// the server it measures, so its CPU per ack bounds what the echo scenario
+// can show. Asio 1.22 follows every
 // read with another read attempt (its speculative read when the next read is
 // started finds nothing: the answer has not arrived yet), a third system
 // call per round trip. Here each socket is registered once, edge-triggered,
@@ -118,6 +120,7 @@ struct client {
   size_t index;
   phase state = phase::connecting;
   std::string sid;           ///< Engine.IO sid (REST connection id)
+  steady::time_point started;  ///< when the handshake began
   std::string hs;            ///< HTTP response bytes until the header end
   http::ws_frame_parser parser{http::ws_parser_limits{16u << 20, 1024, false}};
   bool in_payload = false;
@@ -222,6 +225,20 @@ struct app {
     }
   }
 
+  /// Fails the handshakes older than the connect timeout, once a second
+  /// while a connect command is pending.
+  void expire_handshakes() {
+    auto limit = steady::now() - std::chrono::seconds(20);
+    for (size_t i = 0; i < clients.size(); ++i) {  // fail() may add clients
+      auto& c = *clients[i];
+      bool handshaking = c.state != client::phase::joined && c.state != client::phase::closed;
+      if (handshaking && c.started < limit)
+        c.fail();
+    }
+    if (connect_pending)
+      after(std::chrono::seconds(1), [this] { expire_handshakes(); });
+  }
+
   std::string stats_json(const char* ev) {
     size_t live = 0;
     for (auto& c : clients)
@@ -266,6 +283,8 @@ struct app {
       to_start += a;
       conc = std::max<size_t>(1, b);
       finished_target = ok + failed + to_start + in_flight;
+      if (!connect_pending)
+        after(std::chrono::seconds(1), [this] { expire_handshakes(); });
       connect_pending = true;
       launch_some();
     } else if (c == "join") {
@@ -424,6 +443,7 @@ void client::start(const sockaddr_in& to) {
   // this one (launch_some): reported on the loop's next turn instead, so
   // that a burst of failures (out of descriptors) cannot nest thousands deep.
   auto fail_later = [this] { owner.after(std::chrono::milliseconds(0), [this] { fail(); }); };
+  started = steady::now();
   fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     fail_later();

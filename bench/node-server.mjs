@@ -1,10 +1,24 @@
 // bench/node-server.mjs
-// The Node.js baseline for scripts/bench: the official socket.io v4 server
+// The Node.js baselines for scripts/bench: the official socket.io v4 server
 // doing what sio-server's in-process echo handler does (ack every event with
 // its arguments, fan `broadcast` out), plus `join` (socket.join) and an HTTP
-// backend endpoint POST /emit[?room=R] whose body is the JSON argument array.
+// backend endpoint POST /emit[?room=R] whose body is the JSON argument array,
+// and GET /stats (clients, disconnect reasons).
 //
-//   node bench/node-server.mjs --ping-interval 25000   (prints "listening PORT")
+//   node bench/node-server.mjs [--ping-interval MS] [--workers N] [--ws-engine eiows]
+//
+// One process by default. --workers N is socket.io's documented way to use
+// N cores: a node:cluster primary that hands each connection to a worker
+// with @socket.io/sticky and N workers joined by @socket.io/cluster-adapter
+// (a broadcast reaches the other workers' sockets over the cluster's IPC).
+// The backend endpoint then listens on a second port that the workers share
+// through node:cluster (stateless HTTP needs no stickiness, and sticky's
+// workers close every HTTP connection after one response).
+// --ws-engine eiows swaps in the eiows native WebSocket server (`wsEngine`).
+//
+// Prints "listening PORT api PORT pids PID,..." (every process of the server,
+// the primary first) once it accepts.
+import cluster from 'node:cluster';
 import http from 'node:http';
 import { Server } from 'socket.io';
 
@@ -13,58 +27,121 @@ const arg = (name, dflt) => {
   return i > 0 ? process.argv[i + 1] : dflt;
 };
 const pingInterval = Number(arg('--ping-interval', '25000'));
-const closed = {};
+const workers = Number(arg('--workers', '1'));
+const wsEngineName = arg('--ws-engine', '');
+const PATH = '/clients/socketio/hubs/bench/';
 
-const srv = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://x');
-  if (req.method === 'POST' && url.pathname === '/emit') {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      let args;
-      try { args = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { args = null; }
-      if (!Array.isArray(args) || typeof args[0] !== 'string') {
-        res.writeHead(400).end();
-        return;
-      }
-      const room = url.searchParams.get('room');
-      (room ? io.to(room) : io).emit(...args);
-      res.writeHead(202).end();
-    });
-    return;
+if (workers > 1 && cluster.isPrimary) {
+  await primary();
+} else {
+  await serve(workers > 1);
+}
+
+async function primary() {
+  const { setupMaster } = (await import('@socket.io/sticky')).default;
+  const { setupPrimary } = await import('@socket.io/cluster-adapter');
+  const srv = http.createServer();
+  setupMaster(srv, { loadBalancingMethod: 'least-connection' });
+  setupPrimary();
+  // sticky passes each connection's first bytes as a Buffer over IPC
+  cluster.setupPrimary({ serialization: 'advanced' });
+  const ready = [];
+  for (let i = 0; i < workers; i++) {
+    const w = cluster.fork();
+    ready.push(new Promise((resolve, reject) => {
+      w.on('message', (m) => { if (m?.type === 'bench:ready') resolve(m.apiPort); });
+      w.on('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+    }));
   }
-  if (req.method === 'GET' && url.pathname === '/stats') {
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ clients: io.engine.clientsCount, closed }));
-    return;
-  }
-  // engine.io handles its own path; everything else is 404
-  if (!url.pathname.startsWith('/clients/')) res.writeHead(404).end();
-});
-
-const io = new Server(srv, {
-  path: '/clients/socketio/hubs/bench/',
-  pingInterval,
-  pingTimeout: 20000,
-  serveClient: false,
-  cors: { origin: '*' },
-});
-
-io.on('connection', (socket) => {
-  socket.onAny((event, ...args) => {
-    const last = args[args.length - 1];
-    if (typeof last === 'function') {
-      args.pop();
-      if (event === 'join' && typeof args[0] === 'string') socket.join(args[0]);
-      last(...args);
-    } else if (event === 'broadcast') {
-      io.emit('broadcast', ...args);
-    }
+  const apiPorts = await Promise.all(ready);
+  srv.listen(0, '127.0.0.1', () => {
+    const pids = [process.pid, ...Object.values(cluster.workers).map((w) => w.process.pid)];
+    console.log(`listening ${srv.address().port} api ${apiPorts[0]} pids ${pids.join(',')}`);
   });
-  socket.on('disconnect', (reason) => { closed[reason] = (closed[reason] || 0) + 1; });
-});
+  process.on('SIGTERM', () => {
+    for (const w of Object.values(cluster.workers)) w.process.kill('SIGTERM');
+    process.exit(0);
+  });
+}
 
-srv.listen(0, '127.0.0.1', () => {
-  console.log(`listening ${srv.address().port}`);
-});
-process.on('SIGTERM', () => process.exit(0));
+async function serve(inCluster) {
+  const closed = {};
+  let io;
+  const api = (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (req.method === 'POST' && url.pathname === '/emit') {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        let args;
+        try { args = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { args = null; }
+        if (!Array.isArray(args) || typeof args[0] !== 'string') {
+          res.writeHead(400).end();
+          return;
+        }
+        const room = url.searchParams.get('room');
+        (room ? io.to(room) : io).emit(...args);
+        res.writeHead(202).end();
+      });
+      return true;
+    }
+    if (req.method === 'GET' && url.pathname === '/stats') {
+      const answer = (all) => {
+        const sum = {};
+        for (const c of all) for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] || 0) + v;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ closed: sum }));
+      };
+      if (!inCluster) answer([closed]);
+      else {
+        io.serverSideEmit('bench:closed', (err, others) => answer([closed, ...(err ? [] : others)]));
+      }
+      return true;
+    }
+    return false;
+  };
+  // engine.io handles its own path; everything else is the API or 404
+  const srv = http.createServer((req, res) => {
+    if (!req.url.startsWith(PATH) && !api(req, res)) res.writeHead(404).end();
+  });
+
+  const opts = {
+    path: PATH,
+    pingInterval,
+    pingTimeout: 20000,
+    serveClient: false,
+    cors: { origin: '*' },
+  };
+  if (wsEngineName) opts.wsEngine = (await import(wsEngineName)).default.Server;
+  if (inCluster) opts.adapter = (await import('@socket.io/cluster-adapter')).createAdapter();
+  io = new Server(srv, opts);
+
+  io.on('connection', (socket) => {
+    socket.onAny((event, ...args) => {
+      const last = args[args.length - 1];
+      if (typeof last === 'function') {
+        args.pop();
+        if (event === 'join' && typeof args[0] === 'string') socket.join(args[0]);
+        last(...args);
+      } else if (event === 'broadcast') {
+        io.emit('broadcast', ...args);
+      }
+    });
+    socket.on('disconnect', (reason) => { closed[reason] = (closed[reason] || 0) + 1; });
+  });
+  process.on('SIGTERM', () => process.exit(0));
+
+  if (inCluster) {
+    io.on('bench:closed', (cb) => cb(closed));
+    (await import('@socket.io/sticky')).default.setupWorker(io);
+    const apiSrv = http.createServer((req, res) => { if (!api(req, res)) res.writeHead(404).end(); });
+    apiSrv.keepAliveTimeout = 60000;
+    // Workers that listen on port 0 share one port that the primary picks.
+    apiSrv.listen(0, '127.0.0.1', () => process.send({ type: 'bench:ready', apiPort: apiSrv.address().port }));
+  } else {
+    srv.listen(0, '127.0.0.1', () => {
+      const port = srv.address().port;
+      console.log(`listening ${port} api ${port} pids ${process.pid}`);
+    });
+  }
+}

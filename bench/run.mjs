@@ -1,10 +1,16 @@
 // bench/run.mjs
 // The benchmark driver behind scripts/bench: starts sio-server (release
-// build) and the Node.js socket.io baseline (bench/node-server.mjs), drives
-// both with bench/sio-bench-client processes, runs each scenario on ours and
-// Node back to back, and writes BENCHMARKS.md. It reports; it never fails CI.
+// build) and the Node.js socket.io baselines (bench/node-server.mjs: one
+// process; a node:cluster of two workers; one process on the eiows engine
+// when eiows is installed), drives them with bench/sio-bench-client
+// processes, runs each scenario on ours and the Node setups back to back,
+// and writes BENCHMARKS.md with the raw results beside it (BENCHMARKS.json,
+// which `node bench/report.mjs BENCHMARKS.json BENCHMARKS.md` renders again).
+// It reports; it never fails CI.
 //
 //   node bench/run.mjs --build build-bench [--quick] [--out BENCHMARKS.md]
+//   --only idle,fan,echo,rooms,poll,webhook runs those scenarios and writes
+//   bench-partial.md/.json in the build directory instead.
 //   BENCH_IO_THREADS=n sets ours' ioThreads (default: the service's own).
 //   BENCH_SCHEDULER=asio|caf sets ours' scheduler (default: asio).
 import { spawn, execFileSync } from 'node:child_process';
@@ -24,20 +30,31 @@ const flag = (n) => argv.includes(n);
 const opt = (n, d) => (argv.indexOf(n) >= 0 ? argv[argv.indexOf(n) + 1] : d);
 const QUICK = flag('--quick');
 const BUILD = path.resolve(repo, opt('--build', 'build-bench'));
-const OUT = path.resolve(repo, opt('--out', 'BENCHMARKS.md'));
 const ONLY = opt('--only', '');  // comma list of scenario ids, for development
+// A partial run must not replace the committed full run and its results.
+const OUT = path.resolve(repo, opt('--out', ONLY ? path.join(BUILD, 'bench-partial.md') : 'BENCHMARKS.md'));
+const OUT_JSON = OUT.replace(/\.md$/, '') + '.json';
 const SIO_SERVER = path.join(BUILD, 'examples/sio-server/sio-server');
 const LOADGEN = path.join(BUILD, 'bench/sio-bench-client');
 const FLOOR = path.join(BUILD, 'bench/sio-bench-floor');
+const HTTP_LOAD = path.join(BUILD, 'bench/sio-bench-http');
 const HUB = 'bench';
 const PATH = `/clients/socketio/hubs/${HUB}/`;
 
 // Sizes: full run / --quick.
 const S = QUICK
   ? { idle1: 5000, idle2: 10000, hold: 15000, fan: 5000, latRounds: 5, burst: 10, burstRounds: 2,
-      roomMs: 3000, echoK: 200, echoMs: 3000, reps: 1, echoReps: 1, echoNormalReps: 1, poll: 300, pollMs: 4000, hookMs: 3000 }
+      seqSends: 20, roomMs: 3000, echoK: 200, echoMs: 3000, reps: 1, echoReps: 1, echoNormalReps: 1, poll: 300, pollMs: 4000, hookMs: 3000 }
   : { idle1: 10000, idle2: 19000, hold: 60000, fan: 10000, latRounds: 10, burst: 20, burstRounds: 4,
-      roomMs: 5000, echoK: 200, echoMs: 5000, reps: 2, echoReps: 6, echoNormalReps: 2, poll: 1000, pollMs: 8000, hookMs: 5000 };
+      seqSends: 40, roomMs: 5000, echoK: 200, echoMs: 5000, reps: 2, echoReps: 6, echoNormalReps: 2, poll: 1000, pollMs: 8000, hookMs: 5000 };
+
+// The Node.js setups every scenario runs (bench/node-server.mjs); a row's
+// ratios are taken against the best of them in that row.
+const NODE_SETUPS = {
+  node: { label: 'Node, 1 process', args: [] },
+  node2: { label: 'Node cluster, 2 workers', args: ['--workers', '2'] },
+  nodeEiows: { label: 'Node + eiows, 1 process', args: ['--ws-engine', 'eiows'] },
+};
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
@@ -49,7 +66,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)
 // ---------------------------------------------------------------- processes
 
 /** Spawns a process, collects its lines, resolves when `ready` matches a line. */
-function start(cmd, args, ready, name) {
+function start(cmd, args, ready, name, readyMs = 15000) {
   // Ours logs one info line per connection open and close; the Node server
   // logs nothing: compare like with like.
   const env = { ...process.env, SPDLOG_LEVEL: 'warn' };
@@ -85,11 +102,11 @@ function start(cmd, args, ready, name) {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
-  return waitLine(ready).then((line) => Object.assign(proc, { readyLine: line }));
+  return waitLine(ready, readyMs).then((line) => Object.assign(proc, { readyLine: line }));
 }
 
 /** /proc facts of a process: VmRSS in KiB, CPU seconds so far. */
-function procInfo(pid) {
+function procInfoOf(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -98,11 +115,41 @@ function procInfo(pid) {
   return { rssKb: rss, cpuS: (Number(f[11]) + Number(f[12])) / tick };
 }
 
+/** The same summed over every process of a server (a Node cluster has a
+ *  primary and its workers). */
+function procInfo(server) {
+  const all = server.pids.map(procInfoOf);
+  return { rssKb: all.reduce((a, x) => a + x.rssKb, 0), cpuS: all.reduce((a, x) => a + x.cpuS, 0) };
+}
+
+/** CPU ticks of every thread of a server's processes, by pid/tid. */
+function threadTicks(server) {
+  const m = new Map();
+  for (const pid of server.pids) {
+    for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const st = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        m.set(`${pid}/${t}`, Number(f[11]) + Number(f[12]));
+      } catch { /* the thread ended meanwhile */ }
+    }
+  }
+  return m;
+}
+
+/** How many threads of the server were busy for at least a tenth of the
+ *  `secs` between two threadTicks() samples. */
+function busyThreads(before, after, secs) {
+  let n = 0;
+  for (const [k, v] of after) if ((v - (before.get(k) ?? 0)) / 100 >= 0.1 * secs) n++;
+  return n;
+}
+
 /** Context switches of all of a process's threads (voluntary: it waited;
  *  involuntary: it was preempted). */
-function switches(pid) {
+function switches(server) {
   let vol = 0, invol = 0;
-  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+  for (const pid of server.pids) for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
       const st = fs.readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
       vol += Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(st)[1]);
@@ -160,6 +207,7 @@ async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: '
   p.port = Number(m[1]);
   p.key = m[2];
   p.kind = 'ours';
+  p.pids = [p.pid];
   const tokens = new Map();
   const auth = (url) => {
     const now = Math.floor(Date.now() / 1000);
@@ -215,29 +263,41 @@ async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: '
   return p;
 }
 
-async function startNode({ pingInterval = 25000 } = {}) {
-  const p = await start(process.execPath, [path.join(here, 'node-server.mjs'), '--ping-interval', String(pingInterval)],
-    /^listening \d+/, 'node-server');
-  p.port = Number(/listening (\d+)/.exec(p.readyLine)[1]);
-  p.kind = 'node';
-  p.emit = (name, room) => request(p.port, 'POST', `/emit${room === undefined ? '' : `?room=${room}`}`,
+async function startNode({ pingInterval = 25000, kind = 'node' } = {}) {
+  const p = await start(process.execPath, [path.join(here, 'node-server.mjs'), '--ping-interval', String(pingInterval),
+    ...NODE_SETUPS[kind].args], /^listening \d+/, 'node-server', 60000);
+  const m = /listening (\d+) api (\d+) pids ([\d,]+)/.exec(p.readyLine);
+  p.port = Number(m[1]);
+  p.apiPort = Number(m[2]);
+  p.pids = m[3].split(',').map(Number);
+  p.kind = kind;
+  p.emit = (name, room) => request(p.apiPort, 'POST', `/emit${room === undefined ? '' : `?room=${room}`}`,
     JSON.stringify([name, nowUs()]), { 'Content-Type': 'application/json' });
   p.join = async (lgs) => { await Promise.all(lgs.map((lg) => lg.cmd('join', 'joined', 120000))); };
   p.closedCount = async () => {
-    const r = JSON.parse((await request(p.port, 'GET', '/stats')).body);
+    const r = JSON.parse((await request(p.apiPort, 'GET', '/stats')).body);
     const n = Object.values(r.closed).reduce((a, b) => a + b, 0);
     return { n, reasons: r.closed };
   };
   return p;
 }
 
-/** The echo floor (bench/floor_server.cpp): read, ack, write, nothing else. */
+/** The floor (bench/floor_server.cpp): for the echo read, ack, write; for
+ *  fan-out one frame written to every socket; nothing else. */
 async function startFloor() {
   const p = await start(FLOOR, ['--threads', String(os.cpus().length)], /^listening \d+/, 'floor');
   p.port = Number(/listening (\d+)/.exec(p.readyLine)[1]);
   p.kind = 'floor';
+  p.pids = [p.pid];
+  p.emit = (name) => request(p.port, 'POST', '/emit', `42${JSON.stringify([name, nowUs()])}`, { 'Content-Type': 'text/plain' });
   return p;
 }
+
+/** How the report names a server kind. */
+const nameOf = (kind) => NODE_SETUPS[kind]?.label ?? kind;
+
+const startServer = (kind, opts = {}) => (kind === 'ours' ? startOurs(opts)
+  : kind === 'floor' ? startFloor() : startNode({ ...opts, kind }));
 
 // ---------------------------------------------------------------- load generators
 
@@ -278,6 +338,7 @@ async function connectClients(server, n, procs, { conc = 100 } = {}) {
   const t0 = performance.now();
   const res = await Promise.all(lgs.map((lg, i) => lg.cmd(`connect ${Math.min(per, n - i * per)} ${conc}`, 'connected', 300000)));
   const secs = (performance.now() - t0) / 1000;
+  res.forEach((r, i) => { lgs[i].clients = r.ok; });  // cumulative per process
   const ok = res.reduce((a, r) => a + r.ok, 0);
   return { lgs, ok, failed: res.reduce((a, r) => a + r.failed, 0), secs, rate: ok / secs };
 }
@@ -287,6 +348,7 @@ async function moreClients(lgs, n, conc = 100) {
   const t0 = performance.now();
   const res = await Promise.all(lgs.map((lg) => lg.cmd(`connect ${per} ${conc}`, 'connected', 300000)));
   const secs = (performance.now() - t0) / 1000;
+  res.forEach((r, i) => { lgs[i].clients = r.ok; });
   return { ok: res.reduce((a, r) => a + r.ok, 0), failed: res.reduce((a, r) => a + r.failed, 0), secs };
 }
 
@@ -301,86 +363,132 @@ const mergePct = (rs, k) => Math.max(...rs.map((r) => r[k]));
 const results = {};
 const notes = [];
 
-/** Idle capacity at `pingInterval` ms: RSS per connection, then a hold. */
-async function scenarioIdle(kind, pingInterval) {
-  const server = kind === 'ours' ? await startOurs({ pingInterval }) : await startNode({ pingInterval });
+/** A fresh server at `pingInterval` ms: RSS empty, with S.idle1 clients,
+ *  then with S.idle2. */
+async function idleConnect(kind, pingInterval) {
+  const server = await startServer(kind, { pingInterval });
   await sleep(500);
-  const rss0 = procInfo(server.pid).rssKb;
+  const rss0 = procInfo(server).rssKb;
   const c1 = await connectClients(server, S.idle1, 2);
   await sleep(2000);
-  const rss1 = procInfo(server.pid).rssKb;
+  const rss1 = procInfo(server).rssKb;
   const c2 = await moreClients(c1.lgs, S.idle2 - S.idle1);
   await sleep(2000);
-  const rss2 = procInfo(server.pid).rssKb;
-  const closedBefore = await server.closedCount();
-  const cpu0 = procInfo(server.pid).cpuS;
-  log(`${kind}: ${c2.ok} clients held for ${S.hold / 1000} s at pingInterval ${pingInterval / 1000} s`);
-  await sleep(S.hold);
-  const cpu1 = procInfo(server.pid).cpuS;
-  const closedAfter = await server.closedCount();
-  const st = await lgStats(c1.lgs);
-  const r = {
+  const rss2 = procInfo(server).rssKb;
+  if (c2.failed) connectNote(kind, c2.failed, S.idle2);
+  return { kind, server, lgs: c1.lgs, r: {
     n1: c1.ok, failed1: c1.failed, connectRate: c1.rate, connectSecs: c1.secs,
     n2: c2.ok, failed2: c2.failed,  // the generators' counters are cumulative
     rss0, rss1, rss2,
     perConn1: ((rss1 - rss0) * 1024) / c1.ok,
     perConn2: ((rss2 - rss0) * 1024) / c2.ok,
-    closedDuringHold: closedAfter.n - closedBefore.n,
-    closedReasons: closedAfter.reasons,
-    clientSeenClosed: st.reduce((a, s) => a + s.closed, 0),
-    live: st.reduce((a, s) => a + s.live, 0),
-    holdCpuPct: (100 * (cpu1 - cpu0)) / (S.hold / 1000),
     pingInterval,
-  };
-  await killAll(c1.lgs, server);
-  return r;
+  } };
+}
+
+/** Holds the clients of the servers in `list` idle for S.hold ms, all at
+ *  once; counts the closes each side saw and each server's CPU. */
+async function idleHold(list) {
+  const closedBefore = await Promise.all(list.map((x) => x.server.closedCount()));
+  const cpu0 = list.map((x) => procInfo(x.server).cpuS);
+  log(`${list.map((x) => `${x.kind}: ${x.r.n2}`).join(', ')} clients held for ${S.hold / 1000} s`
+    + ` at pingInterval ${list[0].r.pingInterval / 1000} s`);
+  await sleep(S.hold);
+  for (const [i, x] of list.entries()) {
+    const cpu1 = procInfo(x.server).cpuS;
+    const closedAfter = await x.server.closedCount();
+    const st = await lgStats(x.lgs);
+    Object.assign(x.r, {
+      closedDuringHold: closedAfter.n - closedBefore[i].n,
+      closedReasons: closedAfter.reasons,
+      clientSeenClosed: st.reduce((a, q) => a + q.closed, 0),
+      live: st.reduce((a, q) => a + q.live, 0),
+      holdCpuPct: (100 * (cpu1 - cpu0[i])) / (S.hold / 1000),
+    });
+  }
+  for (const x of list) await killAll(x.lgs, x.server);
+}
+
+/** A note for clients that could not connect (the rows then count the
+ *  clients that did). */
+function connectNote(kind, failed, n) {
+  notes.push(`${nameOf(kind)}: ${failed} of ${n} clients failed to connect${kind === 'node2'
+    ? ' (a worker opened their Engine.IO sessions, but their Socket.IO CONNECT got no answer within the'
+      + ' clients\' 20 s connect timeout; left alone, the server closes such a session at its ping timeout)' : ''}`);
 }
 
 /** Fan-out, rooms and echo on one server with S.fan clients. */
 async function setupMany(kind) {
-  const server = kind === 'ours' ? await startOurs()
-    : kind === 'node' ? await startNode() : await startFloor();
+  const server = await startServer(kind);
   const c = await connectClients(server, S.fan, 2);
+  if (c.failed) connectNote(kind, c.failed, S.fan);
   return { server, lgs: c.lgs, n: c.ok };
 }
 
+/** Runs `work` and measures the server meanwhile: CPU seconds and how many
+ *  of its threads were busy (at least a tenth of the time). */
+async function measured(server, work) {
+  const cpu0 = procInfo(server).cpuS;
+  const th0 = threadTicks(server);
+  const t0 = performance.now();
+  const out = await work();
+  const secs = (performance.now() - t0) / 1000;
+  return { out, serverCpuS: procInfo(server).cpuS - cpu0, threads: busyThreads(th0, threadTicks(server), secs) };
+}
+
 async function fanout({ server, lgs, n }) {
-  // 1. latency: one broadcast at a time, wait until every client got it
-  await lgStats(lgs, 'reset', 'reset');
-  let expected = 0;
-  for (let i = 0; i < S.latRounds; i++) {
+  // Each client process waits for `perClient` events on each of its clients.
+  const waitAll = (perClient, share = 1, ms = 30000) => Promise.all(lgs.map((lg) =>
+    lg.cmd(`wait ${Math.floor(perClient * lg.clients * share)} ${ms}`, 'wait', ms + 10000)));
+  const emit = async () => {
     const r = await server.emit('b');
     if (r.status >= 300) throw new Error(`broadcast: ${r.status} ${r.body}`);
-    expected += n;
-    await Promise.all(lgs.map((lg, k) => lg.cmd(`wait ${Math.ceil(expected / lgs.length)} 10000`, 'wait')));
+  };
+  // 1. latency: one broadcast at a time, wait until every client got it
+  await lgStats(lgs, 'reset', 'reset');
+  for (let i = 0; i < S.latRounds; i++) {
+    await emit();
+    await waitAll(i + 1, 1, 10000);
     await sleep(100);
   }
   const single = await lgStats(lgs);
-  // 2. throughput: bursts of S.burst broadcasts
+  // 2. throughput: bursts of S.burst concurrent broadcasts
   await lgStats(lgs, 'reset', 'reset');
-  const cpu0 = procInfo(server.pid).cpuS;
   const lcpu0 = single.reduce((a, s) => a + s.cpu_ms, 0);
-  const t0 = nowUs();
-  expected = 0;
-  const perLg = lgs.map(() => 0);
-  for (let round = 0; round < S.burstRounds; round++) {
-    await Promise.all(Array.from({ length: S.burst }, () => server.emit('b')));
-    expected += S.burst * n;
-    await Promise.all(lgs.map((lg) => lg.cmd(`wait ${Math.floor((expected / lgs.length) * 0.999)} 30000`, 'wait', 40000)));
-  }
-  await sleep(200);
+  let t0 = nowUs();
+  const bursts = await measured(server, async () => {
+    for (let round = 0; round < S.burstRounds; round++) {
+      await Promise.all(Array.from({ length: S.burst }, emit));
+      await waitAll((round + 1) * S.burst, 0.999);
+    }
+    await sleep(200);
+  });
   const st = await lgStats(lgs);
   const recv = st.reduce((a, s) => a + s.recv, 0);
-  const tEnd = Math.max(...st.map((s) => s.last_us));
-  const secs = (tEnd - t0) / 1e6;
+  const secs = (Math.max(...st.map((s) => s.last_us)) - t0) / 1e6;
+  // 3. back to back: one broadcast after another, each sent when the
+  // previous send was answered (a backend streaming updates)
+  await lgStats(lgs, 'reset', 'reset');
+  t0 = nowUs();
+  const seq = await measured(server, async () => {
+    for (let i = 0; i < S.seqSends; i++) await emit();
+    await waitAll(S.seqSends);
+    await sleep(200);
+  });
+  const sq = await lgStats(lgs);
+  const seqRecv = sq.reduce((a, s) => a + s.recv, 0);
+  const seqSecs = (Math.max(...sq.map((s) => s.last_us)) - t0) / 1e6;
   return {
     singleP50: mergePct(single, 'p50'), singleP99: mergePct(single, 'p99'),
     singleRecv: single.reduce((a, s) => a + s.recv, 0), singleExpected: S.latRounds * n,
-    burstRecv: recv, burstExpected: expected, burstSecs: secs,
+    burstRecv: recv, burstExpected: S.burstRounds * S.burst * n, burstSecs: secs,
     deliveriesPerSec: recv / secs,
     burstP50: mergePct(st, 'p50'), burstP99: mergePct(st, 'p99'),
-    serverCpuS: procInfo(server.pid).cpuS - cpu0,
+    serverCpuS: bursts.serverCpuS, threads: bursts.threads,
     loadgenCpuS: (st.reduce((a, s) => a + s.cpu_ms, 0) - lcpu0) / 1000,
+    seqRecv, seqExpected: S.seqSends * n, seqSecs, seqDeliveriesPerSec: seqRecv / seqSecs,
+    seqP50: mergePct(sq, 'p50'), seqP99: mergePct(sq, 'p99'),
+    seqServerCpuS: seq.serverCpuS, seqThreads: seq.threads,
   };
 }
 
@@ -388,11 +496,13 @@ async function rooms({ server, lgs, n }, joined) {
   if (!joined) {
     const t0 = performance.now();
     await server.join(lgs);
-    notes.push(`${server.kind}: joining ${n} sockets to ${Math.ceil(n / 10)} rooms took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    notes.push(`${nameOf(server.kind)}: joining ${n} sockets to ${Math.ceil(n / 10)} rooms took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const nRooms = Math.ceil(n / 10);
   await lgStats(lgs, 'reset', 'reset');
-  const cpu0 = procInfo(server.pid).cpuS;
+  const cpu0 = procInfo(server).cpuS;
+  const th0 = threadTicks(server);
+  const driver0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + S.roomMs;
   let sends = 0;
@@ -405,6 +515,8 @@ async function rooms({ server, lgs, n }, joined) {
   };
   await Promise.all(Array.from({ length: 32 }, worker));
   const secs = (performance.now() - t0) / 1000;
+  const threads = busyThreads(th0, threadTicks(server), secs);
+  const driver = process.cpuUsage(driver0);
   await Promise.all(lgs.map((lg) => lg.cmd(`wait ${Math.floor((sends * 10 * 0.99) / lgs.length)} 5000`, 'wait')));
   const st = await lgStats(lgs);
   const recv = st.reduce((a, s) => a + s.recv, 0);
@@ -412,7 +524,8 @@ async function rooms({ server, lgs, n }, joined) {
     sends, secs, sendsPerSec: sends / secs, recv, expected: sends * 10,
     deliveriesPerSec: recv / secs,
     p50: mergePct(st, 'p50'), p99: mergePct(st, 'p99'),
-    serverCpuS: procInfo(server.pid).cpuS - cpu0,
+    serverCpuS: procInfo(server).cpuS - cpu0, threads,
+    driverCpuS: (driver.user + driver.system) / 1e6,
   };
 }
 
@@ -428,18 +541,20 @@ async function echo({ server, lgs }, policy = 'batch', k = S.echoK, ms = S.echoM
     if (!notes.includes(why)) notes.push(why);
     policy = 'normal';
   }
-  const cpu0 = procInfo(server.pid).cpuS;
-  const sw0 = switches(server.pid);
+  const cpu0 = procInfo(server).cpuS;
+  const sw0 = switches(server);
+  const th0 = threadTicks(server);
   const rs = await Promise.all(lgs.map((lg) => lg.cmd(`echo ${Math.ceil(k / lgs.length)} ${ms}`, 'echo', ms + 30000)));
-  const sw1 = switches(server.pid);
-  const cpu1 = procInfo(server.pid).cpuS;
+  const th1 = threadTicks(server);
+  const sw1 = switches(server);
+  const cpu1 = procInfo(server).cpuS;
   await Promise.all(lgs.map((lg) => lg.cmd('sched normal', '(?:sched|error)')));
   const acks = rs.reduce((a, r) => a + r.acks, 0);
   const secs = Math.max(...rs.map((r) => r.secs));
   return {
     policy, clients: rs.reduce((a, r) => a + r.clients, 0), acks, secs, acksPerSec: acks / secs,
     p50: mergePct(rs, 'p50'), p99: mergePct(rs, 'p99'),
-    serverCpuS: cpu1 - cpu0,
+    serverCpuS: cpu1 - cpu0, threads: busyThreads(th0, th1, Math.max(...rs.map((r) => r.secs))),
     serverSwitches: { vol: sw1.vol - sw0.vol, invol: sw1.invol - sw0.invol },
     loadgenCpuS: rs.reduce((a, r) => a + r.cpu_ms, 0) / 1000,
   };
@@ -447,7 +562,7 @@ async function echo({ server, lgs }, policy = 'batch', k = S.echoK, ms = S.echoM
 
 /** Long-polling clients (Engine.IO v4 over HTTP), each in a closed ack loop. */
 async function polling(kind) {
-  const server = kind === 'ours' ? await startOurs() : await startNode();
+  const server = await startServer(kind);
   const pagent = new http.Agent({ keepAlive: true, maxSockets: 4 * S.poll });
   const req = (method, q, body = '') => new Promise((resolve, reject) => {
     const r = http.request({ host: '127.0.0.1', port: server.port, method, agent: pagent,
@@ -501,14 +616,16 @@ async function polling(kind) {
     if (i % 50 === 49) await sleep(20);
   }
   await sleep(1500);
-  const cpu0 = procInfo(server.pid).cpuS;
+  const cpu0 = procInfo(server).cpuS;
+  const th0 = threadTicks(server);
   const myCpu0 = process.cpuUsage();
   measuring = true;
   const t0 = performance.now();
   await sleep(S.pollMs);
   measuring = false;
   const secs = (performance.now() - t0) / 1000;
-  const cpu = procInfo(server.pid).cpuS - cpu0;
+  const cpu = procInfo(server).cpuS - cpu0;
+  const threads = busyThreads(th0, threadTicks(server), secs);
   const mine = process.cpuUsage(myCpu0);
   stop = true;
   await Promise.race([Promise.all(all), sleep(10000)]);
@@ -517,12 +634,13 @@ async function polling(kind) {
   lat.sort((a, b) => a - b);
   const pct = (p) => Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? -1);
   return { clients: S.poll, failed, trips, secs, tripsPerSec: trips / secs, p50: pct(0.5), p99: pct(0.99),
-           serverCpuS: cpu, loadgenCpuS: (mine.user + mine.system) / 1e6 };
+           serverCpuS: cpu, threads, loadgenCpuS: (mine.user + mine.system) / 1e6 };
 }
 
 async function webhook() {
   const up = await start(process.execPath, [path.join(here, 'webhook-upstream.mjs')], /^listening \d+/, 'upstream');
   const upPort = Number(/listening (\d+)/.exec(up.readyLine)[1]);
+  up.pids = [up.pid];
   const handler = { eventHandlers: [{
     urlTemplate: `http://127.0.0.1:${upPort}/api/{hub}/{event}`, userEventPattern: '*', systemEvents: [] }] };
   // Ours twice: with one loop thread (workerThreads 1), which leaves the
@@ -533,18 +651,20 @@ async function webhook() {
   const dflt = await startOurs({ handler });
   const c1 = await connectClients(one, S.echoK, 1, { conc: 50 });
   const c2 = await connectClients(dflt, S.echoK, 1, { conc: 50 });
-  // The upstream alone (at the dispatcher's connection count, 32) and ours
-  // through it, alternately, S.reps times: the best of each, as elsewhere
-  // (the upstream alone swings by a third between runs on a shared box).
+  // The upstream alone, driven by sio-bench-http (C++, one epoll thread)
+  // at the dispatcher's connection count (32), and ours through it,
+  // alternately, S.reps times: the best of each, as elsewhere (the upstream
+  // alone swings by a third between runs on a shared box).
   const aloneRuns = [], oursRuns = [], defaultRuns = [];
   for (let rep = 0; rep < S.reps; rep++) {
-    const a = JSON.parse(execFileSync(process.execPath,
-      [path.join(here, 'http-loop.mjs'), String(upPort), '32', String(S.hookMs)], { encoding: 'utf8' }).trim());
-    aloneRuns.push({ ...a, reqsPerSec: a.reqs / a.secs });
+    const upCpu0 = procInfo(up).cpuS;
+    const a = JSON.parse(execFileSync(HTTP_LOAD,
+      ['--port', String(upPort), '--conns', '32', '--ms', String(S.hookMs)], { encoding: 'utf8' }).trim());
+    aloneRuns.push({ ...a, reqsPerSec: a.reqs / a.secs, upstreamCpuS: procInfo(up).cpuS - upCpu0 });
     for (const [server, c, runs] of [[one, c1, oursRuns], [dflt, c2, defaultRuns]]) {
-      const upCpu0 = procInfo(up.pid).cpuS;
+      const upCpu1 = procInfo(up).cpuS;
       const r = await echo({ server, lgs: c.lgs }, 'normal', S.echoK, S.hookMs);
-      r.upstreamCpuS = procInfo(up.pid).cpuS - upCpu0;
+      r.upstreamCpuS = procInfo(up).cpuS - upCpu1;
       runs.push(r);
     }
   }
@@ -574,25 +694,52 @@ async function main() {
   results.machine = m;
   log(`machine: ${m.nproc} cpus, ${m.model}, ${m.memGiB} GiB; load ${m.load}; ${QUICK ? 'quick' : 'full'} run`);
 
+  // The Node setups of this run: eiows is a native addon that may not be
+  // installed (package.json leaves it out: see nodeSetupsMissing).
+  const nodeKinds = ['node', 'node2'];
+  try {
+    await import('eiows');
+    nodeKinds.push('nodeEiows');
+  } catch (e) {
+    results.nodeSetupsMissing = { nodeEiows: { label: NODE_SETUPS.nodeEiows.label,
+      why: 'eiows is not installed here (`npm install eiows` fails: eiows 11 needs'
+      + ' Node 22 or later, and 9.2, the last release for Node 20, compiles against a clone of the running Node\'s'
+      + ' own source tree that its install script fetches from GitHub, which this machine cannot reach)' } };
+  }
+  results.nodeSetups = Object.fromEntries(nodeKinds.map((k) => [k, NODE_SETUPS[k].label]));
+
   if (want('idle')) {
-    // Memory at the default heartbeat (what users run), then the same hold
-    // at 1 s pings (19k pings/s to answer).
-    for (const [key, interval] of [['idle', 25000], ['idle1s', 1000]]) {
-      for (const kind of ['ours', 'node']) {
-        log(`idle capacity: ${kind}, pingInterval ${interval} ms`);
-        results[`${key}_${kind}`] = await scenarioIdle(kind, interval);
-        log(JSON.stringify(results[`${key}_${kind}`]));
-      }
+    // Memory at the default heartbeat (what users run): every setup gets its
+    // clients alone (the others idle meanwhile, 400 pings/s each), then all
+    // are held together for S.hold.
+    const list = [];
+    for (const kind of ['ours', ...nodeKinds]) {
+      log(`idle capacity: ${kind}, pingInterval 25 s`);
+      list.push(await idleConnect(kind, 25000));
+    }
+    await idleHold(list);
+    for (const x of list) {
+      results[`idle_${x.kind}`] = x.r;
+      log(`idle ${x.kind}: ${JSON.stringify(x.r)}`);
+    }
+    // The same hold at 1 s pings (19k pings/s to answer), ours and Node's
+    // single process each alone: together they would share the cores.
+    for (const kind of ['ours', 'node']) {
+      log(`idle capacity: ${kind}, pingInterval 1 s`);
+      const x = await idleConnect(kind, 1000);
+      await idleHold([x]);
+      results[`idle1s_${kind}`] = x.r;
+      log(JSON.stringify(x.r));
     }
   }
 
   if (want('fan') || want('rooms') || want('echo')) {
-    // Both servers up at once (each with its own clients) so that every
-    // measurement alternates ours / node back to back.
+    // All servers up at once (each with its own clients) so that every
+    // measurement alternates ours / the floor / the Node setups back to back.
     const sys = {};
-    // The echo floor runs with the same idle clients, between ours and Node.
-    const echoKinds = want('echo') && fs.existsSync(FLOOR) ? ['ours', 'floor', 'node'] : ['ours', 'node'];
-    for (const kind of echoKinds) {
+    const floor = (want('echo') || want('fan')) && fs.existsSync(FLOOR) ? ['floor'] : [];
+    const kinds = ['ours', ...floor, ...nodeKinds];
+    for (const kind of kinds) {
       log(`connecting ${S.fan} clients to ${kind}`);
       sys[kind] = await setupMany(kind);
       log(`${kind}: ${sys[kind].n} connected`);
@@ -601,14 +748,14 @@ async function main() {
     // rate swings with the neighbours' load for both sides, and the best of
     // more alternations estimates each side's capacity better.
     for (let rep = 0; rep < Math.max(S.reps, S.echoReps); rep++) {
-      for (const kind of ['ours', 'node']) {
+      for (const kind of kinds) {
         if (want('fan') && rep < S.reps) {
           const r = await fanout(sys[kind]);
           (results[`fan_${kind}`] ??= []).push(r);
           log(`fan-out ${kind}: ${JSON.stringify(r)}`);
         }
       }
-      for (const kind of echoKinds) {
+      for (const kind of kinds) {
         if (want('echo') && rep < S.echoReps) {
           const r = await echo(sys[kind]);
           (results[`echo_${kind}`] ??= []).push(r);
@@ -627,18 +774,19 @@ async function main() {
     }
     if (want('rooms')) {
       for (let rep = 0; rep < S.reps; rep++) {
-        for (const kind of ['ours', 'node']) {
+        for (const kind of ['ours', ...nodeKinds]) {
           const r = await rooms(sys[kind], rep > 0);
           (results[`rooms_${kind}`] ??= []).push(r);
           log(`rooms ${kind}: ${JSON.stringify(r)}`);
         }
       }
     }
-    for (const kind of echoKinds) await killAll(sys[kind].lgs, sys[kind].server);
+    for (const kind of kinds) await killAll(sys[kind].lgs, sys[kind].server);
   }
 
   if (want('poll')) {
-    for (const kind of ['ours', 'node']) {
+    // eiows replaces only the WebSocket server: no polling run of its own.
+    for (const kind of ['ours', ...nodeKinds.filter((k) => k !== 'nodeEiows')]) {
       log(`long-polling: ${kind}`);
       results[`poll_${kind}`] = await polling(kind);
       log(JSON.stringify(results[`poll_${kind}`]));
@@ -667,12 +815,11 @@ async function main() {
   results.loadAfter = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   // The time of the run, so that re-rendering the saved results keeps it.
   results.finishedAt = new Date().toISOString();
-  // A partial run (--only) must not replace the saved full run that
-  // `node bench/report.mjs` re-renders BENCHMARKS.md from.
-  const saved = ONLY ? 'bench-results-partial.json' : 'bench-results.json';
-  fs.writeFileSync(path.join(BUILD, saved), JSON.stringify(results, null, 2));
-  fs.writeFileSync(OUT, (await import('./report.mjs')).render(results, { quick: QUICK, sizes: S, notes }));
-  log(`wrote ${OUT} (${results.totalSecs.toFixed(0)} s)`);
+  // The raw results beside the report: `node bench/report.mjs` renders the
+  // same report from them.
+  fs.writeFileSync(OUT_JSON, `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(OUT, (await import('./report.mjs')).render(results));
+  log(`wrote ${OUT} and ${OUT_JSON} (${results.totalSecs.toFixed(0)} s)`);
 }
 
 main().then(() => process.exit(0), (e) => {
