@@ -747,9 +747,10 @@ void on_sio_packet(self_ptr self, sio_packet p, std::string raw,
 }
 
 /// A packet over max_packet_bytes closes its connection, as the reference
-/// server closes one whose message passes maxHttpBufferSize: the bound is
-/// on what one packet may make the service hold (its attachments wait in
-/// the assembly, then in the handler's queue), so a packet is never cut.
+/// server closes one whose message passes maxHttpBufferSize (Socket.IO has
+/// no error packet for a client's event). The bound caps what one packet
+/// makes the service hold: its attachments in the assembly, then its body
+/// in the handler's queue.
 void refuse_large_packet(self_ptr self, size_t bytes) {
   auto& st = self->state;
   spdlog::info("connection={} sent a packet of more than {} bytes ({} so "
