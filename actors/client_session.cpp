@@ -106,6 +106,9 @@ namespace {
 /// The close reason when more events await the handler than allowed.
 constexpr std::string_view event_backlog_reason = "event handler backlog full";
 
+/// The close reason for a packet over max_packet_bytes.
+constexpr std::string_view packet_too_large_reason = "packet too large";
+
 using protocol::eio_packet;
 using protocol::eio_packet_type;
 using protocol::sio_packet;
@@ -138,6 +141,7 @@ struct polling_state {
 struct binary_assembly {
   protocol::sio_decoder decoder;
   std::string text;  ///< its Engine.IO message ('4' + text), relayed with the event
+  size_t bytes = 0;  ///< its text and attachments so far (max_packet_bytes)
 };
 
 /// The WebSocket a session speaks on: a ws_link without the bytes handed
@@ -762,12 +766,36 @@ void on_sio_packet(self_ptr self, sio_packet p, std::string raw,
   }
 }
 
+/// A packet over max_packet_bytes closes its connection, as the reference
+/// server closes one whose message passes maxHttpBufferSize (Socket.IO has
+/// no error packet for a client's event). The bound caps what one packet
+/// makes the service hold: its attachments in the assembly, then its body
+/// in the handler's queue.
+void refuse_large_packet(self_ptr self, size_t bytes) {
+  auto& st = self->state;
+  spdlog::info("connection={} sent a packet of more than {} bytes ({} so "
+               "far); closing",
+               st.connection_id, st.ctx->settings.max_packet_bytes, bytes);
+  st.assembling.reset();
+  count_rejected(self, "packet_too_large");
+  close_session(self, std::string{packet_too_large_reason});
+}
+
 /// An Engine.IO message from the client: `wire` is the message as received
 /// for text ('4' and the Socket.IO text), the attachment's bytes for binary.
 void on_message(self_ptr self, std::string& wire, bool binary) {
   auto& st = self->state;
   if (st.ctx->settings.engineio_echo) {
     send_wire(self, {binary, std::make_shared<const std::string>(std::move(wire))});
+    return;
+  }
+  // The packet's bytes with this message: its text, or the text and the
+  // attachments so far. Checked before the decoder keeps anything.
+  size_t packet_bytes
+    = binary ? (st.assembling ? st.assembling->bytes : 0) + wire.size()
+             : wire.size() - 1;
+  if (packet_bytes > st.ctx->settings.max_packet_bytes) {
+    refuse_large_packet(self, packet_bytes);
     return;
   }
   // Between packets the decoder holds nothing: a local one decodes, and
@@ -784,7 +812,8 @@ void on_message(self_ptr self, std::string& wire, bool binary) {
     case protocol::sio_decoder::status::need_more:
       if (!st.assembling)
         st.assembling = std::make_unique<binary_assembly>(
-          binary_assembly{std::move(local), std::move(wire)});
+          binary_assembly{std::move(local), std::move(wire), 0});
+      st.assembling->bytes = packet_bytes;
       return;
     case protocol::sio_decoder::status::invalid:
       spdlog::info("connection={} sent an invalid packet: {}",

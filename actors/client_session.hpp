@@ -31,6 +31,9 @@ struct session_settings {
   /// sets webhook connectTimeout + responseTimeout + 5 s).
   std::chrono::milliseconds handler_timeout{30000};
   uint32_t max_payload = 1000000;
+  /// One Socket.IO packet: its text and all its binary attachments
+  /// together (each alone is within max_payload); over -> disconnected.
+  size_t max_packet_bytes = 1000000;
   /// Outbound bytes queued for a polling client; over -> disconnected.
   size_t max_queued_bytes = 8u << 20;
   /// Client events awaiting the handler's answer; over -> disconnected.

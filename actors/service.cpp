@@ -72,6 +72,7 @@ void service::start() {
   ss.ping_timeout = std::chrono::milliseconds{cfg_.ping_timeout};
   ss.connect_timeout = std::chrono::milliseconds{cfg_.connect_timeout};
   ss.max_payload = cfg_.max_payload;
+  ss.max_packet_bytes = cfg_.limits.max_packet_bytes;
   ss.max_queued_bytes = cfg_.limits.max_queued_bytes;
   ss.max_pending_events = cfg_.limits.max_pending_events;
   ss.max_namespaces = cfg_.limits.max_namespaces;

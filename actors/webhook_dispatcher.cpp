@@ -1,5 +1,7 @@
 #include "actors/webhook_dispatcher.hpp"
 
+#include "lib/webhook/backlog.hpp"
+
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
@@ -40,6 +42,9 @@ struct job {
   std::string event_name;
   std::string origin;  ///< upstream host:port (abuse protection key)
   size_t rule = 0;     ///< index of the matched handler rule
+  /// A user event's body size, counted in the backlog bytes until the job
+  /// completes (the body sits in the HTTP client while in flight).
+  size_t bytes = 0;
   std::chrono::steady_clock::time_point sent_at;  ///< for the histogram
   caf::typed_response_promise<connect_verdict> connect_rp;
   caf::typed_response_promise<message_reply> message_rp;
@@ -51,6 +56,9 @@ struct socket_queue {
   bool in_flight = false;
   uint64_t seq = 0;          ///< of the request in flight
   bool warned_full = false;  ///< "queue full" logged once per queue
+  /// The head is a connect waiting for a connect slot of its origin.
+  bool awaits_connect_slot = false;
+  size_t bytes = 0;          ///< of its user events (job::bytes)
 };
 
 /// Abuse-protection state of one upstream origin.
@@ -60,6 +68,12 @@ struct origin_state {
   std::string reason;  ///< when refused
   std::chrono::steady_clock::time_point refused_at;
   std::vector<std::string> waiting;  ///< socket keys whose head waits
+  /// Connect requests sent and not answered yet (at most
+  /// max_connect_requests_per_origin).
+  size_t connects_in_flight = 0;
+  /// Socket keys whose head connect waits for a slot, in arrival order.
+  /// Never non-empty while a slot is free: a freed slot goes to them first.
+  std::deque<std::string> connect_waiting;
 };
 
 /// Metric series, looked up once (null without a registry).
@@ -67,6 +81,8 @@ struct dispatcher_metrics {
   /// Request latency per event kind, indexed by webhook::event_kind.
   std::array<metrics::histogram*, 4> latency{};
   metrics::histogram* validate_latency = nullptr;
+  /// dispatcher_state::queued_bytes
+  metrics::gauge* queued_bytes = nullptr;
   /// Failures by reason label, created on first use.
   std::map<std::string, metrics::counter*, std::less<>> failures;
 };
@@ -82,6 +98,9 @@ struct dispatcher_state {
   /// not per event).
   std::vector<std::string> rule_origins;
   dispatcher_metrics m;
+  /// Bytes of the user events of every socket waiting for the upstream or
+  /// in flight (the sum of socket_queue::bytes).
+  size_t queued_bytes = 0;
   /// Set once an exit message arrived: quit when the queues are empty.
   std::optional<caf::error> draining;
   static inline const char* name = "webhook_dispatcher";
@@ -173,6 +192,31 @@ void observe(metrics::histogram* h,
                  .count());
 }
 
+/// Counts a job's bytes in (`delta` 1) or out of (-1) its socket's and the
+/// hub's backlog.
+void count_bytes(self_ptr self, socket_queue& q, const job& j, int delta) {
+  if (j.bytes == 0)
+    return;
+  auto& st = self->state;
+  if (delta > 0) {
+    q.bytes += j.bytes;
+    st.queued_bytes += j.bytes;
+  } else {
+    q.bytes -= j.bytes;
+    st.queued_bytes -= j.bytes;
+  }
+  if (st.m.queued_bytes)
+    st.m.queued_bytes->add(delta * static_cast<int64_t>(j.bytes));
+}
+
+/// Removes the head job of `q` (done or settled).
+job pop_head(self_ptr self, socket_queue& q) {
+  auto j = std::move(q.jobs.front());
+  q.jobs.pop_front();
+  count_bytes(self, q, j, -1);
+  return j;
+}
+
 /// Completes a job that will not reach the upstream.
 void settle(job& j, const std::string& why) {
   switch (j.kind) {
@@ -189,6 +233,27 @@ void settle(job& j, const std::string& why) {
 }
 
 void start_head(self_ptr self, const std::string& key);
+
+size_t connect_slots(const dispatcher_state& st) {
+  return std::max<size_t>(1, st.cfg.max_connect_requests_per_origin);
+}
+
+/// A connect to `origin` was answered (or failed): its slot goes to the
+/// connects waiting for one, in order.
+void release_connect_slot(self_ptr self, const std::string& origin) {
+  auto& st = self->state;
+  auto& o = st.origins[origin];
+  if (o.connects_in_flight > 0)
+    --o.connects_in_flight;
+  while (o.connects_in_flight < connect_slots(st) && !o.connect_waiting.empty()) {
+    auto key = std::move(o.connect_waiting.front());
+    o.connect_waiting.pop_front();
+    if (auto i = st.sockets.find(key); i != st.sockets.end()) {
+      i->second.awaits_connect_slot = false;
+      start_head(self, key);
+    }
+  }
+}
 
 /// Sends the OPTIONS handshake `v` for `origin`.
 void validate(self_ptr self, const std::string& origin, webhook::request v) {
@@ -234,7 +299,7 @@ void start_head(self_ptr self, const std::string& key) {
     if (o.st == origin_state::status::refused) {
       count_failure(self, "abuse_protection");
       settle(j, o.reason);
-      q.jobs.pop_front();
+      pop_head(self, q);
       continue;
     }
     if (o.st != origin_state::status::allowed) {
@@ -248,6 +313,19 @@ void start_head(self_ptr self, const std::string& key) {
                  webhook::validation_request(identity(self), r, st.cfg.hub));
       }
       return;
+    }
+    if (j.kind == webhook::event_kind::connect) {
+      // The slots are taken only by sent connects, and freed ones go to the
+      // waiting first (release_connect_slot): a free slot means none wait.
+      if (o.connects_in_flight >= connect_slots(st)) {
+        if (!q.awaits_connect_slot) {
+          q.awaits_connect_slot = true;
+          o.connect_waiting.push_back(key);
+        }
+        return;
+      }
+      q.awaits_connect_slot = false;
+      ++o.connects_in_flight;
     }
     // Send it; the answer comes back as wh_done.
     q.in_flight = true;
@@ -274,25 +352,46 @@ void start_head(self_ptr self, const std::string& key) {
   }
 }
 
-/// Queues a job for its socket (bounded) and starts it if it is the head.
+/// Whether a user event of `bytes` may join the queue of socket `s` (see
+/// webhook::admit). If not, its client is told to close and it is dropped.
+bool admit_message(self_ptr self, const socket_ref& s, size_t bytes,
+                   caf::typed_response_promise<message_reply>& rp) {
+  auto& st = self->state;
+  auto key = socket_key(s);
+  auto i = st.sockets.find(key);
+  webhook::backlog_load load{0, 0, st.queued_bytes};
+  if (i != st.sockets.end())
+    load = {i->second.jobs.size(), i->second.bytes, st.queued_bytes};
+  webhook::backlog_limits limits{st.cfg.max_queued_per_socket,
+                                 st.cfg.max_queued_bytes_per_socket,
+                                 st.cfg.max_queued_bytes_per_hub};
+  auto verdict = webhook::admit(limits, load, bytes);
+  if (verdict == webhook::backlog_verdict::accept)
+    return true;
+  auto reason = webhook::close_reason(verdict);
+  // Once per socket queue (the events its client sent before the close
+  // reached it are refused too); a socket with no queue has none to flood.
+  if (i == st.sockets.end() || !i->second.warned_full) {
+    if (i != st.sockets.end())
+      i->second.warned_full = true;
+    spdlog::warn("webhook hub={} socket={} connection={}: {} events of {} "
+                 "bytes wait for the upstream ({} in the hub), one of {} "
+                 "more refused; closing the connection: {}",
+                 s.hub, s.socket_id, s.connection_id, load.socket_events,
+                 load.socket_bytes, load.hub_bytes, bytes, reason);
+  }
+  count_failure(self, webhook::failure_label(verdict));
+  rp.deliver(message_reply::close(std::string{reason}));
+  return false;
+}
+
+/// Queues a job for its socket and starts it if it is the head. User
+/// events passed admit_message first.
 void enqueue(self_ptr self, const socket_ref& s, job j) {
   auto& st = self->state;
   auto key = socket_key(s);
   auto& q = st.sockets[key];
-  // Only user events count against the bound: a socket has at most one of
-  // each lifecycle event, and its disconnected must never be lost.
-  if (j.kind == webhook::event_kind::message
-      && q.jobs.size() >= st.cfg.max_queued_per_socket + 1) {
-    if (!q.warned_full) {
-      q.warned_full = true;
-      spdlog::warn("webhook hub={} socket={} connection={}: {} events wait "
-                   "for the upstream; closing the connection",
-                   s.hub, s.socket_id, s.connection_id, q.jobs.size());
-    }
-    count_failure(self, "backlog_full");
-    j.message_rp.deliver(message_reply::close("webhook backlog full"));
-    return;
-  }
+  count_bytes(self, q, j, 1);
   q.jobs.push_back(std::move(j));
   if (!q.in_flight)
     start_head(self, key);
@@ -322,8 +421,7 @@ void on_done(self_ptr self, const std::string& key, uint64_t seq, int status,
       || i->second.jobs.empty())
     return;
   auto& q = i->second;
-  auto j = std::move(q.jobs.front());
-  q.jobs.pop_front();
+  auto j = pop_head(self, q);
   q.in_flight = false;
   observe(st.m.latency[static_cast<size_t>(j.kind)], j.sent_at);
   if (status < 200 || status > 299)
@@ -370,6 +468,8 @@ void on_done(self_ptr self, const std::string& key, uint64_t seq, int status,
       break;
   }
   start_head(self, key);
+  if (j.kind == webhook::event_kind::connect)
+    release_connect_slot(self, j.origin);
 }
 
 void on_validated(self_ptr self, const std::string& origin, bool allowed,
@@ -406,7 +506,7 @@ void on_validated(self_ptr self, const std::string& origin, bool allowed,
           && !i->second.jobs.empty()) {
         count_failure(self, "abuse_protection");
         settle(i->second.jobs.front(), reason);
-        i->second.jobs.pop_front();
+        pop_head(self, i->second);
       }
     start_head(self, key);
   }
@@ -435,6 +535,10 @@ dispatcher_actor::behavior_type dispatcher_impl(self_ptr self,
                    webhook::event_kind::message})
       st.m.latency[static_cast<size_t>(k)] = series(webhook::to_string(k));
     st.m.validate_latency = series("validate");
+    st.m.queued_bytes = &reg->get_gauge(
+      "sio_webhook_queued_bytes",
+      "Bytes of user events waiting for the upstream or being sent to it.",
+      {{"hub", st.cfg.hub}});
   }
   // A stopping service sends the exit after the sessions queued their
   // disconnected events: deliver them (bounded by drain_timeout) first.
@@ -501,6 +605,12 @@ dispatcher_actor::behavior_type dispatcher_impl(self_ptr self,
         rp.deliver(message_reply{});
         return rp;
       }
+      // Only user events count against the bounds (a socket has at most one
+      // of each lifecycle event, and its disconnected must never be lost),
+      // and before their body is built: a refused one costs no copy.
+      j->bytes = webhook::message_body_size(ev.packet, ev.attachments);
+      if (!admit_message(self, ev.socket, j->bytes, rp))
+        return rp;
       j->req = webhook::message_request(identity(self),
                                         self->state.cfg.rules[j->rule],
                                         info_of(ev.socket), ev.event_name,
@@ -531,6 +641,9 @@ dispatcher_actor::behavior_type dispatcher_impl(self_ptr self,
       }
       spdlog::warn("webhook hub={}: stopped with {} events undelivered",
                    st.cfg.hub, left);
+      if (st.m.queued_bytes)
+        st.m.queued_bytes->sub(static_cast<int64_t>(st.queued_bytes));
+      st.queued_bytes = 0;
       self->quit(st.draining ? *st.draining
                              : caf::error{caf::exit_reason::user_shutdown});
     },
@@ -565,6 +678,10 @@ webhook_config_for(const config::service_config& cfg,
   out.client.max_connections_per_origin
     = cfg.webhook.max_connections_per_upstream;
   out.max_queued_per_socket = cfg.webhook.max_queued_per_socket;
+  out.max_queued_bytes_per_socket = cfg.webhook.max_queued_bytes_per_socket;
+  out.max_queued_bytes_per_hub = cfg.webhook.max_queued_bytes_per_hub;
+  out.max_connect_requests_per_origin
+    = cfg.webhook.max_connect_requests_per_upstream;
   out.drain_timeout = std::chrono::milliseconds{cfg.webhook.drain_timeout};
   out.metrics = std::move(metrics);
   return out;

@@ -2,7 +2,8 @@
 // The webhook dispatcher: an event_handler that forwards every socket's
 // lifecycle and events to upstream HTTP handlers as Azure's CloudEvents
 // (protocol.md §4) and turns their answers into verdicts and ack replies.
-// Per-socket FIFO order, abuse protection per upstream origin, bounded queues.
+// Per-socket FIFO order, abuse protection per upstream origin, bounded queues
+// (events and bytes per socket, bytes per hub), a cap on connects in flight.
 #pragma once
 
 #include "actors/event_handler.hpp"
@@ -37,6 +38,18 @@ struct webhook_dispatcher_config {
   /// the socket's connection ("webhook backlog full"): its client sends
   /// faster than the upstream answers. Lifecycle events are always queued.
   size_t max_queued_per_socket = 256;
+  /// Bytes of a socket's user events waiting for the upstream, the one in
+  /// flight included; the event that would pass it closes the connection
+  /// ("webhook backlog too large"). A socket with none waiting takes one
+  /// event of any size.
+  size_t max_queued_bytes_per_socket = 4u << 20;
+  /// The same summed over the hub's sockets ("webhook hub backlog too large").
+  size_t max_queued_bytes_per_hub = 256u << 20;
+  /// `connect` requests in flight per upstream origin; more wait in order.
+  /// Kept below client.max_connections_per_origin: connects come from
+  /// clients nobody has accepted yet, and those that hang must leave
+  /// connections for the hub's other requests.
+  size_t max_connect_requests_per_origin = 16;
   /// On exit (service stop) the dispatcher keeps delivering what is queued
   /// for at most this long, then settles the rest and quits.
   std::chrono::milliseconds drain_timeout{5000};

@@ -231,6 +231,28 @@ bool parse_tls(checker& c, const value& v, tls_setting& out) {
   return true;
 }
 
+/// Whether `root.section.field` is in the file.
+bool has_member(const value& root, const char* section, const char* field) {
+  auto s = root.FindMember(section);
+  return s != root.MemberEnd() && s->value.IsObject()
+         && s->value.HasMember(field);
+}
+
+/// webhook.maxConnectRequestsPerUpstream: half the pool when absent from
+/// the file; never more than the pool (it could not be reached).
+bool settle_connect_cap(checker& c, bool in_file, webhook_setting& out) {
+  if (!in_file) {
+    out.max_connect_requests_per_upstream
+      = std::max<uint32_t>(1, out.max_connections_per_upstream / 2);
+    return true;
+  }
+  if (out.max_connect_requests_per_upstream > out.max_connections_per_upstream)
+    return c.fail("webhook.maxConnectRequestsPerUpstream",
+                  "must be at most webhook.maxConnectionsPerUpstream ("
+                    + std::to_string(out.max_connections_per_upstream) + ")");
+  return true;
+}
+
 bool parse_root(checker& c, const value& root, service_config& cfg) {
   if (!c.object(root, "config")
       || !c.only_fields(root, "", {"listen", "publicEndpoint", "accessKeys",
@@ -294,8 +316,18 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
            {"maxConnectionsPerUpstream",
             &cfg.webhook.max_connections_per_upstream, 1, 10000},
            {"maxQueuedPerSocket", &cfg.webhook.max_queued_per_socket, 1, 1000000},
+           {"maxQueuedBytesPerSocket", &cfg.webhook.max_queued_bytes_per_socket,
+            1024, 1u << 30},
+           {"maxQueuedBytesPerHub", &cfg.webhook.max_queued_bytes_per_hub, 1024,
+            std::numeric_limits<uint32_t>::max()},
+           {"maxConnectRequestsPerUpstream",
+            &cfg.webhook.max_connect_requests_per_upstream, 1, 10000},
            {"drainTimeout", &cfg.webhook.drain_timeout, 0, 600000}}))
       return false;
+  if (!settle_connect_cap(
+        c, has_member(root, "webhook", "maxConnectRequestsPerUpstream"),
+        cfg.webhook))
+    return false;
   if (auto t = root.FindMember("tls"); t != root.MemberEnd())
     if (!parse_tls(c, t->value, cfg.tls))
       return false;
@@ -307,8 +339,11 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
             1u << 30},
            {"maxPendingEventsPerConnection", &cfg.limits.max_pending_events, 1,
             1000000},
-           {"maxNamespacesPerConnection", &cfg.limits.max_namespaces, 1, 10000}}))
+           {"maxNamespacesPerConnection", &cfg.limits.max_namespaces, 1, 10000},
+           {"maxPacketBytes", &cfg.limits.max_packet_bytes, 64, 1000000000}}))
       return false;
+  if (!has_member(root, "limits", "maxPacketBytes"))
+    cfg.limits.max_packet_bytes = cfg.max_payload;
   if (!c.uint_fields(root, "", {{"ioThreads", &cfg.io_threads, 1, 64},
                                 {"workerThreads", &cfg.worker_threads, 1, 64}}))
     return false;

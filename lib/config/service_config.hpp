@@ -50,6 +50,16 @@ struct webhook_setting {
   uint32_t response_timeout = 30000;    ///< responseTimeout, ms
   uint32_t max_connections_per_upstream = 32;  ///< maxConnectionsPerUpstream
   uint32_t max_queued_per_socket = 256;        ///< maxQueuedPerSocket
+  /// maxQueuedBytesPerSocket: bytes of the user events of one socket that
+  /// wait for (or are being sent to) the upstream.
+  uint32_t max_queued_bytes_per_socket = 4u << 20;
+  /// maxQueuedBytesPerHub: the same, summed over a hub's sockets.
+  uint32_t max_queued_bytes_per_hub = 256u << 20;
+  /// maxConnectRequestsPerUpstream: `connect` requests in flight per hub
+  /// and upstream. Below maxConnectionsPerUpstream, so that connects which
+  /// hang (anyone may send a CONNECT) leave connections for the events of
+  /// accepted sockets. Absent from the file: half the pool, at least 1.
+  uint32_t max_connect_requests_per_upstream = 16;
   /// drainTimeout, ms: how long a stopping service keeps delivering queued
   /// events (the `disconnected` of every closed socket) before it exits.
   uint32_t drain_timeout = 5000;
@@ -71,6 +81,10 @@ struct limits_setting {
   uint32_t max_pending_events = 1024;
   /// maxNamespacesPerConnection: namespaces one connection may join.
   uint32_t max_namespaces = 64;
+  /// maxPacketBytes: one Socket.IO packet, its text and all its binary
+  /// attachments together; over -> the connection is closed. Absent from
+  /// the file: engineio.maxPayload.
+  uint32_t max_packet_bytes = 1000000;
 };
 
 /// The whole file, with defaults filled in.

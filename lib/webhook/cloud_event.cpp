@@ -287,9 +287,19 @@ std::string disconnected_body(std::string_view reason) {
   return {sb.GetString(), sb.GetSize()};
 }
 
+size_t message_body_size(std::string_view packet,
+                         const std::vector<std::string>& attachments) noexcept {
+  size_t size = packet.size();
+  for (auto& a : attachments)
+    size += 2 + (a.size() + 2) / 3 * 4; // \x1e, 'b', padded base64
+  return size;
+}
+
 std::string message_body(std::string_view packet,
                          const std::vector<std::string>& attachments) {
-  std::string out{packet};
+  std::string out;
+  out.reserve(message_body_size(packet, attachments));
+  out.append(packet);
   for (auto& a : attachments) {
     out.push_back('\x1e');
     out.push_back('b');

@@ -122,6 +122,10 @@ std::string disconnected_body(std::string_view reason);
 std::string message_body(std::string_view packet,
                          const std::vector<std::string>& attachments);
 
+/// message_body(packet, attachments).size(), without building it.
+size_t message_body_size(std::string_view packet,
+                         const std::vector<std::string>& attachments) noexcept;
+
 /// POST azure.webpubsub.sys.connect.
 request connect_request(const service_identity& id, const handler_rule& rule,
                         const socket_info& s, const multimap& claims,

@@ -1,7 +1,8 @@
 // tests/fuzz/service_config_fuzz.cpp
 // libFuzzer target: the strict config loader (lib/config/service_config.hpp).
 // Properties: an accepted config has valid, distinct hub names and sane
-// engine.io values; a refused one says which field.
+// engine.io values and a connect cap within the upstream pool; a refused
+// one says which field.
 #include "lib/config/service_config.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -22,6 +23,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     names.insert(hub.name);
   }
   FUZZ_CHECK(cfg->io_threads <= 64); // 0 = automatic (the default)
+  // Connect requests leave the pool's other connections to other requests.
+  FUZZ_CHECK(cfg->webhook.max_connect_requests_per_upstream >= 1);
+  FUZZ_CHECK(cfg->webhook.max_connect_requests_per_upstream
+             <= cfg->webhook.max_connections_per_upstream);
   auto endpoint = public_endpoint_for(*cfg, 1234);
   FUZZ_CHECK(!endpoint.empty());
   (void) is_valid_hub_name(in);

@@ -37,12 +37,12 @@ function resolveBinary(envName, referenceScript, defaultRelPaths) {
     `(build it, or set ${envName}=reference to use the Node stand-in)`);
 }
 
-/** Spawns a binary; `.mjs`/`.js` scripts run under the current node. */
-function spawnBinary(bin, args) {
+/** Spawns a binary; `.mjs`/`.js` scripts run under the current node. `env` adds to ours. */
+function spawnBinary(bin, args, env) {
   const isScript = /\.(m?js)$/.test(bin);
   const cmd = isScript ? process.execPath : bin;
   const fullArgs = isScript ? [bin, ...args] : args;
-  return spawn(cmd, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(cmd, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 }
 
 /**
@@ -135,7 +135,7 @@ function deepMerge(base, extra) {
 /**
  * Starts sio-server with a temp config.
  * options: { t (node:test context, kills on t.after), engineio: {...}, hubs: [names] or {name: cfg},
- *            config: {...} merged last }
+ *            config: {...} merged last, env: {...} added to the process's environment }
  * Returns { port, origin, url(hub), path(hub), key, connectionString, logs, waitForLog, kill, pid }.
  */
 export async function startSioServer(options = {}) {
@@ -153,7 +153,7 @@ export async function startSioServer(options = {}) {
   const file = path.join(dir, 'config.json');
   fs.writeFileSync(file, JSON.stringify(config, null, 2));
 
-  const child = spawnBinary(bin, ['--config', file]);
+  const child = spawnBinary(bin, ['--config', file], options.env);
   const hubNames = Object.keys(hubs);
   const ready = [
     /connection string: Endpoint=http:\/\/[^;]+;AccessKey=[^;]*;Version=1\.0;/,

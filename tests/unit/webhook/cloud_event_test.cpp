@@ -132,6 +132,15 @@ BOOST_AUTO_TEST_CASE(binary_event_body_uses_the_payload_form) {
   BOOST_TEST(message_body("42[\"a\"]", {"a"s, "bc"s}) == "42[\"a\"]\x1e" "bYQ==\x1e" "bYmM=");
 }
 
+BOOST_AUTO_TEST_CASE(message_body_size_is_the_size_of_the_body) {
+  // Every padding case of base64 (0, 1 and 2 '='), no attachment, empty ones.
+  std::vector<std::vector<std::string>> cases{
+    {}, {""s}, {"a"s}, {"ab"s}, {"abc"s}, {"abcd"s, ""s, std::string(1000, 'x')}};
+  for (auto& attachments : cases)
+    BOOST_TEST(message_body_size("451-[\"up\"]", attachments)
+               == message_body("451-[\"up\"]", attachments).size());
+}
+
 BOOST_AUTO_TEST_CASE(url_template_expands_hub_and_encoded_event) {
   BOOST_TEST(expand_url("http://h:1/api/{hub}/{event}?x={event}", "chat", "a b/é")
              == "http://h:1/api/chat/a%20b%2F%C3%A9?x=a%20b%2F%C3%A9");

@@ -1,0 +1,85 @@
+// Tests for lib/config/service_config.hpp: the byte bounds of packets and of
+// the webhook backlog, and the cap on connect requests in flight (their
+// defaults, derived defaults, bounds and the errors naming the field).
+#define BOOST_TEST_MODULE config
+#include <boost/test/unit_test.hpp>
+
+#include "lib/config/service_config.hpp"
+
+#include <string>
+
+using namespace sio::config;
+
+namespace {
+
+service_config parse_ok(const std::string& json) {
+  auto r = parse_service_config(json);
+  BOOST_TEST_REQUIRE(r.has_value(), (r ? std::string{} : r.error()));
+  return *r;
+}
+
+std::string parse_error(const std::string& json) {
+  auto r = parse_service_config(json);
+  BOOST_TEST_REQUIRE(!r.has_value());
+  return r.error();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(service_config_test)
+
+BOOST_AUTO_TEST_CASE(defaults) {
+  auto cfg = parse_ok("{}");
+  BOOST_TEST(cfg.limits.max_packet_bytes == 1000000u);
+  BOOST_TEST(cfg.webhook.max_queued_bytes_per_socket == 4u << 20);
+  BOOST_TEST(cfg.webhook.max_queued_bytes_per_hub == 256u << 20);
+  BOOST_TEST(cfg.webhook.max_connections_per_upstream == 32u);
+  BOOST_TEST(cfg.webhook.max_connect_requests_per_upstream == 16u);
+}
+
+BOOST_AUTO_TEST_CASE(packet_bytes_follow_max_payload_unless_set) {
+  auto cfg = parse_ok(R"({"engineio":{"maxPayload":2000000}})");
+  BOOST_TEST(cfg.limits.max_packet_bytes == 2000000u);
+  cfg = parse_ok(R"({"engineio":{"maxPayload":2000000},
+                     "limits":{"maxPacketBytes":10000000}})");
+  BOOST_TEST(cfg.limits.max_packet_bytes == 10000000u);
+  cfg = parse_ok(R"({"limits":{"maxConnections":10}})");
+  BOOST_TEST(cfg.limits.max_packet_bytes == 1000000u);
+}
+
+BOOST_AUTO_TEST_CASE(byte_bounds_are_read_and_checked) {
+  auto cfg = parse_ok(R"({"webhook":{"maxQueuedBytesPerSocket":65536,
+                                     "maxQueuedBytesPerHub":4294967295}})");
+  BOOST_TEST(cfg.webhook.max_queued_bytes_per_socket == 65536u);
+  BOOST_TEST(cfg.webhook.max_queued_bytes_per_hub == 4294967295u);
+  BOOST_TEST(parse_error(R"({"webhook":{"maxQueuedBytesPerSocket":100}})")
+             == "webhook.maxQueuedBytesPerSocket: must be between 1024 and 1073741824");
+  BOOST_TEST(parse_error(R"({"webhook":{"maxQueuedBytesPerHub":4294967296}})")
+             == "webhook.maxQueuedBytesPerHub: must be between 1024 and 4294967295");
+  BOOST_TEST(parse_error(R"({"limits":{"maxPacketBytes":10}})")
+             == "limits.maxPacketBytes: must be between 64 and 1000000000");
+}
+
+BOOST_AUTO_TEST_CASE(connect_cap_defaults_to_half_the_pool) {
+  BOOST_TEST(parse_ok(R"({"webhook":{"maxConnectionsPerUpstream":8}})")
+               .webhook.max_connect_requests_per_upstream == 4u);
+  BOOST_TEST(parse_ok(R"({"webhook":{"maxConnectionsPerUpstream":1}})")
+               .webhook.max_connect_requests_per_upstream == 1u);
+  BOOST_TEST(parse_ok(R"({"webhook":{"maxConnectionsPerUpstream":3}})")
+               .webhook.max_connect_requests_per_upstream == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(connect_cap_set_is_at_most_the_pool) {
+  BOOST_TEST(parse_ok(R"({"webhook":{"maxConnectRequestsPerUpstream":32}})")
+               .webhook.max_connect_requests_per_upstream == 32u);
+  BOOST_TEST(parse_ok(R"({"webhook":{"maxConnectionsPerUpstream":64,
+                                     "maxConnectRequestsPerUpstream":5}})")
+               .webhook.max_connect_requests_per_upstream == 5u);
+  BOOST_TEST(parse_error(R"({"webhook":{"maxConnectRequestsPerUpstream":33}})")
+             == "webhook.maxConnectRequestsPerUpstream: must be at most "
+                "webhook.maxConnectionsPerUpstream (32)");
+  BOOST_TEST(parse_error(R"({"webhook":{"maxConnectRequestsPerUpstream":0}})")
+             == "webhook.maxConnectRequestsPerUpstream: must be between 1 and 10000");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
