@@ -277,12 +277,17 @@ Metric* hub_metric(self_ptr self, const char* name, const char* help,
     return &st.ctx->metrics->get_counter(name, help, l);
 }
 
-/// Sockets per hub and namespace.
+/// Sockets per hub and namespace. Clients name namespaces: a namespace's
+/// series goes when its last socket does (adjust_gauge), and those past the
+/// registry's label limit are counted under `other`.
 void count_socket(self_ptr self, const std::string& nsp, int64_t delta) {
-  if (auto* g = hub_metric<metrics::gauge>(
-        self, "sio_sockets", "Connected sockets by hub and namespace.",
-        "namespace", nsp))
-    g->add(delta);
+  auto& st = self->state;
+  if (!st.ctx->metrics)
+    return;
+  auto l = hub_labels(self);
+  l.emplace_back("namespace", nsp);
+  st.ctx->metrics->adjust_gauge(
+    "sio_sockets", "Connected sockets by hub and namespace.", l, delta);
 }
 
 void count_close(self_ptr self, const std::string& reason) {

@@ -307,7 +307,9 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
             1u << 30},
            {"maxPendingEventsPerConnection", &cfg.limits.max_pending_events, 1,
             1000000},
-           {"maxNamespacesPerConnection", &cfg.limits.max_namespaces, 1, 10000}}))
+           {"maxNamespacesPerConnection", &cfg.limits.max_namespaces, 1, 10000},
+           {"maxMetricLabelValues", &cfg.limits.max_metric_label_values, 1,
+            100000}}))
       return false;
   if (!c.uint_fields(root, "", {{"ioThreads", &cfg.io_threads, 1, 64},
                                 {"workerThreads", &cfg.worker_threads, 1, 64}}))

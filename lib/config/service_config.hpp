@@ -71,6 +71,9 @@ struct limits_setting {
   uint32_t max_pending_events = 1024;
   /// maxNamespacesPerConnection: namespaces one connection may join.
   uint32_t max_namespaces = 64;
+  /// maxMetricLabelValues: distinct values one label of one /metrics family
+  /// may take (namespaces, close reasons); the rest are counted as `other`.
+  uint32_t max_metric_label_values = 100;
 };
 
 /// The whole file, with defaults filled in.
