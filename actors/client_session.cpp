@@ -915,6 +915,11 @@ void finish(self_ptr self) {
   }
   st.ctx->registry->remove(st.connection_id);
   count_transport(self, st.websocket ? "websocket" : "polling", "");
+  // The wheel's pointers would keep this actor's memory until its next
+  // wake-up (pingInterval away): a client that connects and resets in a
+  // loop would pile up closed sessions.
+  if (auto& wheel = st.ctx->settings.heartbeat_wheel)
+    wheel->cancel(caf::actor_cast<caf::strong_actor_ptr>(self));
   self->quit();
 }
 
