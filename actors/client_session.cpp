@@ -281,12 +281,17 @@ Metric* hub_metric(self_ptr self, const char* name, const char* help,
     return &st.ctx->metrics->get_counter(name, help, l);
 }
 
-/// Sockets per hub and namespace.
+/// Sockets per hub and namespace. Clients name namespaces: a namespace's
+/// series goes when its last socket does (adjust_gauge), and those past the
+/// registry's label limit are counted under `other`.
 void count_socket(self_ptr self, const std::string& nsp, int64_t delta) {
-  if (auto* g = hub_metric<metrics::gauge>(
-        self, "sio_sockets", "Connected sockets by hub and namespace.",
-        "namespace", nsp))
-    g->add(delta);
+  auto& st = self->state;
+  if (!st.ctx->metrics)
+    return;
+  auto l = hub_labels(self);
+  l.emplace_back("namespace", nsp);
+  st.ctx->metrics->adjust_gauge(
+    "sio_sockets", "Connected sockets by hub and namespace.", l, delta);
 }
 
 void count_close(self_ptr self, const std::string& reason) {
@@ -965,6 +970,11 @@ void finish(self_ptr self) {
   }
   st.ctx->registry->remove(st.connection_id);
   count_transport(self, st.websocket ? "websocket" : "polling", "");
+  // The wheel's pointers would keep this actor's memory until its next
+  // wake-up (pingInterval away): a client that connects and resets in a
+  // loop would pile up closed sessions.
+  if (auto& wheel = st.ctx->settings.heartbeat_wheel)
+    wheel->cancel(caf::actor_cast<caf::strong_actor_ptr>(self));
   self->quit();
 }
 

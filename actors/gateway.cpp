@@ -130,27 +130,40 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
       return;
     }
     std::string eio, transport, sid, token;
-    bool has_sid = false;
+    // A repeated Engine.IO parameter is invalid, not "the last one wins":
+    // a proxy that reads the first value would see another request than
+    // we do. The answers are those of engine.io servers that parse the
+    // query with `querystring` (a repeated key becomes a list, which is no
+    // transport, protocol version or session); engine.io 6.6 keeps the
+    // last value instead.
+    int eio_seen = 0, transport_seen = 0, sid_seen = 0;
     for (auto& [k, v] : *query) {
-      if (k == "EIO")
+      if (k == "EIO") {
         eio = v;
-      else if (k == "transport")
+        ++eio_seen;
+      } else if (k == "transport") {
         transport = v;
-      else if (k == "sid") {
+        ++transport_seen;
+      } else if (k == "sid") {
         sid = v;
-        has_sid = true;
+        ++sid_seen;
       } else if (k == "access_token")
         token = v;
     }
-    if (transport != "polling" && transport != "websocket") {
+    if (transport_seen > 1
+        || (transport != "polling" && transport != "websocket")) {
       ex.respond(eio_error_response(eio_error::unknown_transport));
       return;
     }
-    if (eio != "4") {
+    if (eio_seen > 1 || eio != "4") {
       ex.respond(eio_error_response(eio_error::unsupported_protocol_version));
       return;
     }
-    if (has_sid)
+    if (sid_seen > 1) {
+      ex.respond(eio_error_response(eio_error::unknown_sid));
+      return;
+    }
+    if (sid_seen == 1)
       handle_session_request(ex, *ep, transport, sid);
     else
       handle_handshake(ex, *ep, transport, *query, token);

@@ -35,7 +35,8 @@ service::service(caf::actor_system& sys, config::service_config cfg)
   : sys_(sys),
     cfg_(with_io_threads(sys, std::move(cfg))),
     registry_(std::make_shared<session_registry>()),
-    metrics_(std::make_shared<metrics::registry>()),
+    metrics_(std::make_shared<metrics::registry>(
+      cfg_.limits.max_metric_label_values)),
     own_loops_(asio_scheduler::of(sys) ? nullptr
                                        : std::make_unique<http::loop_pool>(cfg_.io_threads)),
     io_(own_loops_ ? own_loops_->first() : asio_scheduler::of(sys)->io()) {

@@ -2,6 +2,10 @@
 
 #include <caf/message_id.hpp>
 
+#include <algorithm>
+#include <iterator>
+#include <unordered_set>
+
 namespace sio {
 
 tick_wheel::tick_wheel(std::chrono::milliseconds resolution, caf::message tick)
@@ -29,6 +33,7 @@ void tick_wheel::stop() {
   thread_.join();
   std::lock_guard<std::mutex> guard{mtx_};
   slots_.clear();
+  cancelled_.clear();
   pending_ = 0;
 }
 
@@ -52,6 +57,52 @@ void tick_wheel::wake_at(clock::time_point due, caf::strong_actor_ptr who) {
     wakeup_.notify_one();
 }
 
+void tick_wheel::cancel(caf::strong_actor_ptr who) {
+  if (!who)
+    return;
+  auto now = clock::now();
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (stopping_)
+      return;
+    if (cancelled_.empty()) {
+      sweep_at_ = now + max_sweep_delay;
+      wake = true;
+    }
+    cancelled_.push_back(std::move(who));
+    // A pass costs one look at every pending wake-up: worth it once the
+    // cancelled actors are a sixteenth of them.
+    if (sweep_at_ > now && cancelled_.size() * 16 >= pending_) {
+      sweep_at_ = now;
+      wake = true;
+    }
+  }
+  if (wake)
+    wakeup_.notify_one();
+}
+
+std::vector<caf::strong_actor_ptr> tick_wheel::sweep_cancelled() {
+  std::unordered_set<const caf::actor_control_block*> gone;
+  gone.reserve(cancelled_.size());
+  for (auto& who : cancelled_)
+    gone.insert(who.get());
+  std::vector<caf::strong_actor_ptr> released = std::move(cancelled_);
+  cancelled_.clear();
+  for (auto i = slots_.begin(); i != slots_.end();) {
+    auto& entries = i->second;
+    auto kept = std::partition(entries.begin(), entries.end(),
+                               [&](const caf::strong_actor_ptr& who) {
+                                 return gone.count(who.get()) == 0;
+                               });
+    pending_ -= static_cast<size_t>(entries.end() - kept);
+    std::move(kept, entries.end(), std::back_inserter(released));
+    entries.erase(kept, entries.end());
+    i = entries.empty() ? slots_.erase(i) : std::next(i);
+  }
+  return released;
+}
+
 size_t tick_wheel::pending() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return pending_;
@@ -63,13 +114,24 @@ void tick_wheel::run() {
   for (;;) {
     if (stopping_)
       return;
-    if (slots_.empty()) {
+    auto now = clock::now();
+    if (!cancelled_.empty() && now >= sweep_at_) {
+      auto released = sweep_cancelled();
+      lock.unlock();
+      released.clear();
+      lock.lock();
+      continue;
+    }
+    if (slots_.empty() && cancelled_.empty()) {
       wakeup_.wait(lock);
       continue;
     }
     auto first = slots_.begin();
-    auto at = epoch_ + first->first * resolution_;
-    if (clock::now() < at) {
+    auto at = first != slots_.end() ? epoch_ + first->first * resolution_
+                                    : clock::time_point::max();
+    if (!cancelled_.empty())
+      at = std::min(at, sweep_at_);
+    if (now < at || first == slots_.end()) {
       wakeup_.wait_until(lock, at);
       continue;
     }

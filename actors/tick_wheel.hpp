@@ -44,7 +44,16 @@ public:
   /// asks for `due - resolution()` and times the rest itself.
   clock::duration resolution() const { return resolution_; }
 
-  /// Wake-ups not yet delivered (for tests and metrics).
+  /// Drops every pending wake-up of `who`, an actor that is done: its
+  /// memory goes with its last pointer now instead of at its latest
+  /// wake-up (a minute away with a long pingInterval). Cancellations are
+  /// batched: the wheel's thread removes them in one pass over the pending
+  /// wake-ups once they are a sixteenth of them, or a second after the
+  /// first, so that closing many actors costs O(1) each.
+  void cancel(caf::strong_actor_ptr who);
+
+  /// Wake-ups not yet delivered nor cancelled by a pass (for tests and
+  /// metrics).
   size_t pending() const;
 
   /// Stops the thread and drops the pending wake-ups (and so the actor
@@ -53,7 +62,13 @@ public:
   void stop();
 
 private:
+  /// The longest a cancelled actor waits for the pass that drops it.
+  static constexpr std::chrono::seconds max_sweep_delay{1};
+
   void run();
+  /// Removes the wake-ups of the actors in cancelled_; returns the pointers
+  /// to release (outside the lock: releasing one may destroy an actor).
+  std::vector<caf::strong_actor_ptr> sweep_cancelled();
 
   const clock::duration resolution_;
   const clock::time_point epoch_;
@@ -63,6 +78,11 @@ private:
   /// Slot n covers (epoch + (n-1) * resolution, epoch + n * resolution].
   std::map<int64_t, std::vector<caf::strong_actor_ptr>> slots_;
   size_t pending_ = 0;
+  /// Actors whose wake-ups go at the next pass; held, so that none of
+  /// their memory is reused by another actor before then.
+  std::vector<caf::strong_actor_ptr> cancelled_;
+  /// When the next pass is due (if cancelled_ is not empty).
+  clock::time_point sweep_at_;
   bool stopping_ = false;
   std::thread thread_;
 };

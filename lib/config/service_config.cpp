@@ -340,7 +340,9 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
            {"maxPendingEventsPerConnection", &cfg.limits.max_pending_events, 1,
             1000000},
            {"maxNamespacesPerConnection", &cfg.limits.max_namespaces, 1, 10000},
-           {"maxPacketBytes", &cfg.limits.max_packet_bytes, 64, 1000000000}}))
+           {"maxPacketBytes", &cfg.limits.max_packet_bytes, 64, 1000000000},
+           {"maxMetricLabelValues", &cfg.limits.max_metric_label_values, 1,
+            100000}}))
       return false;
   if (!has_member(root, "limits", "maxPacketBytes"))
     cfg.limits.max_packet_bytes = cfg.max_payload;

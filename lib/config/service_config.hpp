@@ -85,6 +85,9 @@ struct limits_setting {
   /// attachments together; over -> the connection is closed. Absent from
   /// the file: engineio.maxPayload.
   uint32_t max_packet_bytes = 1000000;
+  /// maxMetricLabelValues: distinct values one label of one /metrics family
+  /// may take (namespaces, close reasons); the rest are counted as `other`.
+  uint32_t max_metric_label_values = 100;
 };
 
 /// The whole file, with defaults filled in.

@@ -1,5 +1,8 @@
 #include "lib/http/request_parser.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 namespace sio::http {
@@ -17,6 +20,31 @@ void trim(std::string& s) {
   while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
     --e;
   s = s.substr(b, e - b);
+}
+
+/// An absolute-form request target (RFC 9112 §3.2.2: `http://host:port/p?q`,
+/// which a server must accept) cut to origin form (`/p?q`, `/` for no
+/// path). Returns its authority (host[:port]); "" when `target` is in
+/// another form and stays as it is; nullopt when it has no host or has
+/// userinfo, which RFC 9110 §4.2 makes an invalid http(s) URI.
+std::optional<std::string> take_absolute_form(std::string& target) {
+  auto scheme_end = target.find("://");
+  if (target.empty() || target[0] == '/' || scheme_end == std::string::npos)
+    return std::string{};
+  std::string_view scheme{target.data(), scheme_end};
+  if (!iequals(scheme, "http") && !iequals(scheme, "https"))
+    return std::string{};
+  auto host_begin = scheme_end + 3;
+  auto host_end = target.find_first_of("/?#", host_begin);
+  if (host_end == std::string::npos)
+    host_end = target.size();
+  auto authority = target.substr(host_begin, host_end - host_begin);
+  if (authority.empty() || authority[0] == ':'
+      || authority.find('@') != std::string::npos)
+    return std::nullopt;
+  auto rest = target.substr(host_end);
+  target = rest.empty() || rest[0] != '/' ? "/" + rest : std::move(rest);
+  return authority;
 }
 
 } // namespace
@@ -125,6 +153,20 @@ int request_parser::on_headers_complete(http_parser* p) {
   auto* s = self(p);
   for (auto& h : s->req_.headers)
     trim(h.second);
+  // Routing sees origin form only; the Host of an absolute-form request is
+  // the target's authority, whatever a Host header says (RFC 9112 §3.2.2).
+  auto authority = take_absolute_form(s->req_.target);
+  if (!authority)
+    return s->fail(400, "invalid host in the request target");
+  if (!authority->empty()) {
+    auto& headers = s->req_.headers;
+    auto host = std::find_if(headers.begin(), headers.end(),
+                             [](auto& h) { return iequals(h.first, "Host"); });
+    if (host != headers.end())
+      host->second = std::move(*authority);
+    else
+      headers.emplace_back("Host", std::move(*authority));
+  }
   s->req_.method = http_method_str(static_cast<http_method>(p->method));
   s->req_.keep_alive = http_should_keep_alive(p) != 0;
   s->req_.upgrade = p->upgrade != 0;

@@ -1,5 +1,6 @@
 #include "lib/metrics/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -55,43 +56,138 @@ std::string format_labels(const labels& l) {
   return out;
 }
 
+registry::registry(size_t max_label_values)
+  : max_label_values_(std::max<size_t>(max_label_values, 1)) {
+  // nop
+}
+
 registry::family& registry::family_for(std::string_view name,
                                        std::string_view help, kind k) {
   auto i = families_.find(name);
-  if (i == families_.end())
-    i = families_.emplace(std::string{name}, family{k, std::string{help}, {}, {}, {}})
-          .first;
+  if (i == families_.end()) {
+    family f;
+    f.k = k;
+    f.help = std::string{help};
+    i = families_.emplace(std::string{name}, std::move(f)).first;
+  }
   return i->second;
+}
+
+labels registry::capped(const family& f, const labels& l) const {
+  labels out = l;
+  for (auto& [name, value] : out) {
+    if (value == other)
+      continue;
+    auto v = f.values.find(name);
+    if (v == f.values.end())
+      continue;
+    auto& in_use = v->second;
+    if (in_use.count(value) != 0)
+      continue;
+    auto distinct = in_use.size() - in_use.count(other);
+    if (distinct >= max_label_values_)
+      value = std::string{other};
+  }
+  return out;
+}
+
+void registry::use(family& f, const labels& l) {
+  for (auto& [name, value] : l) {
+    auto v = f.values.find(name);
+    if (v == f.values.end())
+      v = f.values.emplace(name, std::map<std::string, size_t, std::less<>>{})
+            .first;
+    ++v->second[value];
+  }
+}
+
+void registry::release(family& f, const labels& l) {
+  for (auto& [name, value] : l) {
+    auto v = f.values.find(name);
+    if (v == f.values.end())
+      continue;
+    auto u = v->second.find(value);
+    if (u != v->second.end() && --u->second == 0)
+      v->second.erase(u);
+  }
+}
+
+template <class Metric>
+Metric& registry::series_for(
+  family& f, std::map<std::string, std::unique_ptr<Metric>>& series,
+  const labels& l) {
+  auto text = format_labels(l);
+  if (auto i = series.find(text); i != series.end())
+    return *i->second;
+  auto effective = capped(f, l);
+  auto& slot = series[format_labels(effective)];
+  if (!slot) {
+    slot = std::make_unique<Metric>();
+    use(f, effective);
+  }
+  return *slot;
 }
 
 counter& registry::get_counter(std::string_view name, std::string_view help,
                                const labels& l) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto& f = family_for(name, help, kind::counter);
-  auto& slot = f.counters[format_labels(l)];
-  if (!slot)
-    slot = std::make_unique<counter>();
-  return *slot;
+  return series_for(f, f.counters, l);
 }
 
 gauge& registry::get_gauge(std::string_view name, std::string_view help,
                            const labels& l) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto& f = family_for(name, help, kind::gauge);
-  auto& slot = f.gauges[format_labels(l)];
-  if (!slot)
-    slot = std::make_unique<gauge>();
-  return *slot;
+  return series_for(f, f.gauges, l);
 }
 
 histogram& registry::get_histogram(std::string_view name,
                                    std::string_view help, const labels& l) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto& f = family_for(name, help, kind::histogram);
-  auto& slot = f.histograms[format_labels(l)];
-  if (!slot)
-    slot = std::make_unique<histogram>();
-  return *slot;
+  return series_for(f, f.histograms, l);
+}
+
+void registry::add_level(family& f, const std::string& text, const labels& l,
+                         int64_t delta) {
+  auto i = f.levels.find(text);
+  if (i == f.levels.end()) {
+    f.levels.emplace(text, level{l, delta});
+    use(f, l);
+    return;
+  }
+  i->second.value += delta;
+  if (i->second.value == 0) {
+    release(f, i->second.l);
+    f.levels.erase(i);
+  }
+}
+
+void registry::adjust_gauge(std::string_view name, std::string_view help,
+                            const labels& l, int64_t delta) {
+  if (delta == 0)
+    return;
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto& f = family_for(name, help, kind::gauge);
+  auto text = format_labels(l);
+  if (auto i = f.folded_levels.find(text); i != f.folded_levels.end()) {
+    auto into = i->second;
+    i->second.value += delta;
+    if (i->second.value == 0)
+      f.folded_levels.erase(i);
+    add_level(f, into.series, into.series_labels, delta);
+    return;
+  }
+  if (f.levels.count(text) != 0) {
+    add_level(f, text, l, delta);
+    return;
+  }
+  auto effective = capped(f, l);
+  auto effective_text = format_labels(effective);
+  if (effective_text != text)
+    f.folded_levels.emplace(text, folded{effective_text, effective, delta});
+  add_level(f, effective_text, effective, delta);
 }
 
 namespace {
@@ -126,6 +222,8 @@ std::string registry::render() const {
         out += "# TYPE " + name + " gauge\n";
         for (auto& [l, g] : f.gauges)
           out += name + l + " " + std::to_string(g->value()) + "\n";
+        for (auto& [l, lv] : f.levels)
+          out += name + l + " " + std::to_string(lv.value) + "\n";
         break;
       case kind::histogram:
         out += "# TYPE " + name + " histogram\n";

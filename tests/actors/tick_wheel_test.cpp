@@ -1,6 +1,7 @@
 // Tests for actors/tick_wheel.hpp with a real actor system: wake-ups come
 // never early, in due order, once each, and the shared message arrives
-// intact at many actors.
+// intact at many actors; a cancelled actor's wake-ups and pointers go long
+// before they are due.
 #include "actors/tick_wheel.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -33,6 +34,19 @@ caf::behavior counting(caf::event_based_actor* self, std::atomic<int>* got) {
 caf::behavior quitting(caf::event_based_actor* self, int) {
   self->quit();
   return {[](int) {}};
+}
+
+caf::behavior idle(caf::event_based_actor*, int) {
+  return {[](int) {}};
+}
+
+/// Polls `done` every 10 ms for up to `limit`; its last answer.
+template <class Pred>
+bool eventually(Pred done, std::chrono::milliseconds limit) {
+  auto until = clock_type::now() + limit;
+  while (!done() && clock_type::now() < until)
+    std::this_thread::sleep_for(10ms);
+  return done();
 }
 
 struct wheel_fixture {
@@ -117,6 +131,56 @@ BOOST_AUTO_TEST_CASE(stop_drops_what_is_pending_and_ignores_later_requests) {
   BOOST_CHECK_EQUAL(wheel.pending(), 0u);
   BOOST_CHECK(!next_tick(200ms));
   wheel.stop(); // again: nothing happens
+}
+
+BOOST_AUTO_TEST_CASE(cancel_drops_an_ended_actors_wake_ups_and_its_memory) {
+  auto me = caf::actor_cast<caf::strong_actor_ptr>(self);
+  wheel.wake_at(clock_type::now() + 60s, me);
+  caf::weak_actor_ptr watched;
+  {
+    auto a = sys.spawn(idle, 0);
+    auto ptr = caf::actor_cast<caf::strong_actor_ptr>(a);
+    watched = caf::actor_cast<caf::weak_actor_ptr>(a);
+    wheel.wake_at(clock_type::now() + 60s, ptr);
+    wheel.wake_at(clock_type::now() + 30s, ptr);
+    BOOST_CHECK_EQUAL(wheel.pending(), 3u);
+    wheel.cancel(ptr);
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  // Gone in a pass well before the minute: the wheel held the last pointers.
+  BOOST_CHECK(eventually([&] { return wheel.pending() == 1u; }, 3s));
+  BOOST_CHECK(eventually([&] { return watched.lock() == nullptr; }, 3s));
+  // Another actor's wake-up stays.
+  BOOST_CHECK(!next_tick(50ms));
+  BOOST_CHECK_EQUAL(wheel.pending(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_few_cancellations_among_many_go_within_a_second) {
+  std::vector<caf::actor> actors;
+  for (int i = 0; i < 100; ++i)
+    actors.push_back(sys.spawn(idle, 0));
+  for (auto& a : actors)
+    wheel.wake_at(clock_type::now() + 60s, caf::actor_cast<caf::strong_actor_ptr>(a));
+  // 2 of 100: below the share that starts a pass at once.
+  auto start = clock_type::now();
+  wheel.cancel(caf::actor_cast<caf::strong_actor_ptr>(actors[3]));
+  wheel.cancel(caf::actor_cast<caf::strong_actor_ptr>(actors[70]));
+  BOOST_CHECK(eventually([&] { return wheel.pending() == 98u; }, 5s));
+  BOOST_CHECK(clock_type::now() - start < 3s); // 1 s, plus a loaded machine
+  // Cancelling most of them goes at once.
+  for (int i = 0; i < 60; ++i)
+    wheel.cancel(caf::actor_cast<caf::strong_actor_ptr>(actors[10 + i]));
+  BOOST_CHECK(eventually([&] { return wheel.pending() == 38u; }, 5s));
+  for (auto& a : actors)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+BOOST_AUTO_TEST_CASE(cancel_after_stop_is_ignored) {
+  auto a = sys.spawn(idle, 0);
+  wheel.stop();
+  wheel.cancel(caf::actor_cast<caf::strong_actor_ptr>(a));
+  BOOST_CHECK_EQUAL(wheel.pending(), 0u);
+  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

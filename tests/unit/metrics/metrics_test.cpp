@@ -75,4 +75,83 @@ BOOST_AUTO_TEST_CASE(concurrent_updates_are_not_lost) {
   BOOST_CHECK_EQUAL(g.value(), 0);
 }
 
+BOOST_AUTO_TEST_CASE(values_past_the_limit_share_the_other_series) {
+  registry r{2};
+  auto& a = r.get_counter("closed", "h", {{"hub", "x"}, {"reason", "a"}});
+  auto& b = r.get_counter("closed", "h", {{"hub", "x"}, {"reason", "b"}});
+  auto& c = r.get_counter("closed", "h", {{"hub", "x"}, {"reason", "c"}});
+  auto& d = r.get_counter("closed", "h", {{"hub", "x"}, {"reason", "d"}});
+  BOOST_CHECK_NE(&a, &b);
+  BOOST_CHECK_EQUAL(&c, &d);
+  BOOST_CHECK_EQUAL(&c, &r.get_counter("closed", "h",
+                                       {{"hub", "x"}, {"reason", "other"}}));
+  // A value admitted before the limit was reached keeps its own series.
+  BOOST_CHECK_EQUAL(&a, &r.get_counter("closed", "h",
+                                       {{"hub", "x"}, {"reason", "a"}}));
+  c.inc();
+  d.inc(2);
+  auto text = r.render();
+  BOOST_CHECK(text.find("closed{hub=\"x\",reason=\"other\"} 3\n")
+              != std::string::npos);
+  BOOST_CHECK(text.find("reason=\"c\"") == std::string::npos);
+  // The limit is per family: another family starts with none used.
+  r.get_counter("other_family", "h", {{"reason", "c"}}).inc();
+  BOOST_CHECK(r.render().find("other_family{reason=\"c\"} 1\n")
+              != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(adjusted_gauge_series_go_at_zero_and_free_their_place) {
+  registry r{2};
+  auto sockets = [&](const char* nsp, int64_t delta) {
+    r.adjust_gauge("sockets", "h", {{"namespace", nsp}}, delta);
+  };
+  sockets("/a", 1);
+  sockets("/b", 2);
+  sockets("/c", 1);  // past the limit
+  sockets("/d", 4);  // past the limit
+  auto text = r.render();
+  BOOST_CHECK(text.find("sockets{namespace=\"/a\"} 1\n") != std::string::npos);
+  BOOST_CHECK(text.find("sockets{namespace=\"/b\"} 2\n") != std::string::npos);
+  BOOST_CHECK(text.find("sockets{namespace=\"other\"} 5\n")
+              != std::string::npos);
+  sockets("/a", -1);
+  text = r.render();
+  BOOST_CHECK(text.find("namespace=\"/a\"") == std::string::npos);
+  // /c was counted under other: its decrement goes there too, even though
+  // a place is free now.
+  sockets("/c", -1);
+  text = r.render();
+  BOOST_CHECK(text.find("sockets{namespace=\"other\"} 4\n") != std::string::npos);
+  BOOST_CHECK(text.find("namespace=\"/c\"") == std::string::npos);
+  // The free place goes to the next new value.
+  sockets("/e", 1);
+  BOOST_CHECK(r.render().find("sockets{namespace=\"/e\"} 1\n")
+              != std::string::npos);
+  sockets("/d", -4);
+  sockets("/b", -2);
+  sockets("/e", -1);
+  text = r.render();
+  BOOST_CHECK(text.find("sockets{") == std::string::npos);
+  BOOST_CHECK(text.find("# TYPE sockets gauge\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(many_values_leave_a_bounded_rendering) {
+  registry r{10};
+  for (int i = 0; i < 5000; ++i) {
+    auto nsp = "/n" + std::to_string(i);
+    r.adjust_gauge("sockets", "h", {{"hub", "h"}, {"namespace", nsp}}, 1);
+    r.get_counter("closed", "h", {{"hub", "h"}, {"reason", nsp}}).inc();
+  }
+  auto text = r.render();
+  BOOST_CHECK(text.find("sockets{hub=\"h\",namespace=\"other\"} 4990\n")
+              != std::string::npos);
+  BOOST_CHECK(text.find("closed{hub=\"h\",reason=\"other\"} 4990\n")
+              != std::string::npos);
+  BOOST_CHECK_LT(text.size(), 2000u);
+  for (int i = 0; i < 5000; ++i)
+    r.adjust_gauge("sockets", "h",
+                   {{"hub", "h"}, {"namespace", "/n" + std::to_string(i)}}, -1);
+  BOOST_CHECK(r.render().find("sockets{") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
