@@ -105,7 +105,8 @@ def count(entry, test):
         if ok:
             c.passed = 1
         else:
-            c.failed = 1
+            lines = [l.strip() for l in out.splitlines() if l.strip()]
+            c.failed, c.note = 1, (lines[-1][:200] if lines else "")
         return c
     # A count without names (a Boost suite skipped as a whole) still counts.
     for _ in range(reported - len(c.skips)):
