@@ -5,8 +5,10 @@ Boost.Test executables report their own case counts (--report_level=short) and
 name each skipped case in their log; node's TAP reporter prints `# pass N`,
 `# fail N`, `# cancelled N` and marks each skipped or todo test with a `# SKIP`
 or `# TODO` directive; any other test counts as one case by its meson result
-(SKIP, exit code 77, is a skip). With CI=true a skip is a failure unless
-scripts/allowed-skips lists it with its reason.
+(SKIP, exit code 77, is a skip). A report of zero cases, a failed meson
+result without a failing case (a crash or sanitizer report after the report)
+and a `not ok` suite hook are failures. With CI=true a skip is a failure
+unless scripts/allowed-skips lists it with its reason.
 
 Usage: summarize.py [--failed REASON]... [--exit DIR=CODE]... BUILD_DIR...
   --failed REASON   something that stopped tests from running (a failed build,
