@@ -3,17 +3,19 @@
 // headless Debian Chromium driven by playwright-core, joins both to a room,
 // sends from one and checks the other shows it, and saves a screenshot under
 // the build dir. Skips (with the reason) when Chromium is not installed or
-// cannot start on this machine. Also (no browser needed): only the two page
-// files are served, with their types, and a missing one is a 404 + a hint.
+// cannot start on this machine; with CI=true scripts/test counts that skip
+// as a failure (scripts/allowed-skips does not list it). Also (no browser
+// needed): only the two page files are served, with their types, and a
+// missing one is a 404 + a hint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { request } from './support/clients.mjs';
+import { superviseProcess } from './support/server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -22,38 +24,18 @@ const CHROMIUM = process.env.SIO_TEST_CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Starts the demo sio-server (no config); resolves with {origin, logs, kill}. */
+/**
+ * Starts the demo sio-server (no config); resolves with {origin, logs, kill}.
+ * t.after stops it with SIGTERM and checks the exit: code 0, no sanitizer report.
+ */
 async function startDemo(t, extraArgs = []) {
   const bin = process.env.SIO_SERVER ? path.resolve(process.env.SIO_SERVER)
     : path.join(repo, 'build', 'examples', 'sio-server', 'sio-server');
   const child = spawn(bin, ['--port', '0', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs = [];
-  let exited = null;
-  const gone = new Promise((resolve) => child.on('exit', (code, signal) => { exited = { code, signal }; resolve(); }));
-  const kill = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 2000);
-      await gone;
-      clearTimeout(timer);
-    }
-    const report = logs.find((l) => /ERROR: (Address|Leak)Sanitizer|runtime error:/.test(l));
-    if (report) throw new Error(`sio-server sanitizer report: ${report}`);
-  };
-  t.after(kill);
-  const origin = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sio-server did not start within 10 s:\n${logs.join('\n')}`)), 10000);
-    const onLine = (line) => {
-      logs.push(line);
-      if (process.env.SIO_TEST_VERBOSE) process.stderr.write(`[sio-server] ${line}\n`);
-      const m = /client url \(hub chat\): (http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    };
-    readline.createInterface({ input: child.stdout }).on('line', onLine);
-    readline.createInterface({ input: child.stderr }).on('line', onLine);
-    gone.then(() => { clearTimeout(timer); reject(new Error(`sio-server exited ${JSON.stringify(exited)}:\n${logs.join('\n')}`)); });
-  });
-  return { origin, logs, kill };
+  const srv = superviseProcess(child, 'sio-server (demo)', { ready: [/client url \(hub chat\): http:\/\/127\.0\.0\.1:\d+\//], t });
+  const [line] = await srv.startup;
+  const origin = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(line)[1];
+  return { origin, logs: srv.logs, kill: srv.kill };
 }
 
 /** playwright-core and a runnable Chromium, or the reason to skip. */

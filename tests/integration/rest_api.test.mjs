@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { WebPubSubServiceClient } from '@azure/web-pubsub';
-import { startSioServer } from './support/server.mjs';
+import { startSioServer, superviseProcess } from './support/server.mjs';
 import { manager, connectSocket, closeAll, once, sleep, request, json, ack } from './support/clients.mjs';
 
 const b64u = (s) => Buffer.from(s).toString('base64url');
@@ -259,16 +259,12 @@ describe('negotiate (the client workflow of the seed document)', () => {
     const bin = process.env.SIO_SERVER ?? resolve('build/examples/sio-server/sio-server');
     // No --config: the embedded demo (hub "chat"), where /negotiate is on.
     const child = spawn(bin, ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    t.after(() => child.kill('SIGKILL'));
-    let out = '';
-    const origin = await new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`no start-up lines: ${out}`)), 10000);
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /client url \(hub chat\): (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) { clearTimeout(timer); res(m[1]); }
-      });
-    });
+    const demo = superviseProcess(child, 'sio-server (demo)', { ready: [/client url \(hub chat\): http:\/\/127\.0\.0\.1:\d+/] });
+    // Ended by SIGKILL on purpose; the check is that the SIGKILL ended it and
+    // that nothing before it wrote a sanitizer report.
+    t.after(() => demo.stop('SIGKILL'));
+    const [line] = await demo.startup;
+    const origin = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)[1];
     const port = Number(new URL(origin).port);
     const r = await request({ port, path: '/negotiate?hub=chat&userId=carol' });
     assert.equal(r.status, 200);
