@@ -6,40 +6,28 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import readline from 'node:readline';
 import { io } from 'socket.io-client';
+import { superviseProcess } from './support/server.mjs';
 
 const START_TIMEOUT_MS = 10000;
 const STEP_TIMEOUT_MS = 5000;
+const CLIENT_URL = /^client url \(hub embed\): http:\/\/127\.0\.0\.1:(\d+)\/clients\/socketio\/hubs\/embed$/;
 
-let server;   // { child, logs, port, origin, exit }
+let server;   // { logs, port, origin, kill }
 const sockets = [];
 
 /** Starts sio-embed on a free port; resolves once it prints its client url. */
-function startEmbed(bin) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const logs = [];
-    const exit = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`sio-embed did not start within ${START_TIMEOUT_MS} ms:\n${logs.join('\n')}`));
-    }, START_TIMEOUT_MS);
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    exit.then((r) => { clearTimeout(timer); reject(new Error(`sio-embed exited ${JSON.stringify(r)}:\n${logs.join('\n')}`)); });
-    const onLine = (line) => {
-      logs.push(line);
-      if (process.env.SIO_TEST_VERBOSE) process.stderr.write(`[sio-embed] ${line}\n`);
-      const m = /^client url \(hub embed\): http:\/\/127\.0\.0\.1:(\d+)\/clients\/socketio\/hubs\/embed$/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        const port = Number(m[1]);
-        resolve({ child, logs, port, origin: `http://127.0.0.1:${port}`, exit });
-      }
-    };
-    readline.createInterface({ input: child.stdout }).on('line', onLine);
-    readline.createInterface({ input: child.stderr }).on('line', onLine);
+async function startEmbed(bin) {
+  const child = spawn(bin, ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const spawnFailed = new Promise((_, reject) => child.once('error', reject));
+  const proc = superviseProcess(child, 'sio-embed', {
+    ready: [CLIENT_URL],
+    startTimeoutMs: START_TIMEOUT_MS,
   });
+  // A binary that cannot be spawned emits 'error', not a line or an exit.
+  const [line] = await Promise.race([proc.startup, spawnFailed]);
+  const port = Number(CLIENT_URL.exec(line)[1]);
+  return { logs: proc.logs, port, origin: `http://127.0.0.1:${port}`, kill: proc.kill };
 }
 
 /** A socket.io-client socket on the embed hub; closed after the tests. */
@@ -76,14 +64,8 @@ before(async () => {
 
 after(async () => {
   for (const s of sockets) s.close();
-  if (!server) return;
-  server.child.kill('SIGTERM');
-  const killer = setTimeout(() => server.child.kill('SIGKILL'), 3000);
-  const r = await server.exit;
-  clearTimeout(killer);
-  const report = server.logs.find((l) => /ERROR: (Address|Leak)Sanitizer|runtime error:/.test(l));
-  assert.equal(report, undefined, `sanitizer report: ${report}`);
-  assert.deepEqual(r, { code: 0, signal: null }, `sio-embed did not shut down cleanly:\n${server.logs.join('\n')}`);
+  // SIGTERM: exit code 0 (within 20 s) and no sanitizer report, or the suite fails.
+  await server?.kill();
 });
 
 test('GET /status answers JSON with the hub name and the bound port', async () => {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Manager } from 'socket.io-client';
-import { startSioServer } from './support/server.mjs';
+import { startSioServer, superviseProcess } from './support/server.mjs';
 import { once, sleep } from './support/clients.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -47,33 +47,16 @@ function run(cmd, args, { env, timeoutMs }) {
   });
 }
 
-/** Starts upstream.mjs; resolves once it listens. */
+/**
+ * Starts upstream.mjs; resolves once it listens. kill() stops it with SIGTERM
+ * and fails on an exit other than its clean code 0.
+ */
 async function startUpstream(port, connectionString) {
   const child = spawn(process.execPath, [path.join(example, 'upstream.mjs'),
     '--port', String(port), '--connection-string', connectionString], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs = [];
-  const onLine = (l) => {
-    logs.push(l);
-    if (process.env.SIO_TEST_VERBOSE) process.stderr.write(`[upstream] ${l}\n`);
-  };
-  readline.createInterface({ input: child.stdout }).on('line', onLine);
-  readline.createInterface({ input: child.stderr }).on('line', onLine);
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 10000;
-  while (!logs.some((l) => l.startsWith('upstream listening on '))) {
-    const gone = await Promise.race([exited, sleep(20).then(() => undefined)]);
-    if (gone !== undefined) throw new Error(`upstream exited (${gone}):\n${logs.join('\n')}`);
-    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`upstream did not start:\n${logs.join('\n')}`); }
-  }
-  return {
-    logs,
-    async kill() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const proc = superviseProcess(child, 'upstream', { ready: [/^upstream listening on /] });
+  await proc.startup;
+  return { logs: proc.logs, kill: proc.kill };
 }
 
 /** Waits until pred() holds (bounded). */
@@ -120,8 +103,13 @@ describe('examples/serverless-node', { timeout: 120000 }, () => {
     for (const m of managers) {
       try { m.engine?.close(); } catch { /* already closed */ }
     }
-    await srv?.kill();          // first: its disconnected webhooks go to the upstream
-    await upstream?.kill();
+    // Each stop fails the suite on an exit other than code 0 (or a sanitizer
+    // report). The service first: its disconnected webhooks go to the upstream.
+    try {
+      await srv?.kill();
+    } finally {
+      await upstream?.kill();
+    }
   });
 
   async function negotiate(userId) {

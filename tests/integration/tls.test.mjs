@@ -13,10 +13,10 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Manager } from 'socket.io-client';
 import { once } from './support/clients.mjs';
+import { superviseProcess } from './support/server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -34,48 +34,32 @@ function makeCert() {
   return { dir, cert, key };
 }
 
+const CLIENT_URL = /client url \(hub h\): (https?):\/\/127\.0\.0\.1:(\d+)(\/\S*)/;
+
 /**
- * Spawns sio-server with `args`; resolves once it printed its client URL
- * (or rejects with its output if it exits or stays silent for 10 s).
+ * Spawns sio-server with `args` under superviseProcess. `ready` resolves with
+ * its client URL's { scheme, port, path }, or rejects with its output if it
+ * exits or stays silent for 10 s. kill() stops it with SIGTERM and fails on an
+ * exit other than code 0 or a sanitizer report.
  */
 function startServer(args) {
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs = [];
-  let exited = null;
-  // 'close' (not 'exit'): every output line has been read by then.
-  const exit = new Promise((resolve) => child.on('close', (code, signal) => {
-    exited = { code, signal };
-    resolve(exited);
-  }));
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sio-server silent for 10 s:\n${logs.join('\n')}`)), 10000);
-    const onLine = (line) => {
-      logs.push(line);
-      const m = /client url \(hub h\): (https?):\/\/127\.0\.0\.1:(\d+)(\/\S*)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ scheme: m[1], port: Number(m[2]), path: m[3] });
-      }
-    };
-    readline.createInterface({ input: child.stdout }).on('line', onLine);
-    readline.createInterface({ input: child.stderr }).on('line', onLine);
-    exit.then((e) => {
-      clearTimeout(timer);
-      reject(new Error(`sio-server exited ${JSON.stringify(e)}:\n${logs.join('\n')}`));
-    });
+  const proc = superviseProcess(child, 'sio-server', { ready: [CLIENT_URL] });
+  const ready = proc.startup.then(([line]) => {
+    const m = CLIENT_URL.exec(line);
+    return { scheme: m[1], port: Number(m[2]), path: m[3] };
   });
   ready.catch(() => {});
-  async function kill() {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 12000);
-      await exit;
-      clearTimeout(t);
-    }
-    const report = logs.find((l) => /ERROR: (Address|Leak)Sanitizer|runtime error:/.test(l));
-    if (report) throw new Error(`sio-server sanitizer report: ${report}`);
-  }
-  return { child, logs, ready, exit, kill };
+  return { logs: proc.logs, ready, kill: proc.kill, stop: proc.stop };
+}
+
+/**
+ * For a start-up meant to fail: waits for it to fail by exiting, and resolves
+ * with that exit once all its output is read; rejects on a sanitizer report.
+ */
+async function failedStartExit(p) {
+  await assert.rejects(p.ready, /sio-server exited/);
+  return p.stop();
 }
 
 /** Writes a config with `extra` merged in; returns its path. */
@@ -221,7 +205,7 @@ describe('TLS (flags and bad files)', () => {
 
   it('an unreadable tls.certFile stops start-up, naming the field', async () => {
     const p = startServer(['--config', writeConfig(certs.dir, { tls: { certFile: path.join(certs.dir, 'missing.pem'), keyFile: certs.key } })]);
-    const e = await p.exit;
+    const e = await failedStartExit(p);
     assert.equal(e.code, 1);
     assert.ok(p.logs.some((l) => /tls\.certFile/.test(l) && /missing\.pem/.test(l)), p.logs.join('\n'));
   });
@@ -230,14 +214,14 @@ describe('TLS (flags and bad files)', () => {
     const junk = path.join(certs.dir, 'junk.pem');
     fs.writeFileSync(junk, 'not a key\n');
     const p = startServer(['--config', writeConfig(certs.dir, {}), '--tls-cert', certs.cert, '--tls-key', junk]);
-    const e = await p.exit;
+    const e = await failedStartExit(p);
     assert.equal(e.code, 1);
     assert.ok(p.logs.some((l) => /cannot start/.test(l) && /junk\.pem/.test(l)), p.logs.join('\n'));
   });
 
   it('tls needs both files', async () => {
     const p = startServer(['--config', writeConfig(certs.dir, { tls: { certFile: certs.cert } })]);
-    const e = await p.exit;
+    const e = await failedStartExit(p);
     assert.equal(e.code, 1);
     assert.ok(p.logs.some((l) => /tls\.keyFile: is required/.test(l)), p.logs.join('\n'));
   });
