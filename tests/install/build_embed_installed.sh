@@ -94,7 +94,15 @@ step "building examples/embed (-j$jobs)"
 ninja -C "$work/build" -j"$jobs" >"$work/build.log" 2>&1 \
   || { tail -50 "$work/build.log" >&2; fail "building examples/embed against the installed library"; }
 # It must have compiled from the installed headers, never from the tree.
-deps=$(ninja -C "$work/build" -t deps)
+# Dependency paths are absolute, or relative to the build directory when a
+# compiler wrapper rewrote them (ccache's base_dir): made absolute here.
+deps=$(cd "$work/build" && ninja -t deps | while IFS= read -r line; do
+  case $line in
+    "    /"*) printf '%s\n' "$line" ;;
+    "    "?*) printf '    %s\n' "$(realpath -m "${line#    }")" ;;
+    *) printf '%s\n' "$line" ;;
+  esac
+done)
 # Here-strings, not pipes: with pipefail, grep -q leaving early can kill
 # the writer with SIGPIPE and fail a check that matched.
 grep -q "^ *$inc/actors/service.hpp\$" <<< "$deps" \
