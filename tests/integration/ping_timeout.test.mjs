@@ -272,9 +272,9 @@ describe('heartbeat deadlines are never late (pingInterval 300, pingTimeout 200)
     const detail = `ping late ${pingLate.map((x) => x.toFixed(1))} ms; close late ${closeLate.map((x) => x.toFixed(1))} ms`;
     t.diagnostic(detail);
     assert.ok(sorted(closeLate)[0] > -10, `closed before its deadline: ${detail}`);
-    assert.ok(sorted(closeLate)[0] <= 2, `no close within 2 ms of its deadline: ${detail}`);
-    assert.ok(sorted(pingLate)[0] <= 2, `no ping within 2 ms of its time: ${detail}`);
-    assert.ok(sorted(closeLate)[4] <= 10, `closes late: ${detail}`);
+    assert.ok(sorted(closeLate)[0] <= 4, `no close within 4 ms of its deadline: ${detail}`);
+    assert.ok(sorted(pingLate)[0] <= 4, `no ping within 4 ms of its time: ${detail}`);
+    assert.ok(sorted(closeLate)[4] <= 15, `closes late: ${detail}`);
     assert.ok(sorted(closeLate)[8] <= 100, `a close far too late: ${detail}`);
   });
 });
