@@ -10,11 +10,12 @@
 // prints one JSON line {"reqs","errors","secs","p50","p99","cpu_ms"}
 // (latencies in microseconds).
 
+#include "cpu_time.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,12 +34,7 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-int64_t cpu_ms() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000
-         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
-}
+using bench::cpu_ms;
 
 struct connection {
   int fd = -1;

@@ -44,6 +44,8 @@
 // work. Node's single thread has a core of its own and is hardly preempted
 // either way. scripts/bench reports the echo at both policies.
 
+#include "cpu_time.hpp"
+
 #include "lib/http/ws_frame.hpp"
 
 #include <arpa/inet.h>
@@ -53,7 +55,6 @@
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,13 +87,7 @@ int64_t now_us() {
     .count();
 }
 
-/// Own user+system CPU time in milliseconds (is the generator a bottleneck?).
-int64_t cpu_ms() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000
-         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
-}
+using bench::cpu_ms;
 
 /// Latency samples in microseconds; percentiles on demand.
 struct samples {
