@@ -264,21 +264,17 @@ void count_transport(self_ptr self, const char* from, const char* to) {
   }
 }
 
-/// The hub's metric `name` with one more label; null without metrics. For
+/// The hub's counter `name` with one more label; null without metrics. For
 /// the rarer events (per socket or connection); per-event counters are
 /// cached in session_counters.
-template <class Metric>
-Metric* hub_metric(self_ptr self, const char* name, const char* help,
-                   const char* label, std::string_view value) {
+metrics::counter* hub_counter(self_ptr self, const char* name, const char* help,
+                              const char* label, std::string_view value) {
   auto& st = self->state;
   if (!st.ctx->metrics)
     return nullptr;
   auto l = hub_labels(self);
   l.emplace_back(label, std::string{value});
-  if constexpr (std::is_same_v<Metric, metrics::gauge>)
-    return &st.ctx->metrics->get_gauge(name, help, l);
-  else
-    return &st.ctx->metrics->get_counter(name, help, l);
+  return &st.ctx->metrics->get_counter(name, help, l);
 }
 
 /// Sockets per hub and namespace. Clients name namespaces: a namespace's
@@ -295,7 +291,7 @@ void count_socket(self_ptr self, const std::string& nsp, int64_t delta) {
 }
 
 void count_close(self_ptr self, const std::string& reason) {
-  if (auto* c = hub_metric<metrics::counter>(
+  if (auto* c = hub_counter(
         self, "sio_connections_closed_total",
         "Closed Engine.IO connections by reason.", "reason", reason))
     c->inc();
@@ -304,8 +300,8 @@ void count_close(self_ptr self, const std::string& reason) {
 /// Work turned away: rejected sockets, dropped or failed events. The reason
 /// is one of a few fixed words (never client text: label cardinality).
 void count_rejected(self_ptr self, const char* reason) {
-  if (auto* c = hub_metric<metrics::counter>(self, "sio_rejected_total",
-                                             rejected_help, "reason", reason))
+  if (auto* c = hub_counter(self, "sio_rejected_total", rejected_help,
+                            "reason", reason))
     c->inc();
 }
 

@@ -28,8 +28,10 @@ void trim(std::string& s) {
 /// another form and stays as it is; nullopt when it has no host or has
 /// userinfo, which RFC 9110 §4.2 makes an invalid http(s) URI.
 std::optional<std::string> take_absolute_form(std::string& target) {
+  if (target.empty() || target[0] == '/')
+    return std::string{}; // origin form: nothing to scan
   auto scheme_end = target.find("://");
-  if (target.empty() || target[0] == '/' || scheme_end == std::string::npos)
+  if (scheme_end == std::string::npos)
     return std::string{};
   std::string_view scheme{target.data(), scheme_end};
   if (!iequals(scheme, "http") && !iequals(scheme, "https"))

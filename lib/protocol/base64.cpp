@@ -14,7 +14,7 @@ constexpr char url_alphabet[] =
 
 std::string encode(std::string_view in, const char* alphabet, bool pad) {
   std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
+  out.reserve(base64_encoded_size(in.size()));
   size_t i = 0;
   auto byte = [&](size_t k) { return static_cast<uint8_t>(in[k]); };
   for (; i + 3 <= in.size(); i += 3) {

@@ -291,7 +291,7 @@ size_t message_body_size(std::string_view packet,
                          const std::vector<std::string>& attachments) noexcept {
   size_t size = packet.size();
   for (auto& a : attachments)
-    size += 2 + (a.size() + 2) / 3 * 4; // \x1e, 'b', padded base64
+    size += 2 + protocol::base64_encoded_size(a.size()); // \x1e, 'b', base64
   return size;
 }
 
