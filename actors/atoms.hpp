@@ -28,8 +28,6 @@ using close_atom = caf::atom_constant<caf::atom("close")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// A session tells its hub it is gone.
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
-/// Asks a hub for its hub_stats.
-using stats_atom = caf::atom_constant<caf::atom("stats")>;
 /// Server-side disconnect of a session's namespace.
 using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 /// Replaces a hub's event handler.

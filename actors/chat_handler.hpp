@@ -5,7 +5,7 @@
 // page at /); config name "inProcessHandler": "chat".
 #pragma once
 
-#include "actors/event_handler.hpp"
+#include <sio/event_handler.hpp>
 #include "actors/interfaces.hpp"
 
 #include <caf/actor_system.hpp>

@@ -167,7 +167,7 @@ struct session_state {
   /// query, headers and claims of the handshake, packed into one string
   /// (see pack_fields): read once per namespace CONNECT, kept compact.
   std::string handshake;
-  hub_actor hub;
+  hub_full_actor hub;
   event_handler_actor handler;
 
   // -- transport ---------------------------------------------------------------

@@ -137,7 +137,7 @@ struct session_config {
   /// Shared by the hub's sessions; never null.
   std::shared_ptr<const session_context> context;
   handshake_info info;         ///< facts for the connect events
-  hub_actor hub;               ///< receives membership notices
+  hub_full_actor hub;              ///< receives membership notices
   /// Receives the socket events, unless the context has an inline handler.
   event_handler_actor handler;
 };

@@ -1,6 +1,6 @@
 #include "actors/echo_handler.hpp"
 
-#include "actors/reply.hpp"
+#include "actors/event_payloads.hpp"
 #include "lib/routing/group_name.hpp"
 
 #include <caf/all.hpp>

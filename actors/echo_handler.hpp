@@ -5,8 +5,8 @@
 // the whole namespace through the hub.
 #pragma once
 
-#include "actors/event_handler.hpp"
-#include "actors/inline_handler.hpp"
+#include <sio/event_handler.hpp>
+#include <sio/inline_handler.hpp>
 #include "actors/interfaces.hpp"
 
 #include <caf/actor_system.hpp>

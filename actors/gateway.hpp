@@ -27,7 +27,7 @@ struct engineio_endpoint {
   /// trailing slash.
   std::string path;
   std::string hub_name;  ///< the hub's name (tokens, logs)
-  hub_actor hub;         ///< receives open_session for new connections
+  hub_full_actor hub;        ///< receives open_session for new connections
   /// Connections without a token are let in (anonymousConnectPolicy).
   bool allow_anonymous = false;
 };

@@ -52,7 +52,7 @@ struct hub_state {
   static inline const char* name = "hub";
 };
 
-using self_ptr = hub_actor::stateful_pointer<hub_state>;
+using self_ptr = hub_full_actor::stateful_pointer<hub_state>;
 
 connection_entry* find_connection(hub_state& st, std::string_view id) {
   auto i = st.connections.find(id);
@@ -171,7 +171,7 @@ void set_handler(hub_state& st, event_handler_actor actor,
   }
 }
 
-hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
+hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
   self->state.cfg = std::move(cfg);
   auto& c = self->state.cfg;
   self->state.context
@@ -341,7 +341,7 @@ hub_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
 
 } // namespace
 
-hub_actor spawn_hub(caf::actor_system& sys, hub_config cfg) {
+hub_full_actor spawn_hub(caf::actor_system& sys, hub_config cfg) {
   return sys.spawn(hub_impl, std::move(cfg));
 }
 

@@ -24,6 +24,6 @@ struct hub_config {
 };
 
 /// Spawns a hub. It runs until it gets an exit message (service::stop).
-hub_actor spawn_hub(caf::actor_system& sys, hub_config cfg);
+hub_full_actor spawn_hub(caf::actor_system& sys, hub_config cfg);
 
 } // namespace sio

@@ -1,4 +1,4 @@
-#include "actors/inline_handler.hpp"
+#include <sio/inline_handler.hpp>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>

@@ -4,8 +4,7 @@
 // settings live in client_session.hpp and hub.hpp.
 #pragma once
 
-#include "actors/event_handler.hpp"
-#include "actors/inline_handler.hpp"
+#include <sio/inline_handler.hpp>
 #include "actors/messages.hpp"
 
 #include <caf/typed_actor.hpp>
@@ -47,24 +46,16 @@ using client_session_actor = caf::typed_actor<
   /// Own timers (session_timer as uint8_t, generation).
   caf::reacts_to<tick_atom, uint8_t, uint64_t>>;
 
-/// Commands a hub understands. Hub commands are plain values, so that a
-/// later multi-node version can relay them unchanged.
-using hub_actor = caf::typed_actor<
+/// The hub's whole interface: the public commands of hub_actor
+/// (<sio/event_handler.hpp>) plus what the gateway and its sessions send.
+/// A hub_full_actor converts to a hub_actor.
+using hub_full_actor = hub_actor::extend<
   /// A new Engine.IO connection: spawn and register its session.
   caf::reacts_to<open_session>,
   /// Membership notices from the hub's own sessions.
   caf::reacts_to<socket_joined>,
   caf::reacts_to<socket_left>,
   caf::reacts_to<closed_atom, std::string /* connection id */>,
-  /// Fan-out, disconnects, closes and membership for a target (REST API).
-  caf::reacts_to<send_command>,
-  caf::reacts_to<disconnect_command>,
-  caf::reacts_to<close_command>,
-  caf::replies_to<membership_command>::with<uint64_t>,
-  caf::replies_to<exists_query>::with<bool>,
-  caf::replies_to<list_query>::with<std::vector<connection_info>>,
-  /// Counters.
-  caf::replies_to<stats_atom>::with<hub_stats>,
   /// Replaces the hub's event handler (for handlers that need the hub).
   /// Sessions opened afterwards send their events to it; open ones keep
   /// the handler they started with.

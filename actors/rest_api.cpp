@@ -498,7 +498,7 @@ struct call {
         not_found();
       }
     } else if (is(0, "users") && n >= 2) {
-      target user{target_kind::user, seg[1], {}, nullptr};
+      target user = target::user(seg[1]);
       // The same group-name rule as /groups/{group} and :addToGroups.
       if (n == 4 && seg[2] == "groups"
           && !routing::is_valid_group_name(seg[3])) {

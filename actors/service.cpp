@@ -177,7 +177,8 @@ void service::start() {
   rest_settings rs;
   rs.keys = {cfg_.primary_key, cfg_.secondary_key};
   rs.public_endpoint = public_endpoint();
-  rs.hubs = hubs_;
+  for (auto& [name, hub] : hubs_)
+    rs.hubs.emplace(name, hub);
   rs.max_packet_size = cfg_.max_payload;
   rs.metrics = metrics_;
   rest_ = std::make_unique<rest_api>(sys_, std::move(rs));
@@ -284,7 +285,9 @@ std::string service::client_url(const std::string& hub) const {
 
 hub_actor service::hub(const std::string& name) const {
   auto i = hubs_.find(name);
-  return i == hubs_.end() ? hub_actor{} : i->second;
+  if (i == hubs_.end())
+    return {};
+  return i->second;
 }
 
 } // namespace sio

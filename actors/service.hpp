@@ -7,7 +7,7 @@
 #include "actors/gateway.hpp"
 #include "actors/hub.hpp"
 #include "actors/rest_api.hpp"
-#include "lib/config/service_config.hpp"
+#include <sio/config.hpp>
 #include "lib/http/loop_pool.hpp"
 
 #include <caf/actor_system.hpp>
@@ -25,7 +25,7 @@ namespace sio {
 using handler_factory =
   std::function<event_handler_actor(caf::actor_system&, hub_actor)>;
 
-/// Makes a hub's inline handler (actors/inline_handler.hpp); gets the hub
+/// Makes a hub's inline handler (<sio/inline_handler.hpp>); gets the hub
 /// so that it can send to it.
 using inline_handler_factory =
   std::function<inline_handler_ptr(caf::actor_system&, hub_actor)>;
@@ -57,7 +57,7 @@ public:
 
   /// Uses the inline handler `f` makes for the hub `hub` (instead of its
   /// configured handler or an earlier set_handler): its sessions call it
-  /// directly, see actors/inline_handler.hpp for when that fits.
+  /// directly, see <sio/inline_handler.hpp> for when that fits.
   void set_inline_handler(const std::string& hub, inline_handler_factory f);
 
   /// Wraps the configured handler of `hub` in a pipeline (see
@@ -103,7 +103,7 @@ private:
   std::map<std::string, handler_factory> factories_;
   std::map<std::string, inline_handler_factory> inline_factories_;
   std::map<std::string, pipeline_factory> pipelines_;
-  std::map<std::string, hub_actor> hubs_;
+  std::map<std::string, hub_full_actor> hubs_;
   std::vector<event_handler_actor> handlers_;
   std::shared_ptr<session_registry> registry_;
   std::shared_ptr<metrics::registry> metrics_;

@@ -6,9 +6,9 @@
 // (events and bytes per socket, bytes per hub), a cap on connects in flight.
 #pragma once
 
-#include "actors/event_handler.hpp"
+#include <sio/event_handler.hpp>
 #include "lib/auth/access_keys.hpp"
-#include "lib/config/service_config.hpp"
+#include <sio/config.hpp>
 #include "lib/http/client.hpp"
 #include "lib/metrics/metrics.hpp"
 #include "lib/webhook/cloud_event.hpp"

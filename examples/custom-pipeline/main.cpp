@@ -13,10 +13,10 @@
 //
 //   custom-pipeline --config service.json --app-token s3cret --ban spam
 
-#include "actors/reply.hpp"
+#include "actors/event_payloads.hpp"
 #include "actors/service.hpp"
 #include "actors/type_registry.hpp"
-#include "lib/config/service_config.hpp"
+#include <sio/config.hpp>
 
 #include <caf/all.hpp>
 #include <rapidjson/document.h>

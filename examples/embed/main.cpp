@@ -10,11 +10,11 @@
 //
 //   sio-embed --port 8090
 
-#include "actors/inline_handler.hpp"
-#include "actors/reply.hpp"
+#include <sio/inline_handler.hpp>
+#include "actors/event_payloads.hpp"
 #include "actors/service.hpp"
 #include "actors/type_registry.hpp"
-#include "lib/config/service_config.hpp"
+#include <sio/config.hpp>
 #include "lib/http/response.hpp"
 
 #include <caf/all.hpp>
@@ -88,7 +88,7 @@ void print_line(const std::string& line) {
 
 /// The example's own handler. It answers from each event alone, so it is
 /// an inline handler: the sessions call it directly on their own threads
-/// (actors/inline_handler.hpp), which is why it keeps no mutable state.
+/// (<sio/inline_handler.hpp>), which is why it keeps no mutable state.
 /// Sockets asking for `closed_nsp` are turned away.
 class sum_handler final : public sio::inline_handler {
 public:

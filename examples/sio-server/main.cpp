@@ -11,7 +11,7 @@
 #include "actors/type_registry.hpp"
 #include "examples/sio-server/static_files.hpp"
 #include "lib/auth/negotiate.hpp"
-#include "lib/config/service_config.hpp"
+#include <sio/config.hpp>
 #include "lib/http/request.hpp"
 
 #include <caf/all.hpp>

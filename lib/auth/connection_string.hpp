@@ -3,7 +3,7 @@
 // `Endpoint=http://host[:port];AccessKey=<key>;Version=1.0;[Port=<n>;]`.
 #pragma once
 
-#include "lib/protocol/result.hpp"
+#include <sio/result.hpp>
 
 #include <cstdint>
 #include <optional>

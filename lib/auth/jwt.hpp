@@ -5,7 +5,7 @@
 #pragma once
 
 #include "lib/auth/access_keys.hpp"
-#include "lib/protocol/result.hpp"
+#include <sio/result.hpp>
 
 #include <cstddef>
 #include <cstdint>

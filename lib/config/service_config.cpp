@@ -1,4 +1,4 @@
-#include "lib/config/service_config.hpp"
+#include <sio/config.hpp>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>

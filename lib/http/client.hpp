@@ -6,7 +6,7 @@
 #pragma once
 
 #include "lib/http/request.hpp"
-#include "lib/protocol/result.hpp"
+#include <sio/result.hpp>
 
 #include <asio.hpp>
 

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "lib/protocol/eio_packet.hpp"
-#include "lib/protocol/result.hpp"
+#include <sio/result.hpp>
 
 #include <cstddef>
 #include <string>

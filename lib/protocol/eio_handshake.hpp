@@ -4,7 +4,7 @@
 // sends it as "0" + encode_handshake(h); decode_handshake serves test clients.
 #pragma once
 
-#include "lib/protocol/result.hpp"
+#include <sio/result.hpp>
 
 #include <cstdint>
 #include <string>

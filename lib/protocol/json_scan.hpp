@@ -4,7 +4,7 @@
 // the Socket.IO decoder and split_event need, without building a DOM.
 #pragma once
 
-#include "lib/protocol/result.hpp"
+#include <sio/result.hpp>
 
 #include <cstddef>
 #include <cstdint>

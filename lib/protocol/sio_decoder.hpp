@@ -4,7 +4,7 @@
 // payload without recursion, then collects binary attachments until complete.
 #pragma once
 
-#include "lib/protocol/result.hpp"
+#include <sio/result.hpp>
 #include "lib/protocol/sio_packet.hpp"
 
 #include <cstddef>

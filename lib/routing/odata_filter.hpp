@@ -4,7 +4,7 @@
 // and an evaluator over one connection (connectionId, userId, its groups).
 #pragma once
 
-#include "lib/protocol/result.hpp"
+#include <sio/result.hpp>
 #include "lib/routing/group_index.hpp"
 
 #include <cstddef>

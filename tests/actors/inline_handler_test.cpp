@@ -1,11 +1,11 @@
-// The inline handler (actors/inline_handler.hpp) in a real service: the
+// The inline handler (<sio/inline_handler.hpp>) in a real service: the
 // sessions call it directly, with the same outcomes an event_handler_actor
 // gives (verdicts, acks, closes, failures), alone, behind a pipeline stage,
 // and wrapped as an actor.
 #include <boost/test/unit_test.hpp>
 
-#include "actors/inline_handler.hpp"
-#include "actors/reply.hpp"
+#include <sio/inline_handler.hpp>
+#include "actors/event_payloads.hpp"
 #include "lib/routing/group_name.hpp"
 #include "tests/actors/service_fixture.hpp"
 

@@ -4,7 +4,7 @@
 // back to the decode.
 #include <boost/test/unit_test.hpp>
 
-#include "actors/reply.hpp"
+#include "actors/event_payloads.hpp"
 #include "lib/protocol/sio_decoder.hpp"
 
 #include <string>

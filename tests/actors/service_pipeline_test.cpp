@@ -4,7 +4,7 @@
 #define BOOST_TEST_MODULE actors
 #include <boost/test/unit_test.hpp>
 
-#include "actors/reply.hpp"
+#include "actors/event_payloads.hpp"
 #include "tests/actors/service_fixture.hpp"
 
 using namespace std::chrono_literals;

@@ -1,9 +1,9 @@
 // tests/fuzz/service_config_fuzz.cpp
-// libFuzzer target: the strict config loader (lib/config/service_config.hpp).
+// libFuzzer target: the strict config loader (<sio/config.hpp>).
 // Properties: an accepted config has valid, distinct hub names and sane
 // engine.io values and a connect cap within the upstream pool; a refused
 // one says which field.
-#include "lib/config/service_config.hpp"
+#include <sio/config.hpp>
 #include "tests/fuzz/fuzz_check.hpp"
 
 #include <set>

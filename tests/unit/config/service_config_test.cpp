@@ -1,10 +1,10 @@
-// Tests for lib/config/service_config.hpp: the byte bounds of packets and of
+// Tests for <sio/config.hpp>: the byte bounds of packets and of
 // the webhook backlog, and the cap on connect requests in flight (their
 // defaults, derived defaults, bounds and the errors naming the field).
 #define BOOST_TEST_MODULE config
 #include <boost/test/unit_test.hpp>
 
-#include "lib/config/service_config.hpp"
+#include <sio/config.hpp>
 
 #include <string>
 

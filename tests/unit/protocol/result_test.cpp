@@ -1,6 +1,6 @@
-// Tests for lib/protocol/result.hpp: value/error states and the guarantee that
+// Tests for <sio/result.hpp>: value/error states and the guarantee that
 // a failure always carries a non-empty reason.
-#include "lib/protocol/result.hpp"
+#include <sio/result.hpp>
 
 #include <boost/test/unit_test.hpp>
 

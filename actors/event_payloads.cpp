@@ -1,4 +1,4 @@
-#include "actors/reply.hpp"
+#include "actors/event_payloads.hpp"
 
 #include "lib/protocol/eio_codec.hpp"
 #include "lib/protocol/json_text.hpp"

@@ -1,4 +1,4 @@
-// actors/reply.hpp
+// actors/event_payloads.hpp
 // Helpers for in-process event handlers: read a client event and build the
 // Engine.IO payloads a message_reply or a fan-out carries (acks, events,
 // CONNECT_ERROR data), with binary attachments handled.

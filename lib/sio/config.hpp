@@ -1,11 +1,11 @@
-// lib/config/service_config.hpp
+// sio/config.hpp (lib/sio/config.hpp)
 // The service's configuration file (../shared/docs/config.md) as plain
 // values, and its strict loader: unknown fields and bad values are errors
 // that name the field. The caller reads the file; the only I/O here is
 // checking that the TLS certificate and key files are readable.
 #pragma once
 
-#include "lib/protocol/result.hpp"
+#include <sio/result.hpp>
 
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-// lib/protocol/result.hpp
+// sio/result.hpp (lib/sio/result.hpp)
 // result<T>: either a value or a human-readable error reason. Used by every
 // parser and codec in lib/ so that bad network input never throws; the caller
 // logs error() and answers with a protocol error instead.

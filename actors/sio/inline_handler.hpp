@@ -1,10 +1,10 @@
-// actors/inline_handler.hpp
+// sio/inline_handler.hpp (actors/sio/inline_handler.hpp)
 // The inline event handler: the in-process alternative to an
 // event_handler_actor that a session calls directly, on the thread running
 // the session, instead of sending it a request and waiting for the reply.
 #pragma once
 
-#include "actors/event_handler.hpp"
+#include <sio/event_handler.hpp>
 #include "actors/messages.hpp"
 
 #include <caf/actor_system.hpp>
@@ -47,7 +47,7 @@ public:
   /// An accepted socket is gone (once per accepted socket). Default: nothing.
   virtual void on_disconnected(const disconnected_event& ev);
   /// An event from a client; a non-empty reply payload goes back to it
-  /// (the ack, see actors/reply.hpp), a close reason closes its connection.
+  /// (the ack, see actors/event_payloads.hpp), a close reason closes its connection.
   virtual message_reply on_message(const message_event& ev) = 0;
 };
 
