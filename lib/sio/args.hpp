@@ -1,0 +1,93 @@
+// sio/args.hpp (lib/sio/args.hpp)
+// The arguments of an event or an ack, built from C++ values: what
+// `socket.emit("name", 1, "two", {three: 3}, buffer)` takes in Node. Binary
+// values travel as attachments (a BINARY_EVENT / BINARY_ACK); the rest is
+// one JSON array. Built once, shared by every recipient of a fan-out.
+#pragma once
+
+#include <rapidjson/fwd.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace sio {
+
+/// Binary data (a Buffer in Node, bytes in Python): sent as an attachment.
+struct binary {
+  std::string bytes;
+};
+
+/// JSON text sent as it is; the caller vouches that it is valid JSON.
+struct raw_json {
+  std::string text;
+};
+
+/// The arguments of one event or ack, in order.
+class args {
+public:
+  /// No arguments.
+  args() = default;
+
+  /// The values in order: bool, integers, floating point, strings,
+  /// nullptr (JSON null), rapidjson::Value, raw_json, binary, and
+  /// std::vector of any of these (a JSON array).
+  template <class... Ts,
+            class = std::enable_if_t<(sizeof...(Ts) > 0)
+                                     && !(sizeof...(Ts) == 1
+                                          && (std::is_same_v<std::decay_t<Ts>, args> && ...))>>
+  explicit args(Ts&&... values) {
+    (push(std::forward<Ts>(values)), ...);
+  }
+
+  args& push(std::nullptr_t);
+  args& push(bool v);
+  args& push(double v);
+  args& push(std::string_view v);
+  args& push(const char* v) { return push(std::string_view{v}); }
+  args& push(const std::string& v) { return push(std::string_view{v}); }
+  /// Any RapidJSON value (a Document too); strings are escaped again.
+  args& push(const rapidjson::Value& v);
+  args& push(raw_json v);
+  /// An attachment; the JSON gets its placeholder.
+  args& push(binary v);
+  /// Integers stay integers (no "3.0"), whatever their width.
+  template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  args& push(T v) {
+    if constexpr (std::is_signed_v<T>)
+      return push_int(static_cast<int64_t>(v));
+    else
+      return push_uint(static_cast<uint64_t>(v));
+  }
+  args& push(float v) { return push(static_cast<double>(v)); }
+  /// A JSON array of the elements.
+  template <class T>
+  args& push(const std::vector<T>& items) {
+    args inner;
+    for (auto& item : items)
+      inner.push(item);
+    return push_nested(std::move(inner));
+  }
+
+  /// The JSON array text, e.g. `[1,"two",{"_placeholder":true,"num":0}]`.
+  std::string json() const;
+  /// The attachments, in placeholder order.
+  const std::vector<std::string>& attachments() const noexcept { return attachments_; }
+  /// No argument at all.
+  bool empty() const noexcept { return elements_.empty(); }
+
+private:
+  args& push_int(int64_t v);
+  args& push_uint(uint64_t v);
+  args& push_nested(args inner);
+  void add(std::string element);
+
+  /// The comma-separated elements, without the brackets.
+  std::string elements_;
+  std::vector<std::string> attachments_;
+};
+
+} // namespace sio
