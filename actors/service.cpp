@@ -126,8 +126,7 @@ void service::start() {
     if (fallback_)
       fallback_(ex);
     else
-      ex.respond(http::response::json(
-        404, R"({"code":"NotFound","message":"no such endpoint"})"));
+      ex.respond(http::response::error(404, "NotFound", "no such endpoint"));
   });
 
   for (auto& h : cfg_.hubs) {
