@@ -182,8 +182,7 @@ struct service::impl {
       if (fallback)
         fallback(ex);
       else
-        ex.respond(http::response::json(
-          404, R"({"code":"NotFound","message":"no such endpoint"})"));
+        ex.respond(http::response::error(404, "NotFound", "no such endpoint"));
     });
   }
 
