@@ -435,6 +435,10 @@ hub_actor service::hub(const std::string& name) const {
   return i->second;
 }
 
+emitter service::io(const std::string& hub_name, std::string nsp) const {
+  return emitter{hub(hub_name), std::move(nsp)};
+}
+
 const config::service_config& service::config() const {
   return impl_->cfg;
 }
