@@ -477,6 +477,17 @@ BOOST_AUTO_TEST_CASE(answers_a_connect_or_an_event_itself) {
   BOOST_CHECK_EQUAL(next_report(500ms), "nothing");
 }
 
+BOOST_AUTO_TEST_CASE(sockets_open_when_the_service_stops_reach_the_end_of_the_pipeline) {
+  connected_session();
+  BOOST_CHECK_EQUAL(next_report(), "stage connect /");
+  BOOST_CHECK_EQUAL(next_report(), "stage connected /");
+  // Ending the head ends the handler behind it, after what it passed on.
+  svc->stop();
+  BOOST_CHECK_EQUAL(next_report(), "stage disconnected /");
+  BOOST_CHECK_EQUAL(next_report(), "handler disconnected /");
+  BOOST_CHECK_EQUAL(next_report(500ms), "nothing");
+}
+
 BOOST_AUTO_TEST_CASE(changes_an_event_before_passing_it_on) {
   auto sid = connected_session();
   BOOST_CHECK_EQUAL(next_report(), "stage connect /");
