@@ -90,7 +90,7 @@ struct connected_event {
   socket_ref socket;  ///< the accepted socket
 };
 
-/// An accepted socket is gone (async, exactly once per accepted socket).
+/// An accepted socket is gone (async): exactly once each, none if rejected.
 struct disconnected_event {
   socket_ref socket;  ///< the socket that left
   /// "" for a client DISCONNECT or close, otherwise a Socket.IO reason such

@@ -42,9 +42,12 @@ protected:
   const emitter& io() const noexcept { return io_; }
   /// The actor running this handler: for request()s to other actors.
   caf::event_based_actor* self() const noexcept { return self_; }
-  /// Calls `fn` on this handler's actor every `interval` until it stops.
+  /// Calls `fn` on this handler's actor every `interval` (at least 1 ms)
+  /// until it stops; the next run is timed from the end of the last one.
+  /// Call it on the actor (on_start or later): std::logic_error otherwise.
   void every(std::chrono::milliseconds interval, std::function<void()> fn);
-  /// Calls `fn` on this handler's actor once, after `delay`.
+  /// Calls `fn` on this handler's actor once, after `delay` (unless the
+  /// actor stops first). Call it on the actor, as every().
   void after(std::chrono::milliseconds delay, std::function<void()> fn);
   /// Called once on the actor before any event: start timers here.
   virtual void on_start() {}
@@ -76,7 +79,10 @@ public:
 
 /// A handler with a `Data` per accepted socket (Node's `socket.data`): made
 /// (value-initialized) before on_connect, kept if the socket is accepted,
-/// destroyed right after its on_disconnect.
+/// destroyed right after its on_disconnect. An accepted socket whose
+/// session never took the verdict (the client left first, or the verdict
+/// came after the handler timeout) gets no connected event, nor a
+/// disconnected one: its data goes after `unconnected_expiry`.
 template <class Data>
 class socket_handler : public handler {
 public:
@@ -99,20 +105,31 @@ public:
     (void) data;
   }
 
-  /// Every accepted socket's data by socket id (for broadcasts).
+  /// Every connected socket's data by socket id (for broadcasts).
   const std::unordered_map<std::string, Data>& sockets() const noexcept { return data_; }
+
+protected:
+  /// How long an accepted socket's data waits for its connected event.
+  std::chrono::milliseconds unconnected_expiry{std::chrono::seconds{60}};
 
 private:
   connect_verdict on_connect(const connect_event& ev) final {
     Data d{};
     auto v = on_connect(ev, d);
-    if (v.accepted)
-      data_[ev.socket.socket_id] = std::move(d);
+    if (v.accepted) {
+      accepted_[ev.socket.socket_id] = std::move(d);
+      after(unconnected_expiry,
+            [this, id = ev.socket.socket_id] { accepted_.erase(id); });
+    }
     return v;
   }
   void on_connected(const connected_event& ev) final {
-    if (auto i = data_.find(ev.socket.socket_id); i != data_.end())
-      on_connect_done(ev, i->second);
+    auto i = accepted_.find(ev.socket.socket_id);
+    if (i == accepted_.end())
+      return;
+    auto& d = data_[ev.socket.socket_id] = std::move(i->second);
+    accepted_.erase(i);
+    on_connect_done(ev, d);
   }
   message_reply on_message(const message_event& ev) final {
     auto i = data_.find(ev.socket.socket_id);
@@ -129,6 +146,8 @@ private:
   }
 
   std::unordered_map<std::string, Data> data_;
+  /// Accepted, awaiting their connected event (or expiry).
+  std::unordered_map<std::string, Data> accepted_;
 };
 
 /// Middleware in front of the next handler. Whatever it does not answer

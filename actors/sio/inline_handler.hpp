@@ -44,7 +44,7 @@ public:
   virtual connect_verdict on_connect(const connect_event& ev);
   /// A socket was accepted. Default: nothing.
   virtual void on_connected(const connected_event& ev);
-  /// An accepted socket is gone (once per accepted socket). Default: nothing.
+  /// An accepted socket is gone (exactly once; none if rejected). Default: nothing.
   virtual void on_disconnected(const disconnected_event& ev);
   /// An event from a client; a non-empty reply payload goes back to it
   /// (the ack, see actors/event_payloads.hpp), a close reason closes its connection.
