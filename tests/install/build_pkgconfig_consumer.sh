@@ -18,6 +18,7 @@ step "$pc"
 cat "$pc"
 
 step "checking the .pc"
+# shellcheck disable=SC2016  # the literal text of the file
 grep -qx 'Cflags: -I${includedir}' "$pc" || fail "Cflags is not exactly -I\${includedir}"
 # Every library the .pc names, and every library the tree builds, is installed.
 pc_libs=$(sed -n 's/^Libs: //p' "$pc" | grep -o -- '-lsio_[a-z_]*' | sed 's/^-l//')

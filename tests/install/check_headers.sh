@@ -19,7 +19,7 @@ step "installed files (under $dest)"
 (cd "$dest" && find . -type f | sed 's|^\./|/|' | sort)
 
 step "include/ holds exactly the public headers"
-expected=$(cd "$src" && ls lib/sio/*.hpp actors/sio/*.hpp | xargs -n1 basename | sed 's|^|sio/|' | sort)
+expected=$(cd "$src" && find lib/sio actors/sio -maxdepth 1 -name '*.hpp' -printf 'sio/%f\n' | sort)
 installed=$(cd "$include_dir" && find . -type f | sed 's|^\./||' | sort)
 [ -n "$expected" ] || fail "no public header found in $src/lib/sio and $src/actors/sio"
 if [ "$expected" != "$installed" ]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets variables for the scripts that source it
 # tests/install/install_destdir.sh: sourced by the install tests. Installs
 # the configured and built tree into WORK_DIR/destdir (meson install
 # --destdir) and sets the paths a consumer of that copy sees.
