@@ -14,14 +14,6 @@
 
 namespace sio {
 
-/// Which timer fired (tick_atom messages a session sends itself).
-enum class session_timer : uint8_t {
-  ping = 0,            ///< heartbeat: next ping, pong deadline, connect deadline
-  // 1 and 2 are unused: `ping` drives every heartbeat deadline.
-  upgrade_timeout = 3, ///< probe WebSocket did not upgrade in time
-  noop_flush = 4,      ///< keep flushing a polling GET during an upgrade
-};
-
 /// The interface of a session; the gateway and the hub send to it.
 using client_session_actor = caf::typed_actor<
   /// Long-polling GET: answered when packets are queued.

@@ -182,8 +182,7 @@ struct service::impl {
       if (fallback)
         fallback(ex);
       else
-        ex.respond(http::response::json(
-          404, R"({"code":"NotFound","message":"no such endpoint"})"));
+        ex.respond(http::response::error(404, "NotFound", "no such endpoint"));
     });
   }
 
@@ -434,6 +433,10 @@ hub_actor service::hub(const std::string& name) const {
   if (i == impl_->hubs.end())
     return {};
   return i->second;
+}
+
+emitter service::io(const std::string& hub_name, std::string nsp) const {
+  return emitter{hub(hub_name), std::move(nsp)};
 }
 
 const config::service_config& service::config() const {

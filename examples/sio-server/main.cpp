@@ -78,8 +78,7 @@ bool parse_port(const std::string& text, uint16_t& out) {
 void serve_negotiate(const sio::service& svc, const sio::http::exchange& ex) {
   auto& req = ex.req();
   if (req.path() != "/negotiate" || req.method != "GET") {
-    ex.respond(sio::http::response::json(
-      404, R"({"code":"NotFound","message":"no such endpoint"})"));
+    ex.respond(sio::http::response::error(404, "NotFound", "no such endpoint"));
     return;
   }
   auto query = sio::http::parse_query(req.query());
@@ -98,8 +97,8 @@ void serve_negotiate(const sio::service& svc, const sio::http::exchange& ex) {
   for (auto& h : svc.config().hubs)
     known = known || h.name == hub;
   if (!known) {
-    ex.respond(sio::http::response::json(
-      400, R"({"code":"InvalidHub","message":"hub is missing or unknown"})"));
+    ex.respond(sio::http::response::error(400, "InvalidHub",
+                                          "hub is missing or unknown"));
     return;
   }
   using namespace std::chrono;
@@ -251,8 +250,8 @@ int main(int argc, char** argv) {
         if (dev_negotiate)
           serve_negotiate(svc, ex);
         else
-          ex.respond(sio::http::response::json(
-            404, R"({"code":"NotFound","message":"no such endpoint"})"));
+          ex.respond(
+            sio::http::response::error(404, "NotFound", "no such endpoint"));
       });
     try {
       svc.start();

@@ -111,8 +111,7 @@ bool static_files::handle(const http::exchange& ex) const {
     return false;
   }
   if (req.method != "GET") {
-    auto r = http::response::json(
-      405, R"({"code":"MethodNotAllowed","message":"only GET"})");
+    auto r = http::response::error(405, "MethodNotAllowed", "only GET");
     r.headers.emplace_back("Allow", "GET");
     ex.respond(std::move(r));
     return true;
@@ -124,8 +123,8 @@ bool static_files::handle(const http::exchange& ex) const {
                  file == &client_path_
                    ? "run scripts/install-deps (npm ci) for the socket.io-client package"
                    : "pass --static-dir DIR");
-    ex.respond(http::response::json(
-      404, R"({"code":"NotFound","message":"file not installed on the server"})"));
+    ex.respond(http::response::error(404, "NotFound",
+                                     "file not installed on the server"));
     return true;
   }
   http::response r;

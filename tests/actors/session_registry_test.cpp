@@ -1,6 +1,6 @@
-// Tests for session_registry (actors/client_session.hpp): the sid -> session
+// Tests for session_registry (actors/session_registry.hpp): the sid -> session
 // map that the gateway reads on every session request.
-#include "actors/client_session.hpp"
+#include "actors/session_registry.hpp"
 
 #include <boost/test/unit_test.hpp>
 

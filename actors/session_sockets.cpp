@@ -1,0 +1,403 @@
+#include "actors/session_sockets.hpp"
+
+#include "actors/packed_handshake.hpp"
+#include "actors/session_engineio.hpp"
+#include "actors/session_heartbeat.hpp"
+#include "actors/session_metrics.hpp"
+#include "lib/auth/random_id.hpp"
+#include "lib/protocol/json_text.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sio::session {
+
+namespace {
+
+/// The close reason when more events await the handler than allowed.
+constexpr std::string_view event_backlog_reason = "event handler backlog full";
+
+/// The close reason for a packet over max_packet_bytes.
+constexpr std::string_view packet_too_large_reason = "packet too large";
+
+socket_list::iterator find_socket(socket_list& sockets, std::string_view nsp) {
+  return std::find_if(sockets.begin(), sockets.end(),
+                      [nsp](const auto& s) { return s.first == nsp; });
+}
+
+socket_ref make_ref(self_ptr self, const std::string& nsp,
+                    const std::string& socket_id) {
+  auto& st = self->state;
+  return {st.ctx->hub_name, st.connection_id, nsp, socket_id, st.user_id};
+}
+
+/// Whether anything takes this session's events.
+bool has_handler(const session_state& st) {
+  return st.ctx->inline_events || st.handler;
+}
+
+/// Tells the handler that a socket connected or went (nothing comes back).
+template <class Event>
+void notify_handler(self_ptr self, Event ev,
+                    void (inline_handler::*call)(const Event&)) {
+  auto& st = self->state;
+  if (auto* h = st.ctx->inline_events.get()) {
+    try {
+      (h->*call)(ev);
+    } catch (...) {
+      spdlog::warn("event handler failed for connection={}: {}",
+                   st.connection_id,
+                   detail::exception_text(std::current_exception()));
+    }
+  } else if (st.handler) {
+    self->send(st.handler, std::move(ev));
+  }
+}
+
+/// The verdict on a connect whose handler failed (an error, an exception).
+connect_verdict failed_handler_verdict(const std::string& why) {
+  return connect_verdict::reject(
+    "{\"message\":" + protocol::json_string("event handler failed: " + why) + "}");
+}
+
+void on_verdict(self_ptr self, const std::string& nsp,
+                const std::string& socket_id, const connect_verdict& v) {
+  auto& st = self->state;
+  auto i = find_socket(st.sockets, nsp);
+  if (st.closed || i == st.sockets.end() || i->second.socket_id != socket_id
+      || i->second.connected)
+    return;
+  if (!v.accepted) {
+    count_rejected(self, "connect_rejected");
+    st.sockets.erase(i);
+    sio_packet err;
+    err.type = sio_packet_type::connect_error;
+    err.nsp = nsp;
+    err.data = v.error.empty() ? std::string{R"({"message":"rejected"})"}
+                               : v.error;
+    send_sio(self, err);
+    spdlog::info("socket rejected hub={} nsp={} connection={} error={}",
+                 st.ctx->hub_name, nsp, st.connection_id, err.data);
+    return;
+  }
+  i->second.connected = true;
+  st.connect_settled = true; // connectTimeout is for the first join only
+  // A Web PubSub-style answer names the connection's user: every later
+  // event of this connection carries it.
+  if (!v.user_id.empty())
+    st.user_id = v.user_id;
+  sio_packet reply;
+  reply.type = sio_packet_type::connect;
+  reply.nsp = nsp;
+  reply.data = "{\"sid\":" + protocol::json_string(socket_id) + "}";
+  send_sio(self, reply);
+  self->send(st.hub, socket_joined{st.connection_id, nsp, socket_id,
+                                       v.user_id, v.groups});
+  notify_handler(self, connected_event{make_ref(self, nsp, socket_id)},
+                 &inline_handler::on_connected);
+  count_socket(self, nsp, 1);
+  spdlog::info("socket connected hub={} nsp={} socket={} connection={}",
+               st.ctx->hub_name, nsp, socket_id, st.connection_id);
+}
+
+void on_sio_connect(self_ptr self, sio_packet& p) {
+  auto& st = self->state;
+  if (find_socket(st.sockets, p.nsp) != st.sockets.end())
+    return; // already connected or pending: ignored, as REC in protocol.md
+  if (st.sockets.size() >= st.ctx->settings.max_namespaces) {
+    sio_packet err;
+    err.type = sio_packet_type::connect_error;
+    err.nsp = p.nsp;
+    err.data = R"({"message":"too many namespaces on one connection"})";
+    count_rejected(self, "too_many_namespaces");
+    send_sio(self, err);
+    return;
+  }
+  auto socket_id = auth::random_id(auth::connection_id_length);
+  st.sockets.emplace_back(
+    p.nsp, sio_socket{socket_id, false,
+                      std::chrono::steady_clock::now()
+                        + st.ctx->settings.handler_timeout});
+  if (!has_handler(st)) {
+    on_verdict(self, p.nsp, socket_id, connect_verdict::accept());
+    return;
+  }
+  connect_event ev;
+  ev.socket = make_ref(self, p.nsp, socket_id);
+  unpack_handshake(st.handshake, ev);
+  ev.auth = std::move(p.data);
+  auto nsp = p.nsp;
+  if (auto* h = st.ctx->inline_events.get()) {
+    connect_verdict v;
+    try {
+      v = h->on_connect(ev);
+    } catch (...) {
+      count_rejected(self, "connect_handler_failed");
+      v = failed_handler_verdict(detail::exception_text(std::current_exception()));
+    }
+    on_verdict(self, nsp, socket_id, v);
+    return;
+  }
+  arm_heartbeat(self); // for the verdict's deadline
+  self->request(st.handler, caf::infinite, std::move(ev))
+    .then(
+      [self, nsp, socket_id](connect_verdict& v) {
+        on_verdict(self, nsp, socket_id, v);
+      },
+      [self, nsp, socket_id](caf::error& err) {
+        count_rejected(self, "connect_handler_failed");
+        on_verdict(self, nsp, socket_id,
+                   failed_handler_verdict(self->system().render(err)));
+      });
+}
+
+void on_sio_disconnect(self_ptr self, const std::string& nsp) {
+  auto& st = self->state;
+  auto i = find_socket(st.sockets, nsp);
+  if (i == st.sockets.end())
+    return;
+  auto s = i->second;
+  st.sockets.erase(i);
+  if (!s.connected)
+    return; // never accepted: no events (the verdict is ignored later)
+  self->send(st.hub, socket_left{st.connection_id, nsp, s.socket_id});
+  socket_gone(self, nsp, s, "client namespace disconnect");
+}
+
+/// The handler's answer to an event: relay the ack, close if asked to.
+void on_event_reply(self_ptr self, message_reply& r) {
+  if (!r.payload.empty())
+    relay_payload(self, std::move(r.payload));
+  if (!r.close_reason.empty()) {
+    spdlog::warn("connection={} closed by its event handler: {}",
+                 self->state.connection_id, r.close_reason);
+    close_session(self, r.close_reason);
+  }
+}
+
+/// The handler failed on an event: it is dropped, and counted.
+void on_failed_event(self_ptr self, const std::string& why) {
+  count_cached(&session_counters::event_handler_failed, self->state);
+  spdlog::warn("event handler failed for connection={}: {}",
+               self->state.connection_id, why);
+}
+
+void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
+                  const std::optional<protocol::event_head>& head) {
+  auto& st = self->state;
+  auto i = find_socket(st.sockets, p.nsp);
+  if (i == st.sockets.end() || !i->second.connected) {
+    // The reference server closes a connection that sends to a namespace
+    // it has not joined.
+    close_session(self, "parse error");
+    return;
+  }
+  if (!has_handler(st)) {
+    count_cached(&session_counters::event_unhandled, st);
+    return; // no handler: events are dropped, as Azure does
+  }
+  if (st.pending_events >= st.ctx->settings.max_pending_events) {
+    spdlog::warn("connection={} has {} events awaiting the handler; closing",
+                 st.connection_id, st.pending_events);
+    count_rejected(self, "event_backlog_full");
+    close_session(self, std::string{event_backlog_reason});
+    return;
+  }
+  count_cached(&session_counters::events_in, st);
+  spdlog::debug("event hub={} nsp={} socket={} bytes={} attachments={}",
+                st.ctx->hub_name, p.nsp, i->second.socket_id, raw.size(),
+                p.attachments.size());
+  // The socket is built in place (assigning it moved five strings).
+  message_event ev{make_ref(self, p.nsp, i->second.socket_id), {}, {}, {}};
+  // The decoder validated the array and kept its head: no second scan.
+  // Its offsets are in the Socket.IO text, which follows the '4' in `raw`.
+  if (head && 1 + head->data_offset + head->first_end <= raw.size()) {
+    auto data = std::string_view{raw}.substr(1 + head->data_offset);
+    if (head->name) {
+      ev.event_name = *head->name;
+    } else if (head->first_end > 1) {
+      // A numeric event name: element [0]'s text, without the blanks
+      // JSON allows after the '['.
+      auto first = data.substr(1, head->first_end - 1);
+      auto start = first.find_first_not_of(" \t\n\r");
+      if (start != std::string_view::npos)
+        ev.event_name = first.substr(start);
+    }
+    // Where parse_event finds the arguments.
+    ev.args_offset = 1 + head->data_offset + head->first_end;
+  }
+  ev.packet = std::move(raw);
+  ev.attachments = std::move(p.attachments);
+  ev.has_ack = p.id.has_value();
+  ev.ack_id = p.id.value_or(0);
+  if (auto* h = st.ctx->inline_events.get()) {
+    message_reply r;
+    try {
+      r = h->on_message(ev);
+    } catch (...) {
+      on_failed_event(self, detail::exception_text(std::current_exception()));
+      return;
+    }
+    on_event_reply(self, r);
+    return;
+  }
+  ++st.pending_events;
+  // No CAF timeout per event: a timeout costs a timer entry per message on
+  // CAF's single timer thread (9.5% of the echo profile, BENCHMARKS.md).
+  // A handler that never answers is bounded by max_pending_events instead,
+  // and the webhook dispatcher times its HTTP calls out itself.
+  self->request(st.handler, caf::infinite, std::move(ev))
+    .then(
+      [self](message_reply& r) {
+        --self->state.pending_events;
+        on_event_reply(self, r);
+      },
+      [self](caf::error& err) {
+        --self->state.pending_events;
+        on_failed_event(self, self->system().render(err));
+      });
+}
+
+void on_sio_packet(self_ptr self, sio_packet p, std::string raw,
+                   const std::optional<protocol::event_head>& head) {
+  switch (p.type) {
+    case sio_packet_type::connect:
+      on_sio_connect(self, p);
+      return;
+    case sio_packet_type::disconnect:
+      on_sio_disconnect(self, p.nsp);
+      return;
+    case sio_packet_type::event:
+    case sio_packet_type::binary_event:
+      on_sio_event(self, p, std::move(raw), head);
+      return;
+    case sio_packet_type::ack:
+    case sio_packet_type::binary_ack:
+      return; // nothing in serverless mode waits for a client ack
+    case sio_packet_type::connect_error:
+      close_session(self, "parse error");
+      return;
+  }
+}
+
+/// A packet over max_packet_bytes closes its connection, as the reference
+/// server closes one whose message passes maxHttpBufferSize (Socket.IO has
+/// no error packet for a client's event). The bound caps what one packet
+/// makes the service hold: its attachments in the assembly, then its body
+/// in the handler's queue.
+void refuse_large_packet(self_ptr self, size_t bytes) {
+  auto& st = self->state;
+  spdlog::info("connection={} sent a packet of more than {} bytes ({} so "
+               "far); closing",
+               st.connection_id, st.ctx->settings.max_packet_bytes, bytes);
+  st.assembling.reset();
+  count_rejected(self, "packet_too_large");
+  close_session(self, std::string{packet_too_large_reason});
+}
+
+} // namespace
+
+void socket_gone(self_ptr self, const std::string& nsp, const sio_socket& s,
+                 const std::string& reason) {
+  auto& st = self->state;
+  notify_handler(self, disconnected_event{make_ref(self, nsp, s.socket_id), reason},
+                 &inline_handler::on_disconnected);
+  count_socket(self, nsp, -1);
+  spdlog::info(
+    "socket disconnected hub={} nsp={} socket={} connection={} reason={}",
+    st.ctx->hub_name, nsp, s.socket_id, st.connection_id, reason);
+}
+
+void on_message(self_ptr self, std::string& wire, bool binary) {
+  auto& st = self->state;
+  if (st.ctx->settings.engineio_echo) {
+    send_wire(self, {binary, std::make_shared<const std::string>(std::move(wire))});
+    return;
+  }
+  // The packet's bytes with this message: its text, or the text and the
+  // attachments so far. Checked before the decoder keeps anything.
+  size_t packet_bytes
+    = binary ? (st.assembling ? st.assembling->bytes : 0) + wire.size()
+             : wire.size() - 1;
+  if (packet_bytes > st.ctx->settings.max_packet_bytes) {
+    refuse_large_packet(self, packet_bytes);
+    return;
+  }
+  // Between packets the decoder holds nothing: a local one decodes, and
+  // only a binary packet awaiting attachments keeps one in the state. An
+  // event's data stays in `wire` (relayed whole) rather than being copied.
+  protocol::decoder_limits limits;
+  limits.max_packet_size = st.ctx->settings.max_payload;
+  limits.copy_event_data = false;
+  protocol::sio_decoder local{limits};
+  auto& dec = st.assembling ? st.assembling->decoder : local;
+  auto res = binary ? dec.feed_binary(wire)
+                    : dec.feed_text(std::string_view{wire}.substr(1));
+  switch (res) {
+    case protocol::sio_decoder::status::need_more:
+      if (!st.assembling)
+        st.assembling = std::make_unique<binary_assembly>(
+          binary_assembly{std::move(local), std::move(wire), 0});
+      st.assembling->bytes = packet_bytes;
+      return;
+    case protocol::sio_decoder::status::invalid:
+      spdlog::info("connection={} sent an invalid packet: {}",
+                   st.connection_id, dec.error());
+      st.assembling.reset();
+      close_session(self, "parse error");
+      return;
+    case protocol::sio_decoder::status::complete: {
+      // The webhook body and message_event::packet: the Engine.IO message
+      // as received (a binary packet's text part came first).
+      std::string raw = binary ? std::move(st.assembling->text) : std::move(wire);
+      auto packet = dec.take();
+      auto head = dec.last_event_head(); // dec may go with the assembly
+      st.assembling.reset();
+      on_sio_packet(self, std::move(packet), std::move(raw), head);
+      return;
+    }
+  }
+}
+
+void on_server_disconnect(self_ptr self, const std::string& nsp, bool close) {
+  // A DISCONNECT sent through the REST API (protocol.md §5.3): the
+  // client gets a bare DISCONNECT, never the {"close":..} payload.
+  auto& st = self->state;
+  auto i = find_socket(st.sockets, nsp);
+  if (st.closed || i == st.sockets.end() || !i->second.connected)
+    return;
+  auto s = i->second;
+  st.sockets.erase(i);
+  sio_packet p;
+  p.type = sio_packet_type::disconnect;
+  p.nsp = nsp;
+  send_sio(self, p);
+  self->send(st.hub, socket_left{st.connection_id, nsp, s.socket_id});
+  socket_gone(self, nsp, s, "server namespace disconnect");
+  if (close)
+    close_session(self, "forced server close");
+}
+
+void expire_verdicts(self_ptr self, std::chrono::steady_clock::time_point now) {
+  auto& st = self->state;
+  std::vector<std::pair<std::string, std::string>> overdue;
+  for (auto& [nsp, s] : st.sockets)
+    if (!s.connected && now >= s.verdict_due)
+      overdue.emplace_back(nsp, s.socket_id);
+  for (auto& [nsp, socket_id] : overdue) {
+    count_rejected(self, "connect_handler_failed");
+    auto why = "event handler failed: no answer within "
+               + std::to_string(st.ctx->settings.handler_timeout.count()) + " ms";
+    on_verdict(self, nsp, socket_id,
+               connect_verdict::reject("{\"message\":" + protocol::json_string(why)
+                                       + "}"));
+  }
+}
+
+} // namespace sio::session
