@@ -5,7 +5,6 @@
 #pragma once
 
 #include <sio/event_handler.hpp>
-#include "actors/messages.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
