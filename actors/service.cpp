@@ -107,28 +107,25 @@ void service::start() {
   gc.cors_origins = cfg_.cors_origins;
   gc.metrics = metrics_;
   gateway_ = std::make_unique<gateway>(io_, gc, registry_);
-  // Requests under /api/ go to the REST data plane, the rest to the
-  // application's own fallback (404 without one).
-  gateway_->set_fallback([this](const http::exchange& ex) {
-    auto path = ex.req().path();
-    if (path == "/health" && (ex.req().method == "GET" || ex.req().method == "HEAD")) {
-      ex.respond(http::response::json(200, R"({"status":"ok"})"));
-      return;
-    }
-    if (path == "/metrics" && ex.req().method == "GET") {
-      auto r = http::response::text(200, metrics_->render());
-      r.headers.front().second = "text/plain; version=0.0.4; charset=utf-8";
-      ex.respond(std::move(r));
-      return;
-    }
-    if (rest_ && rest_->handle(ex))
-      return;
-    if (fallback_)
-      fallback_(ex);
-    else
-      ex.respond(http::response::json(
-        404, R"({"code":"NotFound","message":"no such endpoint"})"));
+  // The service's routes next to the Engine.IO endpoints; the REST API
+  // exists once the port is known (below), before serving starts.
+  gateway_->add_service_route("GET", "/health", [](http::exchange& ex, std::string_view) {
+    ex.respond(http::response::json(200, R"({"status":"ok"})"));
   });
+  gateway_->add_service_route("GET", "/metrics", [this](http::exchange& ex, std::string_view) {
+    auto r = http::response::text(200, metrics_->render());
+    r.headers.front().second = "text/plain; version=0.0.4; charset=utf-8";
+    ex.respond(std::move(r));
+  });
+  gateway_->add_service_route(
+    std::string{http::router::any_method}, "/api/*",
+    [this](http::exchange& ex, std::string_view) {
+      if (!rest_ || !rest_->handle(ex))
+        ex.respond(http::response::json(
+          404, R"({"code":"NotFound","message":"no such endpoint"})"));
+    });
+  if (fallback_)
+    gateway_->set_fallback(fallback_);
 
   for (auto& h : cfg_.hubs) {
     hub_config hc;
