@@ -1,16 +1,25 @@
-#include "actors/service.hpp"
+#include <sio/service.hpp>
 
 #include "actors/asio_scheduler.hpp"
 #include "actors/chat_handler.hpp"
 #include "actors/echo_handler.hpp"
+#include "actors/gateway.hpp"
+#include "actors/hub.hpp"
+#include "actors/rest_api.hpp"
 #include "actors/shutdown.hpp"
+#include "actors/type_registry.hpp"
 #include "actors/webhook_dispatcher.hpp"
 #include "lib/auth/access_keys.hpp"
+#include "lib/http/loop_pool.hpp"
 
 #include <caf/all.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <stdexcept>
+#include <thread>
+#include <variant>
 #include <vector>
 
 namespace sio {
@@ -29,250 +38,413 @@ config::service_config with_io_threads(caf::actor_system& sys, config::service_c
   return cfg;
 }
 
+/// An actor system made from the service config, for a service that owns
+/// its own; the config object must outlive the system.
+struct owned_system {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+
+  explicit owned_system(const config::service_config& service_cfg) {
+    configure_actor_system(cfg, service_cfg);
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+};
+
 } // namespace
 
+void configure_actor_system(caf::actor_system_config& cfg,
+                            const config::service_config& service_cfg) {
+  register_message_types(cfg);
+  // The service finds an asio_scheduler and runs its network I/O on the
+  // same threads; with CAF's own scheduler it starts I/O threads itself.
+  if (service_cfg.scheduler == config::actor_scheduler::asio)
+    use_asio_scheduler(cfg, std::max(service_cfg.worker_threads, service_cfg.io_threads));
+  else
+    cfg.set("scheduler.max-threads", static_cast<size_t>(service_cfg.worker_threads));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+}
+
+struct service::impl {
+  /// Declared first, destroyed last: every actor and loop below is gone by
+  /// then.
+  std::unique_ptr<owned_system> own_system;
+  caf::actor_system& sys;
+  config::service_config cfg;
+  std::map<std::string, handler_factory> factories;
+  std::map<std::string, inline_handler_factory> inline_factories;
+  /// Stages by hub, outermost first.
+  std::map<std::string, std::vector<pipeline_factory>> stages;
+  /// In-process handlers a hub's config names.
+  std::map<std::string, std::variant<handler_factory, inline_handler_factory>> named;
+  std::map<std::string, hub_full_actor> hubs;
+  std::vector<event_handler_actor> handlers;
+  std::vector<caf::actor> adopted;
+  std::shared_ptr<session_registry> registry;
+  std::shared_ptr<metrics::registry> metrics;
+  /// Heartbeat wake-ups of every session (shared with the hubs' settings).
+  std::shared_ptr<tick_wheel> wheel;
+  /// The network's event loops when the actor system's scheduler is not an
+  /// asio_scheduler (whose loop threads otherwise do the I/O): ioThreads
+  /// loops, a thread each.
+  std::unique_ptr<http::loop_pool> own_loops;
+  /// The first loop (listener, timers, HTTP clients): own_loops's or the
+  /// asio_scheduler's.
+  asio::io_context& io;
+  std::unique_ptr<gateway> gw;
+  std::unique_ptr<rest_api> rest;
+  fallback_handler fallback;
+  /// The application's routes until start() puts them in the gateway's
+  /// table.
+  struct app_route {
+    std::string method;
+    std::string path;
+    http_route_handler handler;
+  };
+  std::vector<app_route> app_routes;
+  /// The same routes, checked as they come (malformed, twice): route()
+  /// throws at the call, not later in start().
+  http::router route_check;
+  bool started = false;
+  bool stopped = false;
+
+  impl(std::unique_ptr<owned_system> own, caf::actor_system& s,
+       config::service_config c)
+    : own_system(std::move(own)),
+      sys(s),
+      cfg(with_io_threads(s, std::move(c))),
+      registry(std::make_shared<session_registry>()),
+      metrics(std::make_shared<metrics::registry>(cfg.limits.max_metric_label_values)),
+      own_loops(asio_scheduler::of(s) ? nullptr
+                                      : std::make_unique<http::loop_pool>(cfg.io_threads)),
+      io(own_loops ? own_loops->first() : asio_scheduler::of(s)->io()) {
+    if (cfg.primary_key.empty())
+      cfg.primary_key = auth::generate_access_key();
+  }
+
+  ~impl() {
+    // The gateway and REST API go before the loops they run on.
+    gw.reset();
+    rest.reset();
+    own_loops.reset();
+  }
+
+  std::string public_endpoint() const {
+    return config::public_endpoint_for(cfg, gw ? gw->port() : 0);
+  }
+
+  session_settings make_session_settings() {
+    session_settings ss;
+    ss.ping_interval = std::chrono::milliseconds{cfg.ping_interval};
+    ss.ping_timeout = std::chrono::milliseconds{cfg.ping_timeout};
+    ss.connect_timeout = std::chrono::milliseconds{cfg.connect_timeout};
+    ss.max_payload = cfg.max_payload;
+    ss.max_packet_bytes = cfg.limits.max_packet_bytes;
+    ss.max_queued_bytes = cfg.limits.max_queued_bytes;
+    ss.max_pending_events = cfg.limits.max_pending_events;
+    ss.max_namespaces = cfg.limits.max_namespaces;
+    wheel = make_heartbeat_wheel();
+    ss.heartbeat_wheel = wheel;
+    // A connect verdict may take a whole webhook round trip: never give up
+    // on it before the dispatcher's own timeouts do (5 + 30 + 5 = 40 s by
+    // default); an in-process handler gets the same budget.
+    ss.handler_timeout = std::chrono::milliseconds{
+      uint64_t{cfg.webhook.connect_timeout} + cfg.webhook.response_timeout + 5000};
+    return ss;
+  }
+
+  void make_gateway() {
+    gateway_config gc;
+    gc.http.host = cfg.host;
+    gc.http.port = cfg.port;
+    gc.http.tls = {cfg.tls.cert_file, cfg.tls.key_file};
+    // A polling POST carries at most maxPayload bytes (engine.io answers 413).
+    gc.http.limits.max_body_size = cfg.max_payload;
+    gc.ws.max_message_size = cfg.max_payload;
+    gc.ws.max_write_queue_bytes = cfg.limits.max_queued_bytes;
+    gc.http.max_connections = cfg.limits.max_connections;
+    // Connections go round the loops (one per thread): our own, or the
+    // asio_scheduler's (the first io_threads of them).
+    if (own_loops) {
+      gc.http.loops = own_loops->loops();
+    } else if (auto* sched = asio_scheduler::of(sys)) {
+      gc.http.loops = sched->loops();
+      if (gc.http.loops.size() > cfg.io_threads)
+        gc.http.loops.resize(cfg.io_threads);
+    }
+    gc.keys = {cfg.primary_key, cfg.secondary_key};
+    gc.cors_origins = cfg.cors_origins;
+    gc.metrics = metrics;
+    gw = std::make_unique<gateway>(io, gc, registry);
+    // The service's routes next to the Engine.IO endpoints and the
+    // application's; the REST API exists once the port is known (start()),
+    // before serving begins.
+    gw->add_service_route("GET", "/health", [](http::exchange& ex, std::string_view) {
+      ex.respond(http::response::json(200, R"({"status":"ok"})"));
+    });
+    gw->add_service_route("GET", "/metrics", [this](http::exchange& ex, std::string_view) {
+      auto r = http::response::text(200, metrics->render());
+      r.headers.front().second = "text/plain; version=0.0.4; charset=utf-8";
+      ex.respond(std::move(r));
+    });
+    gw->add_service_route(std::string{http::router::any_method}, "/api/*",
+                          [this](http::exchange& ex, std::string_view) {
+                            if (!rest || !rest->handle(ex))
+                              ex.respond(http::response::json(
+                                404, R"({"code":"NotFound","message":"no such endpoint"})"));
+                          });
+    for (auto& r : app_routes)
+      gw->add_route(std::move(r.method), std::move(r.path), std::move(r.handler));
+    app_routes.clear();
+    if (fallback)
+      gw->set_fallback(fallback);
+  }
+
+  /// The handler a hub's config or the application selects: an actor, an
+  /// inline handler, or neither.
+  void select_handler(const config::hub_setting& h, hub_full_actor hub,
+                      event_handler_actor& handler, inline_handler_ptr& inline_events) {
+    if (auto f = factories.find(h.name); f != factories.end()) {
+      handler = f->second(sys, hub);
+    } else if (auto i = inline_factories.find(h.name); i != inline_factories.end()) {
+      inline_events = i->second(sys, hub);
+    } else if (!h.in_process_handler.empty()) {
+      if (auto n = named.find(h.in_process_handler); n != named.end()) {
+        if (auto* af = std::get_if<handler_factory>(&n->second))
+          handler = (*af)(sys, hub);
+        else
+          inline_events = std::get<inline_handler_factory>(n->second)(sys, hub);
+      } else if (h.in_process_handler == "echo") {
+        inline_events = make_echo_handler(hub);
+      } else if (h.in_process_handler == "chat") {
+        handler = spawn_chat_handler(sys, hub);
+      } else {
+        throw std::runtime_error("hub " + h.name + ": no in-process handler named "
+                                 + h.in_process_handler);
+      }
+    } else if (!h.event_handlers.empty()) {
+      // The public endpoint is final only after the gateway listens: asked
+      // lazily, on the dispatcher's first event.
+      handler = spawn_webhook_dispatcher(
+        sys, io, webhook_config_for(cfg, h, [this] { return public_endpoint(); }, metrics));
+    }
+  }
+
+  void start_hub(const config::hub_setting& h, const session_settings& ss) {
+    hub_config hc;
+    hc.name = h.name;
+    hc.session = ss;
+    hc.registry = registry;
+    hc.metrics = metrics;
+    auto hub = spawn_hub(sys, hc);
+    hubs.emplace(h.name, hub);
+    event_handler_actor handler;
+    inline_handler_ptr inline_events;
+    select_handler(h, hub, handler, inline_events);
+    if (auto p = stages.find(h.name); p != stages.end() && !p->second.empty()) {
+      // Stages are actors: an inline handler becomes one as their `next`.
+      if (inline_events)
+        handler = spawn_inline_handler_actor(sys, std::move(inline_events));
+      if (handler)
+        handlers.push_back(handler); // the innermost `next`, ended at stop
+      // The first stage added is the outermost: built from the inside out.
+      for (auto f = p->second.rbegin(); f != p->second.rend(); ++f)
+        handler = (*f)(sys, hub, handler);
+    }
+    if (inline_events)
+      caf::anon_send(hub, handler_atom::value, std::move(inline_events));
+    else if (handler) {
+      caf::anon_send(hub, handler_atom::value, handler);
+      handlers.push_back(handler);
+    }
+    gw->add_endpoint({"/clients/socketio/hubs/" + h.name, h.name, hub, h.allow_anonymous});
+  }
+
+  void start() {
+    if (started)
+      throw std::logic_error("service::start called twice");
+    started = true;
+    auto ss = make_session_settings();
+    make_gateway();
+    for (auto& h : cfg.hubs)
+      start_hub(h, ss);
+    // Bound first: the public endpoint needs the port (listen.port 0).
+    gw->listen();
+    gw->set_public_endpoint(public_endpoint());
+    rest_settings rs;
+    rs.keys = {cfg.primary_key, cfg.secondary_key};
+    rs.public_endpoint = public_endpoint();
+    for (auto& [name, hub] : hubs)
+      rs.hubs.emplace(name, hub);
+    rs.max_packet_size = cfg.max_payload;
+    rs.metrics = metrics;
+    rest = std::make_unique<rest_api>(sys, std::move(rs));
+    // Accepting starts once the REST API and the public endpoint (the
+    // audience of client tokens) are set: with the asio_scheduler the loop
+    // runs already, and would serve a request at once.
+    gw->serve();
+    if (own_loops)
+      own_loops->start();
+  }
+
+  void stop(const std::string& reason) {
+    if (stopped)
+      return;
+    stopped = true;
+    if (gw)
+      gw->stop();
+    // Close every session (each sends its disconnected events), give them a
+    // moment to flush, then make sure none is left running.
+    auto sessions = registry->snapshot();
+    for (auto& e : sessions)
+      caf::anon_send(e.session, close_atom::value, reason);
+    // A polling session lingers up to 2 s for the GET that carries its
+    // close packet; WebSocket sessions go at once.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{2100};
+    while (registry->size() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    // Each wait below ends the actors and waits for them: a session's state
+    // (its sockets, a pending polling exchange) must be gone before the
+    // io_context it uses is, and an actor left running would block the
+    // actor system's exit.
+    caf::scoped_actor waiter{sys};
+    auto bound = [] { return std::chrono::steady_clock::now() + std::chrono::seconds{3}; };
+    auto handles = [](const std::vector<session_registry::entry>& entries) {
+      std::vector<caf::actor> out;
+      out.reserve(entries.size());
+      for (auto& e : entries)
+        out.push_back(caf::actor_cast<caf::actor>(e.session));
+      return out;
+    };
+    stop_and_await(waiter, handles(sessions), bound());
+    // The application's own actors next, while the hubs still take their
+    // last commands.
+    stop_and_await(waiter, adopted, bound());
+    adopted.clear();
+    // The hubs next: a handshake in flight when the gateway stopped may
+    // have had its session spawned after the snapshot above; such late
+    // sessions are stopped last.
+    std::vector<caf::actor> hub_handles;
+    for (auto& entry : hubs)
+      hub_handles.push_back(caf::actor_cast<caf::actor>(entry.second));
+    stop_and_await(waiter, hub_handles, bound());
+    stop_and_await(waiter, handles(registry->snapshot()), bound());
+    stop_handlers();
+    // The io_context may be the actor system's (asio_scheduler) and run on:
+    // no request may reach this object's fallback and REST API once it goes.
+    if (gw)
+      gw->refuse_requests();
+    // Pending wake-ups hold actor pointers: released while the system is up.
+    if (wheel)
+      wheel->stop();
+    // Our own loops stop here; they go (with what they hold) after the
+    // gateway, in the destructor.
+    if (own_loops)
+      own_loops->stop();
+  }
+
+  /// Ends the event handlers, waiting (bounded) for each to drain.
+  void stop_handlers() {
+    // Pipeline heads first (they were added last), each waited for, so that
+    // what a stage forwards reaches the next one before that one is told to
+    // stop. A webhook dispatcher drains its queues (the disconnected events
+    // just sent) before it goes, bounded by its drainTimeout; its HTTP
+    // client needs the I/O threads, which are stopped only after this.
+    auto limit = std::chrono::milliseconds{cfg.webhook.drain_timeout}
+                 + std::chrono::milliseconds{1000};
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    caf::scoped_actor waiter{sys};
+    std::vector<caf::actor_addr> ended;
+    for (auto h = handlers.rbegin(); h != handlers.rend(); ++h) {
+      auto addr = h->address();
+      if (std::find(ended.begin(), ended.end(), addr) != ended.end())
+        continue; // one actor serving several hubs
+      ended.push_back(addr);
+      stop_and_await(waiter, {caf::actor_cast<caf::actor>(*h)}, deadline);
+    }
+    handlers.clear();
+  }
+};
+
+service::service(config::service_config cfg) {
+  auto own = std::make_unique<owned_system>(cfg);
+  auto& sys = *own->sys;
+  impl_ = std::make_unique<impl>(std::move(own), sys, std::move(cfg));
+}
+
 service::service(caf::actor_system& sys, config::service_config cfg)
-  : sys_(sys),
-    cfg_(with_io_threads(sys, std::move(cfg))),
-    registry_(std::make_shared<session_registry>()),
-    metrics_(std::make_shared<metrics::registry>(
-      cfg_.limits.max_metric_label_values)),
-    own_loops_(asio_scheduler::of(sys) ? nullptr
-                                       : std::make_unique<http::loop_pool>(cfg_.io_threads)),
-    io_(own_loops_ ? own_loops_->first() : asio_scheduler::of(sys)->io()) {
-  if (cfg_.primary_key.empty())
-    cfg_.primary_key = auth::generate_access_key();
+  : impl_(std::make_unique<impl>(nullptr, sys, std::move(cfg))) {
 }
 
 service::~service() {
   stop();
 }
 
+caf::actor_system& service::system() noexcept {
+  return impl_->sys;
+}
+
 void service::set_handler(const std::string& hub, handler_factory f) {
-  inline_factories_.erase(hub);
-  factories_[hub] = std::move(f);
+  impl_->inline_factories.erase(hub);
+  impl_->factories[hub] = std::move(f);
 }
 
-void service::set_inline_handler(const std::string& hub,
-                                 inline_handler_factory f) {
-  factories_.erase(hub);
-  inline_factories_[hub] = std::move(f);
+void service::set_inline_handler(const std::string& hub, inline_handler_factory f) {
+  impl_->factories.erase(hub);
+  impl_->inline_factories[hub] = std::move(f);
 }
 
-void service::set_pipeline(const std::string& hub, pipeline_factory f) {
-  pipelines_[hub] = std::move(f);
+void service::add_stage(const std::string& hub, pipeline_factory f) {
+  impl_->stages[hub].push_back(std::move(f));
+}
+
+void service::register_in_process_handler(const std::string& name, handler_factory f) {
+  impl_->named[name] = std::move(f);
+}
+
+void service::register_in_process_handler(const std::string& name,
+                                          inline_handler_factory f) {
+  impl_->named[name] = std::move(f);
+}
+
+void service::route(std::string method, std::string path, http_route_handler h) {
+  if (impl_->started)
+    throw std::logic_error("service::route: routes are added before start()");
+  if (gateway::is_reserved_path(path))
+    throw std::invalid_argument("route path '" + path
+                                + "' is the service's own (/clients/, /api/, "
+                                  "/health, /metrics)");
+  impl_->route_check.add(method, path, {});
+  impl_->app_routes.push_back({std::move(method), std::move(path), std::move(h)});
 }
 
 void service::set_fallback(fallback_handler fn) {
-  fallback_ = std::move(fn);
+  impl_->fallback = std::move(fn);
+}
+
+void service::adopt(caf::actor a) {
+  if (a)
+    impl_->adopted.push_back(std::move(a));
 }
 
 void service::start() {
-  session_settings ss;
-  ss.ping_interval = std::chrono::milliseconds{cfg_.ping_interval};
-  ss.ping_timeout = std::chrono::milliseconds{cfg_.ping_timeout};
-  ss.connect_timeout = std::chrono::milliseconds{cfg_.connect_timeout};
-  ss.max_payload = cfg_.max_payload;
-  ss.max_packet_bytes = cfg_.limits.max_packet_bytes;
-  ss.max_queued_bytes = cfg_.limits.max_queued_bytes;
-  ss.max_pending_events = cfg_.limits.max_pending_events;
-  ss.max_namespaces = cfg_.limits.max_namespaces;
-  wheel_ = make_heartbeat_wheel();
-  ss.heartbeat_wheel = wheel_;
-  // A connect verdict may take a whole webhook round trip: never give up on
-  // it before the dispatcher's own timeouts do (5 + 30 + 5 = 40 s by
-  // default); an in-process handler gets the same budget.
-  ss.handler_timeout = std::chrono::milliseconds{
-    uint64_t{cfg_.webhook.connect_timeout} + cfg_.webhook.response_timeout + 5000};
-
-  gateway_config gc;
-  gc.http.host = cfg_.host;
-  gc.http.port = cfg_.port;
-  gc.http.tls = {cfg_.tls.cert_file, cfg_.tls.key_file};
-  // A polling POST carries at most maxPayload bytes (engine.io answers 413).
-  gc.http.limits.max_body_size = cfg_.max_payload;
-  gc.ws.max_message_size = cfg_.max_payload;
-  gc.ws.max_write_queue_bytes = cfg_.limits.max_queued_bytes;
-  gc.http.max_connections = cfg_.limits.max_connections;
-  // Connections go round the loops (one per thread): our own, or the
-  // asio_scheduler's (the first io_threads of them).
-  if (own_loops_) {
-    gc.http.loops = own_loops_->loops();
-  } else if (auto* sched = asio_scheduler::of(sys_)) {
-    gc.http.loops = sched->loops();
-    if (gc.http.loops.size() > cfg_.io_threads)
-      gc.http.loops.resize(cfg_.io_threads);
-  }
-  gc.keys = {cfg_.primary_key, cfg_.secondary_key};
-  gc.cors_origins = cfg_.cors_origins;
-  gc.metrics = metrics_;
-  gateway_ = std::make_unique<gateway>(io_, gc, registry_);
-  // The service's routes next to the Engine.IO endpoints; the REST API
-  // exists once the port is known (below), before serving starts.
-  gateway_->add_service_route("GET", "/health", [](http::exchange& ex, std::string_view) {
-    ex.respond(http::response::json(200, R"({"status":"ok"})"));
-  });
-  gateway_->add_service_route("GET", "/metrics", [this](http::exchange& ex, std::string_view) {
-    auto r = http::response::text(200, metrics_->render());
-    r.headers.front().second = "text/plain; version=0.0.4; charset=utf-8";
-    ex.respond(std::move(r));
-  });
-  gateway_->add_service_route(
-    std::string{http::router::any_method}, "/api/*",
-    [this](http::exchange& ex, std::string_view) {
-      if (!rest_ || !rest_->handle(ex))
-        ex.respond(http::response::json(
-          404, R"({"code":"NotFound","message":"no such endpoint"})"));
-    });
-  if (fallback_)
-    gateway_->set_fallback(fallback_);
-
-  for (auto& h : cfg_.hubs) {
-    hub_config hc;
-    hc.name = h.name;
-    hc.session = ss;
-    hc.registry = registry_;
-    hc.metrics = metrics_;
-    auto hub = spawn_hub(sys_, hc);
-    event_handler_actor handler;
-    inline_handler_ptr inline_events;
-    if (auto f = factories_.find(h.name); f != factories_.end())
-      handler = f->second(sys_, hub);
-    else if (auto i = inline_factories_.find(h.name); i != inline_factories_.end())
-      inline_events = i->second(sys_, hub);
-    else if (h.in_process_handler == "echo")
-      inline_events = make_echo_handler(hub);
-    else if (h.in_process_handler == "chat")
-      handler = spawn_chat_handler(sys_, hub);
-    else if (!h.event_handlers.empty())
-      // The public endpoint is final only after gateway_->listen(): asked
-      // lazily, on the dispatcher's first event.
-      handler = spawn_webhook_dispatcher(
-        sys_, io_, webhook_config_for(
-          cfg_, h, [this] { return public_endpoint(); }, metrics_));
-    if (auto p = pipelines_.find(h.name); p != pipelines_.end()) {
-      // Stages are actors: an inline handler becomes one as their `next`.
-      if (inline_events)
-        handler = spawn_inline_handler_actor(sys_, std::move(inline_events));
-      if (handler)
-        handlers_.push_back(handler); // the stages' `next`, ended at stop
-      handler = p->second(sys_, hub, handler);
-    }
-    if (inline_events)
-      caf::anon_send(hub, handler_atom::value, std::move(inline_events));
-    else if (handler) {
-      caf::anon_send(hub, handler_atom::value, handler);
-      handlers_.push_back(handler);
-    }
-    hubs_.emplace(h.name, hub);
-    gateway_->add_endpoint({"/clients/socketio/hubs/" + h.name, h.name, hub,
-                            h.allow_anonymous});
-  }
-  // Bound first: the public endpoint needs the port (listen.port 0).
-  gateway_->listen();
-  gateway_->set_public_endpoint(public_endpoint());
-  rest_settings rs;
-  rs.keys = {cfg_.primary_key, cfg_.secondary_key};
-  rs.public_endpoint = public_endpoint();
-  for (auto& [name, hub] : hubs_)
-    rs.hubs.emplace(name, hub);
-  rs.max_packet_size = cfg_.max_payload;
-  rs.metrics = metrics_;
-  rest_ = std::make_unique<rest_api>(sys_, std::move(rs));
-  // Accepting starts once the REST API and the public endpoint (the
-  // audience of client tokens) are set: with the asio_scheduler the loop
-  // runs already, and would serve a request at once.
-  gateway_->serve();
-  if (own_loops_)
-    own_loops_->start();
+  impl_->start();
 }
 
 void service::stop(const std::string& reason) {
-  if (stopped_)
-    return;
-  stopped_ = true;
-  if (gateway_)
-    gateway_->stop();
-  // Close every session (each sends its disconnected events), give them a
-  // moment to flush, then make sure none is left running.
-  auto sessions = registry_->snapshot();
-  for (auto& e : sessions)
-    caf::anon_send(e.session, close_atom::value, reason);
-  // A polling session lingers up to 2 s for the GET that carries its close
-  // packet; WebSocket sessions go at once.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{2100};
-  while (registry_->size() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  // Each wait below ends the actors and waits for them: a session's state
-  // (its sockets, a pending polling exchange) must be gone before the
-  // io_context it uses is, and an actor left running would block the actor
-  // system's exit.
-  caf::scoped_actor waiter{sys_};
-  auto bound = [] { return std::chrono::steady_clock::now() + std::chrono::seconds{3}; };
-  auto handles = [](const std::vector<session_registry::entry>& entries) {
-    std::vector<caf::actor> out;
-    out.reserve(entries.size());
-    for (auto& e : entries)
-      out.push_back(caf::actor_cast<caf::actor>(e.session));
-    return out;
-  };
-  stop_and_await(waiter, handles(sessions), bound());
-  // The hubs next: a handshake in flight when the gateway stopped may have
-  // had its session spawned after the snapshot above; such late sessions
-  // are stopped last.
-  std::vector<caf::actor> hubs;
-  for (auto& [name, hub] : hubs_) {
-    (void) name;
-    hubs.push_back(caf::actor_cast<caf::actor>(hub));
-  }
-  stop_and_await(waiter, hubs, bound());
-  stop_and_await(waiter, handles(registry_->snapshot()), bound());
-  stop_handlers();
-  // The io_context may be the actor system's (asio_scheduler) and run on:
-  // no request may reach this object's fallback and REST API once it goes.
-  if (gateway_)
-    gateway_->refuse_requests();
-  // Pending wake-ups hold actor pointers: released while the system is up.
-  if (wheel_)
-    wheel_->stop();
-  // Our own loops stop here; they go (with what they hold) after the
-  // gateway, in the destructor.
-  if (own_loops_)
-    own_loops_->stop();
-}
-
-void service::stop_handlers() {
-  // Pipeline heads first (they were added last), each waited for, so that
-  // what a stage forwards reaches the next one before that one is told to
-  // stop. A webhook dispatcher drains its queues (the disconnected events
-  // just sent) before it goes, bounded by its drainTimeout; its HTTP
-  // client needs the I/O threads, which are stopped only after this.
-  auto bound = std::chrono::milliseconds{cfg_.webhook.drain_timeout}
-               + std::chrono::milliseconds{1000};
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  caf::scoped_actor waiter{sys_};
-  std::vector<caf::actor_addr> stopped;
-  for (auto h = handlers_.rbegin(); h != handlers_.rend(); ++h) {
-    auto addr = h->address();
-    if (std::find(stopped.begin(), stopped.end(), addr) != stopped.end())
-      continue; // one actor serving several hubs
-    stopped.push_back(addr);
-    stop_and_await(waiter, {caf::actor_cast<caf::actor>(*h)}, deadline);
-  }
-  handlers_.clear();
+  impl_->stop(reason);
 }
 
 uint16_t service::port() const {
-  return gateway_ ? gateway_->port() : 0;
+  return impl_->gw ? impl_->gw->port() : 0;
 }
 
 std::string service::public_endpoint() const {
-  return config::public_endpoint_for(cfg_, port());
+  return impl_->public_endpoint();
 }
 
 std::string service::connection_string() const {
-  return "Endpoint=" + public_endpoint() + ";AccessKey=" + cfg_.primary_key
+  return "Endpoint=" + public_endpoint() + ";AccessKey=" + impl_->cfg.primary_key
          + ";Version=1.0;";
 }
 
@@ -281,10 +453,22 @@ std::string service::client_url(const std::string& hub) const {
 }
 
 hub_actor service::hub(const std::string& name) const {
-  auto i = hubs_.find(name);
-  if (i == hubs_.end())
+  auto i = impl_->hubs.find(name);
+  if (i == impl_->hubs.end())
     return {};
   return i->second;
+}
+
+const config::service_config& service::config() const {
+  return impl_->cfg;
+}
+
+metrics::registry& service::metrics() {
+  return *impl_->metrics;
+}
+
+const session_registry& service::sessions() const {
+  return *impl_->registry;
 }
 
 } // namespace sio

@@ -33,6 +33,16 @@ namespace metrics {
 class registry;
 } // namespace metrics
 
+namespace http {
+class exchange;
+} // namespace http
+
+class session_registry;
+
+/// Handles a request no route claims (an internal hook; applications use
+/// service::route).
+using fallback_handler = std::function<void(const http::exchange&)>;
+
 /// Makes a hub's event handler; gets the hub so that it can send to it.
 using handler_factory =
   std::function<event_handler_actor(caf::actor_system&, hub_actor)>;
@@ -112,6 +122,9 @@ public:
   /// for them throws std::invalid_argument, as does a route given twice.
   void route(std::string method, std::string path, http_route_handler h);
 
+  /// Hands requests no route claims to `fn` (404 JSON without one).
+  void set_fallback(fallback_handler fn);
+
   // -- application actors ---------------------------------------------------
 
   /// Ties `a` to the service: stop() ends it (and waits for it, bounded)
@@ -145,6 +158,9 @@ public:
   const config::service_config& config() const;
   /// The service's metrics (GET /metrics renders them).
   metrics::registry& metrics();
+  /// Every open Engine.IO session by sid (an internal view: the library's
+  /// tests and tools include actors/client_session.hpp to use it).
+  const session_registry& sessions() const;
 
   struct impl;
 

@@ -14,7 +14,7 @@
 //   custom-pipeline --config service.json --app-token s3cret --ban spam
 
 #include "actors/event_payloads.hpp"
-#include "actors/service.hpp"
+#include <sio/service.hpp>
 #include "actors/type_registry.hpp"
 #include <sio/config.hpp>
 
@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
   {
     sio::service svc{sys, std::move(*cfg)};
     for (auto& hub : svc.config().hubs)
-      svc.set_pipeline(hub.name, [token, banned](caf::actor_system& s,
+      svc.add_stage(hub.name, [token, banned](caf::actor_system& s,
                                                  sio::hub_actor,
                                                  sio::event_handler_actor next) {
         auto moderation = s.spawn(moderation_stage, next, banned);

@@ -5,7 +5,8 @@
 //   eio-echo --port 3000 --path /engine.io/ --ping-interval 25000
 //     --ping-timeout 20000 --max-payload 1000000
 
-#include "actors/service.hpp"
+#include "actors/gateway.hpp"
+#include "actors/hub.hpp"
 #include "actors/shutdown.hpp"
 #include "actors/type_registry.hpp"
 

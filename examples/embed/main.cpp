@@ -12,7 +12,7 @@
 
 #include <sio/inline_handler.hpp>
 #include "actors/event_payloads.hpp"
-#include "actors/service.hpp"
+#include <sio/service.hpp>
 #include "actors/type_registry.hpp"
 #include <sio/config.hpp>
 #include "lib/http/response.hpp"

@@ -7,7 +7,7 @@
 //   sio-server --port 8080            # demo hub "chat" and its page at /
 
 #include "actors/asio_scheduler.hpp"
-#include "actors/service.hpp"
+#include <sio/service.hpp>
 #include "actors/type_registry.hpp"
 #include "examples/sio-server/static_files.hpp"
 #include "lib/auth/negotiate.hpp"

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sio/inline_handler.hpp>
+#include "lib/metrics/metrics.hpp"
 #include "actors/event_payloads.hpp"
 #include "lib/routing/group_name.hpp"
 #include "tests/actors/service_fixture.hpp"
@@ -225,7 +226,7 @@ struct pipeline_fixture : sio_test::service_fixture {
         svc.set_inline_handler("test", [obs](caf::actor_system&, sio::hub_actor) {
           return std::make_shared<recording_inline>(obs);
         });
-        svc.set_pipeline("test", [obs](caf::actor_system& sys, sio::hub_actor,
+        svc.add_stage("test", [obs](caf::actor_system& sys, sio::hub_actor,
                                        sio::event_handler_actor next) {
           BOOST_CHECK(next); // the inline handler, as an actor
           return sys.spawn(naming_stage, obs, next);

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "actors/asio_scheduler.hpp"
-#include "actors/service.hpp"
+#include <sio/service.hpp>
 #include "actors/type_registry.hpp"
 
 #include <boost/test/unit_test.hpp>

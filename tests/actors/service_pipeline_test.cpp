@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE actors
 #include <boost/test/unit_test.hpp>
 
+#include "actors/client_session.hpp"
 #include "actors/event_payloads.hpp"
 #include "tests/actors/service_fixture.hpp"
 
