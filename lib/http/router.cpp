@@ -110,17 +110,6 @@ void router::add(std::string method, std::string path, route_handler h) {
   routes->methods.emplace_back(std::move(method), std::move(h));
 }
 
-bool router::has_path(std::string_view path) const {
-  if (!path.empty() && path.back() == '*') {
-    path.remove_suffix(1);
-    for (auto& p : prefixes_)
-      if (p->path == path)
-        return true;
-    return false;
-  }
-  return exact_.count(path) > 0;
-}
-
 void router::set_fallback(std::function<void(exchange&)> fn) {
   fallback_ = std::move(fn);
 }

@@ -42,9 +42,6 @@ public:
   /// and path that already have a route (any_method conflicts with all).
   void add(std::string method, std::string path, route_handler h);
 
-  /// Whether `path` (a route path as add() takes it) has a route already.
-  bool has_path(std::string_view path) const;
-
   /// Answers requests no route's path matches (default: 404 JSON
   /// {"code":"NotFound","message":"no such endpoint"}).
   void set_fallback(std::function<void(exchange&)> fn);
