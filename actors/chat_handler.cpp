@@ -1,6 +1,7 @@
 #include "actors/chat_handler.hpp"
 
 #include "actors/event_payloads.hpp"
+#include "lib/protocol/ascii.hpp"
 #include "lib/routing/group_name.hpp"
 
 #include <caf/all.hpp>
@@ -72,10 +73,9 @@ std::optional<std::string> check_text(std::string_view s, size_t max_chars,
   return std::nullopt;
 }
 
+/// True if `s` is empty or only spaces, tabs and line breaks.
 bool blank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-  });
+  return protocol::trim(s, protocol::json_whitespace).empty();
 }
 
 /// Parses a JSON text with UTF-8 validation; false on any error.

@@ -5,7 +5,7 @@
 #include "lib/http/route_adapter.hpp"
 #include "lib/http/ws_handshake.hpp"
 #include "lib/protocol/eio_error.hpp"
-#include "lib/protocol/json_text.hpp"
+#include "lib/protocol/ascii.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -26,7 +26,7 @@ http::response eio_error_response(eio_error e, int status = 400) {
 
 void add_value(multimap& m, std::string_view key, std::string value) {
   for (auto& [k, vs] : m)
-    if (http::iequals(k, key)) {
+    if (protocol::ascii_iequals(k, key)) {
       vs.push_back(std::move(value));
       return;
     }
@@ -241,7 +241,8 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
     }
     if (token.empty()) {
       if (auto* h = req.find_header("Authorization");
-          h && h->size() > 7 && http::iequals(h->substr(0, 7), "Bearer "))
+          h && h->size() > 7
+          && protocol::ascii_iequals(h->substr(0, 7), "Bearer "))
         token = h->substr(7);
     }
     handshake_info info;
@@ -290,9 +291,7 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
   void reject(const http::exchange& ex, const std::string& why) {
     spdlog::info("handshake rejected from {}: {}", ex.req().remote_address,
                  why);
-    auto body = R"({"code":"Unauthorized","message":)"
-                + protocol::json_string(why) + "}";
-    ex.respond(http::response::json(401, std::move(body)));
+    ex.respond(http::response::error(401, "Unauthorized", why));
   }
 };
 
@@ -383,8 +382,8 @@ void gateway::listen() {
       // waits for the count to reach zero, so none passes after it returns.
       self->in_flight.fetch_add(1);
       if (self->stopped.load())
-        ex.respond(http::response::json(
-          503, R"({"code":"ServiceUnavailable","message":"the service is shutting down"})"));
+        ex.respond(http::response::error(503, "ServiceUnavailable",
+                                         "the service is shutting down"));
       else
         self->routes.dispatch(ex);
       self->in_flight.fetch_sub(1);

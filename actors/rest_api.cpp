@@ -1,7 +1,7 @@
 #include "actors/rest_api.hpp"
 
 #include "lib/auth/jwt.hpp"
-#include "lib/protocol/utf8.hpp"
+#include "lib/protocol/ascii.hpp"
 #include "lib/protocol/eio_codec.hpp"
 #include "lib/protocol/json_text.hpp"
 #include "lib/protocol/sio_decoder.hpp"
@@ -22,34 +22,12 @@ using query_list = std::vector<std::pair<std::string, std::string>>;
 
 // -- answers ----------------------------------------------------------------------
 
-/// `s` with every byte that is not part of well-formed UTF-8 replaced by
-/// U+FFFD: messages echo request text (filters, names), and a JSON body
-/// must be UTF-8.
-std::string valid_utf8(std::string_view s) {
-  if (protocol::is_valid_utf8(s))
-    return std::string{s};
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (size_t i = 0; i < s.size();) {
-    auto lead = static_cast<unsigned char>(s[i]);
-    size_t n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (i + n <= s.size() && protocol::is_valid_utf8(s.substr(i, n))) {
-      out.append(s.substr(i, n));
-      i += n;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
-/// The Azure error shape: JSON {code, message} plus x-ms-error-code.
+/// The Azure error shape: JSON {code, message} plus x-ms-error-code. The
+/// message may echo request text (filters, names): response::error makes it
+/// valid UTF-8.
 http::response error(int status, std::string_view code,
                      std::string_view message) {
-  auto r = http::response::json(
-    status, "{\"code\":" + protocol::json_string(code) + ",\"message\":"
-              + protocol::json_string(valid_utf8(message)) + "}");
+  auto r = http::response::error(status, code, message);
   r.headers.emplace_back("x-ms-error-code", std::string{code});
   return r;
 }
@@ -205,10 +183,10 @@ struct call {
     auto* ct = req.find_header("Content-Type");
     std::string_view type = ct ? std::string_view{*ct} : "text/plain";
     type = type.substr(0, type.find(';'));
-    if (http::iequals(type, "text/plain")
-        || http::iequals(type, "application/octet-stream"))
+    if (protocol::ascii_iequals(type, "text/plain")
+        || protocol::ascii_iequals(type, "application/octet-stream"))
       return req.body;
-    if (http::iequals(type, "application/json")) {
+    if (protocol::ascii_iequals(type, "application/json")) {
       // The JS SDK JSON-quotes a string sent without contentType text/plain.
       rapidjson::Document doc;
       doc.Parse(req.body.data(), req.body.size());
@@ -593,7 +571,8 @@ bool rest_api::handle(const http::exchange& original) const {
   // Bearer JWT whose audience is this request's URL (as the SDKs sign it).
   auto* authz = req.find_header("Authorization");
   if (!authz || authz->size() < 8
-      || !http::iequals(std::string_view{*authz}.substr(0, 7), "Bearer ")) {
+      || !protocol::ascii_iequals(std::string_view{*authz}.substr(0, 7),
+                                  "Bearer ")) {
     ex.respond(error(401, "Unauthorized", "missing bearer token"));
     return true;
   }

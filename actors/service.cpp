@@ -189,8 +189,8 @@ struct service::impl {
     gw->add_service_route(std::string{http::router::any_method}, "/api/*",
                           [this](http::exchange& ex, std::string_view) {
                             if (!rest || !rest->handle(ex))
-                              ex.respond(http::response::json(
-                                404, R"({"code":"NotFound","message":"no such endpoint"})"));
+                              ex.respond(http::response::error(404, "NotFound",
+                                                               "no such endpoint"));
                           });
     for (auto& r : app_routes)
       gw->add_route(std::move(r.method), std::move(r.path), std::move(r.handler));

@@ -17,13 +17,12 @@
 #include <sio/service.hpp>
 #include "actors/type_registry.hpp"
 #include <sio/config.hpp>
+#include "lib/protocol/ascii.hpp"
 
 #include <caf/all.hpp>
 #include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <cctype>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -51,12 +50,6 @@ std::string auth_token(const std::string& auth) {
   if (i == doc.MemberEnd() || !i->value.IsString())
     return {};
   return {i->value.GetString(), i->value.GetStringLength()};
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 /// Stage 1: only clients that know the application token get a socket.
@@ -116,7 +109,7 @@ moderation_stage(sio::event_handler_actor::pointer self,
     },
     [self, next, banned](sio::message_event& ev)
       -> caf::result<sio::message_reply> {
-      auto text = lower(ev.packet);
+      auto text = sio::protocol::ascii_lowered(ev.packet);
       for (auto& word : banned) {
         if (text.find(word) == std::string::npos)
           continue;
@@ -156,7 +149,7 @@ int main(int argc, char** argv) {
     else if (arg == "--app-token")
       token = v;
     else if (arg == "--ban")
-      banned.push_back(lower(v));
+      banned.push_back(sio::protocol::ascii_lowered(v));
     else {
       std::cerr << "unknown argument: " << arg << "\n" << usage;
       return 1;

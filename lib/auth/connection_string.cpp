@@ -3,7 +3,6 @@
 #include "lib/protocol/ascii.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
 namespace sio::auth {
@@ -13,17 +12,6 @@ namespace {
 using protocol::result;
 
 constexpr size_t max_connection_string_length = 4096;
-
-std::string_view trim(std::string_view s) {
-  auto is_space = [](char c) {
-    return std::isspace(static_cast<unsigned char>(c)) != 0;
-  };
-  while (!s.empty() && is_space(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
 
 std::optional<uint16_t> parse_port(std::string_view s) {
   if (s.empty() || s.size() > 5)
@@ -71,7 +59,7 @@ result<connection_string> parse_connection_string(std::string_view text) {
   bool has_endpoint = false;
   while (!text.empty()) {
     auto semi = text.find(';');
-    auto part = trim(text.substr(0, semi));
+    auto part = protocol::trim(text.substr(0, semi));
     text = semi == std::string_view::npos ? std::string_view{}
                                           : text.substr(semi + 1);
     if (part.empty())
@@ -80,8 +68,8 @@ result<connection_string> parse_connection_string(std::string_view text) {
     if (eq == std::string_view::npos)
       return res::fail("connection string: missing '=' in '"
                        + std::string{part} + "'");
-    auto key = protocol::ascii_lowered(trim(part.substr(0, eq)));
-    auto value = trim(part.substr(eq + 1));
+    auto key = protocol::ascii_lowered(protocol::trim(part.substr(0, eq)));
+    auto value = protocol::trim(part.substr(eq + 1));
     if (key.empty())
       return res::fail("connection string: empty key");
     if (std::find(seen.begin(), seen.end(), key) != seen.end())

@@ -4,6 +4,7 @@
 #include "lib/protocol/ascii.hpp"
 #include "lib/protocol/base64.hpp"
 #include "lib/protocol/percent.hpp"
+#include "lib/protocol/url.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -148,23 +149,21 @@ bool signature_matches(std::string_view signing_input,
 
 // -- URL comparison helpers ---
 
-struct url_parts {
+/// A URL reduced to what two URLs must share to name the same endpoint:
+/// scheme and authority lowered, default port dropped, path decoded.
+struct comparable_url {
   std::string scheme;
   std::string authority;
   std::string path;
 };
 
-std::optional<url_parts> split_url(std::string_view url) {
-  url = url.substr(0, url.find('#'));
-  url = url.substr(0, url.find('?'));
-  auto sep = url.find("://");
-  if (sep == std::string_view::npos || sep == 0)
+std::optional<comparable_url> comparable(std::string_view url) {
+  auto split = protocol::split_url(url);
+  if (split.scheme.empty())
     return std::nullopt;
-  url_parts parts;
-  parts.scheme = protocol::ascii_lowered(url.substr(0, sep));
-  auto rest = url.substr(sep + 3);
-  auto slash = rest.find('/');
-  parts.authority = protocol::ascii_lowered(rest.substr(0, slash));
+  comparable_url parts;
+  parts.scheme = protocol::ascii_lowered(split.scheme);
+  parts.authority = protocol::ascii_lowered(split.authority);
   if (parts.authority.empty())
     return std::nullopt;
   // "http://h:80" and "http://h" name the same origin.
@@ -178,8 +177,7 @@ std::optional<url_parts> split_url(std::string_view url) {
     strip_port(":80");
   else if (parts.scheme == "https" || parts.scheme == "wss")
     strip_port(":443");
-  auto path = slash == std::string_view::npos ? std::string_view{}
-                                              : rest.substr(slash);
+  auto path = split.path;
   while (!path.empty() && path.back() == '/')
     path.remove_suffix(1);
   auto decoded = protocol::percent_decode(path);
@@ -319,8 +317,8 @@ result<jwt_claims> verify_hs256(std::string_view token,
 
 bool audience_matches(std::string_view aud, std::string_view expected_url,
                       bool compare_host) {
-  auto a = split_url(aud);
-  auto b = split_url(expected_url);
+  auto a = comparable(aud);
+  auto b = comparable(expected_url);
   if (!a || !b)
     return false;
   if (compare_host && (a->scheme != b->scheme || a->authority != b->authority))

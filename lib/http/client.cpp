@@ -1,5 +1,8 @@
 #include "lib/http/client.hpp"
 
+#include "lib/protocol/ascii.hpp"
+#include "lib/protocol/url.hpp"
+
 #include <http_parser.h>
 
 #include <sys/socket.h>
@@ -60,13 +63,13 @@ bool has_ctl(std::string_view s) {
 bool reserved_header(std::string_view name) {
   switch (name.size()) {
     case 4:
-      return iequals(name, "host");
+      return protocol::ascii_iequals(name, "host");
     case 10:
-      return iequals(name, "connection");
+      return protocol::ascii_iequals(name, "connection");
     case 14:
-      return iequals(name, "content-length");
+      return protocol::ascii_iequals(name, "content-length");
     case 17:
-      return iequals(name, "transfer-encoding");
+      return protocol::ascii_iequals(name, "transfer-encoding");
     default:
       return false;
   }
@@ -114,16 +117,6 @@ std::string serialize(const client_request& req, std::string_view target,
   return wire;
 }
 
-void trim(std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t'))
-    ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
-    --e;
-  s.erase(e);
-  s.erase(0, b);
-}
-
 client_result failure(client_error code, std::string why) {
   client_result r;
   r.code = code;
@@ -163,7 +156,7 @@ std::string_view to_string(client_error e) {
 
 const std::string* client_result::find_header(std::string_view name) const {
   for (auto& h : headers)
-    if (iequals(h.first, name))
+    if (protocol::ascii_iequals(h.first, name))
       return &h.second;
   return nullptr;
 }
@@ -180,23 +173,18 @@ protocol::result<parsed_url> parse_url(std::string_view url) {
     return R::fail("URL too long");
   if (has_ctl(url) || url.find(' ') != std::string_view::npos)
     return R::fail("URL contains spaces or control characters");
-  auto sep = url.find("://");
-  if (sep == std::string_view::npos)
+  auto parts = protocol::split_url(url);
+  if (parts.scheme.empty())
     return R::fail("not an absolute URL: " + std::string{url});
   parsed_url out;
-  for (char c : url.substr(0, sep))
-    out.scheme.push_back(static_cast<char>(std::tolower(
-      static_cast<unsigned char>(c))));
+  out.scheme = protocol::ascii_lowered(parts.scheme);
   if (out.scheme != "http" && out.scheme != "https")
     return R::fail("unsupported URL scheme \"" + out.scheme + "\"");
   out.port = out.scheme == "https" ? 443 : 80;
-  auto rest = url.substr(sep + 3);
-  if (rest.find('#') != std::string_view::npos)
+  if (parts.has_fragment)
     return R::fail("URL must not contain a fragment");
-  auto slash = rest.find_first_of("/?");
-  auto authority = rest.substr(0, slash);
-  out.target = slash == std::string_view::npos ? "/"
-                                               : std::string{rest.substr(slash)};
+  auto authority = parts.authority;
+  out.target = parts.target.empty() ? "/" : std::string{parts.target};
   if (out.target[0] == '?')
     out.target.insert(out.target.begin(), '/');
   if (authority.find('@') != std::string_view::npos)
@@ -770,7 +758,7 @@ int upstream_connection::on_header_value(http_parser* p, const char* at,
 int upstream_connection::on_headers_complete(http_parser* p) {
   auto* s = self_of(p);
   for (auto& h : s->res_.headers)
-    trim(h.second);
+    protocol::trim_in_place(h.second, protocol::http_whitespace);
   s->res_.status = static_cast<int>(p->status_code);
   // Refuse a declared oversized body before reading any of it.
   if ((p->flags & F_CHUNKED) == 0 && p->content_length != ULLONG_MAX

@@ -3,6 +3,7 @@
 #include <sio/http_route.hpp>
 
 #include "lib/http/request.hpp"
+#include "lib/protocol/ascii.hpp"
 #include "lib/protocol/json_text.hpp"
 
 #include <atomic>
@@ -11,7 +12,7 @@ namespace sio {
 
 const std::string* http_request::header(std::string_view name) const {
   for (auto& [k, v] : headers)
-    if (http::iequals(k, name))
+    if (protocol::ascii_iequals(k, name))
       return &v;
   return nullptr;
 }
@@ -44,9 +45,7 @@ http_response http_response::text(int status, std::string body) {
 
 http_response http_response::error(int status, std::string_view code,
                                    std::string_view message) {
-  return json(status, "{\"code\":" + protocol::json_string(code)
-                        + ",\"message\":" + protocol::json_string(message)
-                        + "}");
+  return json(status, protocol::json_error_body(code, message));
 }
 
 struct http_responder::state {

@@ -1,34 +1,24 @@
 #include "lib/http/request.hpp"
 
 #include "lib/protocol/ascii.hpp"
+#include "lib/protocol/url.hpp"
 
 namespace sio::http {
 
 std::string_view request::path() const {
-  std::string_view t = target;
-  return t.substr(0, t.find('?'));
+  return protocol::split_target(target).path;
 }
 
 std::string_view request::query() const {
-  std::string_view t = target;
-  auto pos = t.find('?');
-  if (pos == std::string_view::npos)
-    return {};
-  auto q = t.substr(pos + 1);
-  return q.substr(0, q.find('#'));
+  return protocol::split_target(target).query;
 }
 
 const std::string* request::find_header(std::string_view name) const {
   for (auto& [k, v] : headers)
-    if (iequals(k, name))
+    if (protocol::ascii_iequals(k, name))
       return &v;
   return nullptr;
 }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return protocol::ascii_iequals(a, b);
-}
-
 
 std::optional<std::vector<std::pair<std::string, std::string>>>
 parse_query(std::string_view query) {

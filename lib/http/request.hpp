@@ -26,16 +26,13 @@ struct request {
   bool upgrade = false;         ///< "Connection: upgrade" + "Upgrade" present
   std::string remote_address;   ///< peer IP, for logs
 
-  /// The path part of the target (before '?'), still percent-encoded.
+  /// The path part of the target (before '?' or '#'), still percent-encoded.
   std::string_view path() const;
-  /// The raw query string (after '?', without it); empty when absent.
+  /// The raw query string (after '?', before '#'); empty when absent.
   std::string_view query() const;
   /// First header with this name (case-insensitive), or nullptr.
   const std::string* find_header(std::string_view name) const;
 };
-
-/// Case-insensitive ASCII comparison (header names, tokens).
-bool iequals(std::string_view a, std::string_view b);
 
 /// Decodes %XX escapes (and '+' as space when `plus_is_space`); nullopt on a
 /// malformed escape. (lib/protocol's, named here for the HTTP layer's users.)

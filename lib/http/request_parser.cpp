@@ -1,5 +1,8 @@
 #include "lib/http/request_parser.hpp"
 
+#include "lib/protocol/ascii.hpp"
+#include "lib/protocol/url.hpp"
+
 #include <algorithm>
 #include <optional>
 #include <string_view>
@@ -13,15 +16,6 @@ request_parser* self(http_parser* p) {
   return static_cast<request_parser*>(p->data);
 }
 
-void trim(std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t'))
-    ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
-    --e;
-  s = s.substr(b, e - b);
-}
-
 /// An absolute-form request target (RFC 9112 §3.2.2: `http://host:port/p?q`,
 /// which a server must accept) cut to origin form (`/p?q`, `/` for no
 /// path). Returns its authority (host[:port]); "" when `target` is in
@@ -30,21 +24,15 @@ void trim(std::string& s) {
 std::optional<std::string> take_absolute_form(std::string& target) {
   if (target.empty() || target[0] == '/')
     return std::string{}; // origin form: nothing to scan
-  auto scheme_end = target.find("://");
-  if (scheme_end == std::string::npos)
+  auto url = protocol::split_url(target);
+  if (!protocol::ascii_iequals(url.scheme, "http")
+      && !protocol::ascii_iequals(url.scheme, "https"))
     return std::string{};
-  std::string_view scheme{target.data(), scheme_end};
-  if (!iequals(scheme, "http") && !iequals(scheme, "https"))
-    return std::string{};
-  auto host_begin = scheme_end + 3;
-  auto host_end = target.find_first_of("/?#", host_begin);
-  if (host_end == std::string::npos)
-    host_end = target.size();
-  auto authority = target.substr(host_begin, host_end - host_begin);
+  std::string authority{url.authority};
   if (authority.empty() || authority[0] == ':'
       || authority.find('@') != std::string::npos)
     return std::nullopt;
-  auto rest = target.substr(host_end);
+  std::string rest{url.target};
   target = rest.empty() || rest[0] != '/' ? "/" + rest : std::move(rest);
   return authority;
 }
@@ -154,7 +142,7 @@ int request_parser::on_header_value(http_parser* p, const char* at, size_t n) {
 int request_parser::on_headers_complete(http_parser* p) {
   auto* s = self(p);
   for (auto& h : s->req_.headers)
-    trim(h.second);
+    protocol::trim_in_place(h.second, protocol::http_whitespace);
   // Routing sees origin form only; the Host of an absolute-form request is
   // the target's authority, whatever a Host header says (RFC 9112 §3.2.2).
   auto authority = take_absolute_form(s->req_.target);
@@ -162,8 +150,9 @@ int request_parser::on_headers_complete(http_parser* p) {
     return s->fail(400, "invalid host in the request target");
   if (!authority->empty()) {
     auto& headers = s->req_.headers;
-    auto host = std::find_if(headers.begin(), headers.end(),
-                             [](auto& h) { return iequals(h.first, "Host"); });
+    auto host = std::find_if(headers.begin(), headers.end(), [](auto& h) {
+      return protocol::ascii_iequals(h.first, "Host");
+    });
     if (host != headers.end())
       host->second = std::move(*authority);
     else

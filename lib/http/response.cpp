@@ -1,23 +1,34 @@
 #include "lib/http/response.hpp"
 
+#include "lib/protocol/json_text.hpp"
+
 #include <http_parser.h>
 
 namespace sio::http {
 
-response response::json(int status, std::string body) {
+namespace {
+
+response with_body(int status, const char* content_type, std::string body) {
   response r;
   r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
+  r.headers.emplace_back("Content-Type", content_type);
   r.body = std::move(body);
   return r;
 }
 
+} // namespace
+
+response response::json(int status, std::string body) {
+  return with_body(status, "application/json", std::move(body));
+}
+
 response response::text(int status, std::string body) {
-  response r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "text/plain; charset=UTF-8");
-  r.body = std::move(body);
-  return r;
+  return with_body(status, "text/plain; charset=UTF-8", std::move(body));
+}
+
+response response::error(int status, std::string_view code,
+                         std::string_view message) {
+  return json(status, protocol::json_error_body(code, message));
 }
 
 std::string_view reason_phrase(int status) {

@@ -22,6 +22,10 @@ struct response {
   static response json(int status, std::string body);
   /// A text body with `Content-Type: text/plain; charset=UTF-8`.
   static response text(int status, std::string body);
+  /// The JSON error body {"code":"<code>","message":"<message>"}, escaped
+  /// (protocol::json_error_body), with `Content-Type: application/json`.
+  static response error(int status, std::string_view code,
+                        std::string_view message);
 };
 
 /// The reason phrase of a status code ("Not Found"); "Unknown" otherwise.

@@ -1,7 +1,5 @@
 #include "lib/http/router.hpp"
 
-#include "lib/protocol/json_text.hpp"
-
 #include <algorithm>
 #include <stdexcept>
 
@@ -143,8 +141,7 @@ void router::dispatch(exchange& ex) const {
     if (fallback_)
       fallback_(ex);
     else
-      ex.respond(response::json(
-        404, R"({"code":"NotFound","message":"no such endpoint"})"));
+      ex.respond(response::error(404, "NotFound", "no such endpoint"));
     return;
   }
   if (auto* h = routes->handler_for(req.method)) {
@@ -152,9 +149,7 @@ void router::dispatch(exchange& ex) const {
     return;
   }
   auto allow = routes->allow();
-  auto r = response::json(405, R"({"code":"MethodNotAllowed","message":)"
-                                 + protocol::json_string("allowed: " + allow)
-                                 + "}");
+  auto r = response::error(405, "MethodNotAllowed", "allowed: " + allow);
   r.headers.emplace_back("Allow", std::move(allow));
   ex.respond(std::move(r));
 }

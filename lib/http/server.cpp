@@ -122,8 +122,8 @@ private:
         // Plain HTTP on the TLS port: answer in plain HTTP (as nginx does)
         // so that the mistake is visible; the TLS state is dropped.
         stream_ = stream{std::move(stream_.lowest_layer())};
-        refuse(response::json(
-          400, R"({"code":"BadRequest","message":"plain HTTP sent to the TLS port; use https://"})"));
+        refuse(response::error(400, "BadRequest",
+                               "plain HTTP sent to the TLS port; use https://"));
         return;
       }
       close();
@@ -192,10 +192,8 @@ private:
         do_read();
         return;
       case request_parser::status::invalid: {
-        auto r = response::json(
-          parser_.error_status(),
-          std::string{"{\"code\":\"BadRequest\",\"message\":\""}
-            + parser_.error_reason() + "\"}");
+        auto r = response::error(parser_.error_status(), "BadRequest",
+                                 parser_.error_reason());
         r.close = true;
         send_response(std::move(r), false);
         return;
@@ -295,8 +293,8 @@ private:
         return;
       if (self->request_timer_armed_ && !self->writing_) {
         self->request_timer_armed_ = false;
-        auto r = response::json(
-          408, R"({"code":"RequestTimeout","message":"request not complete in time"})");
+        auto r = response::error(408, "RequestTimeout",
+                                 "request not complete in time");
         self->send_response(std::move(r), false);
         return;
       }
@@ -356,9 +354,8 @@ exchange::state::~state() {
     return;
   }
   con->respond(generation,
-               response::json(503, R"({"code":"ServiceUnavailable",)"
-                                   R"("message":"the request was dropped )"
-                                   R"(before it was answered"})"));
+               response::error(503, "ServiceUnavailable",
+                               "the request was dropped before it was answered"));
 }
 
 exchange::exchange(std::shared_ptr<state> st) : state_(std::move(st)) {
@@ -479,8 +476,8 @@ void server::accept_loop::accept() {
       auto con = std::make_shared<connection>(
         sh->tls ? stream{std::move(sock), *sh->tls} : stream{std::move(sock)}, sh);
       if (sh->open.load() > sh->settings.max_connections) {
-        con->refuse(response::json(
-          503, R"({"code":"ServiceUnavailable","message":"too many connections"})"));
+        con->refuse(
+          response::error(503, "ServiceUnavailable", "too many connections"));
       } else {
         con->start();
       }

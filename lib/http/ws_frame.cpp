@@ -235,12 +235,7 @@ std::string make_ws_close_payload(uint16_t code, std::string_view reason) {
     code = ws_close_code::normal;
   // Control frames carry at most 125 bytes: 2 for the code, 123 for the reason.
   // Cutting inside a multi-byte sequence would make the peer fail us with 1007.
-  if (reason.size() > 123) {
-    size_t cut = 123;
-    while (cut > 0 && (static_cast<uint8_t>(reason[cut]) & 0xC0) == 0x80)
-      --cut;
-    reason = reason.substr(0, cut);
-  }
+  reason = protocol::utf8_prefix(reason, 123);
   if (!protocol::is_valid_utf8(reason))
     reason = {};
   std::string out;

@@ -18,20 +18,13 @@ std::string_view header_or_empty(const request& req, std::string_view name) {
   return h ? std::string_view{*h} : std::string_view{};
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // True if the comma-separated header value has `token` as one element; this
 // is how "Connection: keep-alive, Upgrade" (Firefox) must be read.
 bool has_token(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     size_t comma = list.find(',');
-    auto item = trim(list.substr(0, comma));
+    auto item =
+      protocol::trim(list.substr(0, comma), protocol::http_whitespace);
     if (protocol::ascii_iequals(item, token))
       return true;
     if (comma == std::string_view::npos)
@@ -70,12 +63,12 @@ ws_handshake_result validate_ws_upgrade(const ws_upgrade_headers& h) {
     r.reason = "Connection header must contain 'upgrade'";
     return r;
   }
-  if (trim(h.version) != "13") {
+  if (protocol::trim(h.version, protocol::http_whitespace) != "13") {
     r.http_status = 426;
     r.reason = "Sec-WebSocket-Version must be 13";
     return r;
   }
-  auto key = trim(h.key);
+  auto key = protocol::trim(h.key, protocol::http_whitespace);
   // A 16-byte nonce is always 24 base64 characters; checking first keeps the
   // decoder away from arbitrarily long header values.
   auto nonce = key.size() == 24 ? protocol::base64_decode(key) : std::nullopt;

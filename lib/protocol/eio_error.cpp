@@ -1,5 +1,7 @@
 #include "lib/protocol/eio_error.hpp"
 
+#include "lib/protocol/json_text.hpp"
+
 namespace sio::protocol {
 
 std::string_view to_string(eio_error e) {
@@ -21,8 +23,7 @@ std::string_view to_string(eio_error e) {
 }
 
 std::string eio_error_body(eio_error e) {
-  return "{\"code\":" + std::to_string(static_cast<int>(e)) + ",\"message\":\""
-         + std::string{to_string(e)} + "\"}";
+  return json_error_body(static_cast<int>(e), to_string(e));
 }
 
 } // namespace sio::protocol

@@ -1,5 +1,7 @@
 #include "lib/protocol/json_text.hpp"
 
+#include "lib/protocol/utf8.hpp"
+
 #include <cstdio>
 
 namespace sio::protocol {
@@ -41,6 +43,32 @@ std::string json_string(std::string_view s) {
   std::string out;
   append_json_string(out, s);
   return out;
+}
+
+namespace {
+
+std::string error_body(std::string_view code_json, std::string_view message) {
+  std::string out;
+  out.reserve(32 + code_json.size() + message.size());
+  out += "{\"code\":";
+  out += code_json;
+  out += ",\"message\":";
+  if (is_valid_utf8(message))
+    append_json_string(out, message);
+  else
+    append_json_string(out, utf8_sanitized(message));
+  out += '}';
+  return out;
+}
+
+} // namespace
+
+std::string json_error_body(std::string_view code, std::string_view message) {
+  return error_body(json_string(code), message);
+}
+
+std::string json_error_body(int code, std::string_view message) {
+  return error_body(std::to_string(code), message);
 }
 
 } // namespace sio::protocol

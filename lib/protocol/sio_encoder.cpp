@@ -1,5 +1,6 @@
 #include "lib/protocol/sio_encoder.hpp"
 
+#include "lib/protocol/ascii.hpp"
 #include "lib/protocol/json_scan.hpp"
 
 #include <algorithm>
@@ -7,18 +8,6 @@
 namespace sio::protocol {
 
 namespace {
-
-bool is_json_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_json_space(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_json_space(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
 
 /// The parts of a packet that its text is made of.
 struct packet_parts {
@@ -137,14 +126,15 @@ result<event_parts> split_event(std::string_view data_json) {
 
 std::string event_args(std::string_view data_json, size_t first_end) {
   // The text is a well-formed array, so after [0] comes ',' or ']'.
-  auto rest = trim(data_json.substr(std::min(first_end, data_json.size())));
+  auto rest = trim(data_json.substr(std::min(first_end, data_json.size())),
+                   json_whitespace);
   if (rest.empty() || rest.front() != ',')
     return "[]";
   rest.remove_prefix(1);
   std::string args;
   args.reserve(rest.size() + 1);
   args.push_back('[');
-  args.append(trim(rest));
+  args.append(trim(rest, json_whitespace));
   return args;
 }
 

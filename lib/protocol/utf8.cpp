@@ -114,4 +114,45 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
   return v.feed(bytes) && v.complete();
 }
 
+size_t utf8_sequence_length(std::string_view bytes) noexcept {
+  uint8_t s = s_accept;
+  for (size_t i = 0; i < bytes.size() && i < 4; ++i) {
+    auto b = static_cast<unsigned char>(bytes[i]);
+    s = transitions[static_cast<size_t>(s * num_classes + byte_class[b])];
+    if (s == s_accept)
+      return i + 1;
+    if (s == s_reject)
+      return 0;
+  }
+  return 0;
+}
+
+std::string_view utf8_prefix(std::string_view bytes, size_t max_bytes) noexcept {
+  if (bytes.size() <= max_bytes)
+    return bytes;
+  // bytes[max_bytes] is the first byte left out: step back while it is a
+  // continuation byte (10xxxxxx), to the start of its sequence.
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(bytes[end]) & 0xC0) == 0x80)
+    --end;
+  return bytes.substr(0, end);
+}
+
+std::string utf8_sanitized(std::string_view bytes) {
+  if (is_valid_utf8(bytes))
+    return std::string{bytes};
+  std::string out;
+  out.reserve(bytes.size() + 16);
+  for (size_t i = 0; i < bytes.size();) {
+    if (auto n = utf8_sequence_length(bytes.substr(i))) {
+      out.append(bytes.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD"; // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+    }
+  }
+  return out;
+}
+
 } // namespace sio::protocol

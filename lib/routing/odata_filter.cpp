@@ -1,5 +1,8 @@
 #include "lib/routing/odata_filter.hpp"
 
+#include "lib/protocol/ascii.hpp"
+#include "lib/protocol/utf8.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <optional>
@@ -38,11 +41,6 @@ struct odata_impl {
     std::string reason;
   };
 
-  static bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v'
-           || c == '\f';
-  }
-
   static bool is_digit(char c) {
     return c >= '0' && c <= '9';
   }
@@ -55,29 +53,6 @@ struct odata_impl {
     return is_ident_start(c) || is_digit(c);
   }
 
-  static char to_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-
-  static char to_upper(char c) {
-    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-  }
-
-  /// Bytes of the UTF-8 sequence starting at s[i] (its lead byte and
-  /// continuation bytes); 1 for ASCII and for anything malformed.
-  static size_t utf8_length(std::string_view s, size_t i) {
-    auto lead = static_cast<unsigned char>(s[i]);
-    size_t n = lead >= 0xC2 && lead <= 0xDF   ? 2
-               : lead >= 0xE0 && lead <= 0xEF ? 3
-               : lead >= 0xF0 && lead <= 0xF4 ? 4
-                                              : 1;
-    if (i + n > s.size())
-      return 1;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80)
-        return 1;
-    return n;
-  }
 
   /// Splits the whole text into tokens; the text is already length-limited,
   /// so the token vector is bounded too.
@@ -85,7 +60,7 @@ struct odata_impl {
                                     std::vector<token>& out) {
     size_t i = 0;
     while (true) {
-      while (i < s.size() && is_space(s[i]))
+      while (i < s.size() && protocol::is_space(s[i]))
         ++i;
       token t;
       t.pos = i;
@@ -141,13 +116,14 @@ struct odata_impl {
       } else if (is_ident_start(c)) {
         t.kind = tok::ident;
         while (i < s.size() && is_ident_char(s[i]))
-          t.text.push_back(to_lower(s[i++]));
+          t.text.push_back(protocol::ascii_lower(s[i++]));
       } else {
         // Name the whole character, not the first byte of a multi-byte
         // UTF-8 sequence (the message is echoed in a JSON error body).
+        auto n =
+          std::max<size_t>(1, protocol::utf8_sequence_length(s.substr(i)));
         return failure{i, "unexpected character '"
-                            + std::string{s.substr(i, utf8_length(s, i))}
-                            + "'"};
+                            + std::string{s.substr(i, n)} + "'"};
       }
       t.raw = s.substr(t.pos, i - t.pos);
       out.push_back(std::move(t));
@@ -738,15 +714,12 @@ struct odata_impl {
       case op::fn_toupper: {
         std::string out{s0};
         for (auto& c : out)
-          c = n.kind == op::fn_tolower ? to_lower(c) : to_upper(c);
+          c = n.kind == op::fn_tolower ? protocol::ascii_lower(c)
+                                        : protocol::ascii_upper(c);
         return value::owning(std::move(out));
       }
       case op::fn_trim: {
-        while (!s0.empty() && is_space(s0.front()))
-          s0.remove_prefix(1);
-        while (!s0.empty() && is_space(s0.back()))
-          s0.remove_suffix(1);
-        return value::owning(std::string{s0});
+        return value::owning(std::string{protocol::trim(s0)});
       }
       case op::fn_substring: {
         auto size = static_cast<int64_t>(s0.size());

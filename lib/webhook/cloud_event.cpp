@@ -24,17 +24,6 @@ constexpr std::string_view text_type = "text/plain";
 /// Longest connect rejection text taken from an upstream body.
 constexpr size_t max_message_bytes = 512;
 
-std::string_view trim(std::string_view s) {
-  auto ws = [](char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-  };
-  while (!s.empty() && ws(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && ws(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
-
 void write_string(json_writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
@@ -49,24 +38,6 @@ void write_multimap(json_writer& w, const multimap& m) {
     w.EndArray();
   }
   w.EndObject();
-}
-
-/// The longest prefix of `s` of at most `n` bytes that ends on a UTF-8
-/// character boundary.
-std::string_view utf8_prefix(std::string_view s, size_t n) {
-  if (s.size() <= n)
-    return s;
-  size_t end = n;
-  // Step back over continuation bytes (10xxxxxx) to a lead byte's start.
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
-    --end;
-  return s.substr(0, end);
-}
-
-bool valid_utf8(std::string_view s) {
-  // Not RapidJSON's validating Writer: it reads one byte past a truncated
-  // multi-byte sequence at the end of a view (found by fuzz-webhook-response).
-  return protocol::is_valid_utf8(s);
 }
 
 request make_event(const service_identity& id, const handler_rule& rule,
@@ -127,14 +98,15 @@ event_stamp event_stamp::make() {
 // -- event handler settings -----------------------------------------------------
 
 bool matches_user_event(std::string_view pattern, std::string_view name) {
-  pattern = trim(pattern);
+  pattern = protocol::trim(pattern, protocol::json_whitespace);
   if (pattern.empty())
     return false;
   if (pattern == "*")
     return true;
   while (!pattern.empty()) {
     auto comma = pattern.find(',');
-    auto item = trim(pattern.substr(0, comma));
+    auto item =
+      protocol::trim(pattern.substr(0, comma), protocol::json_whitespace);
     // Event names are case-sensitive in Socket.IO, so the list is too.
     if (item == "*" || (!item.empty() && item == name))
       return true;
@@ -379,7 +351,8 @@ validation_result check_validation(int status,
     std::string_view rest = value;
     while (true) {
       auto comma = rest.find(',');
-      auto item = trim(rest.substr(0, comma));
+      auto item =
+        protocol::trim(rest.substr(0, comma), protocol::json_whitespace);
       // `*`; the bare host (Functions extension); host:port (the express
       // SDK derives allowed origins with new URL(endpoint).host).
       if (item == "*" || protocol::ascii_iequals(item, origin_host)
@@ -400,7 +373,10 @@ validation_result check_validation(int status,
 
 connect_decision decide_connect(int status, std::string_view body) {
   connect_decision d;
-  auto text = trim(body);
+  // UTF-8 is checked with protocol::is_valid_utf8, not RapidJSON's validating
+  // Writer: that reads one byte past a truncated multi-byte sequence at the
+  // end of a view (found by fuzz-webhook-response).
+  auto text = protocol::trim(body, protocol::json_whitespace);
   if (status >= 200 && status <= 299) {
     d.accepted = true;
     if (text.empty() || text.front() != '{')
@@ -413,7 +389,7 @@ connect_decision decide_connect(int status, std::string_view body) {
     if (u != doc.MemberEnd() && u->value.IsString()
         && u->value.GetStringLength() <= max_message_bytes) {
       std::string_view id{u->value.GetString(), u->value.GetStringLength()};
-      if (valid_utf8(id))
+      if (protocol::is_valid_utf8(id))
         d.user_id = std::string{id};
     }
     auto g = doc.FindMember("groups");
@@ -433,15 +409,16 @@ connect_decision decide_connect(int status, std::string_view body) {
                              m->value.GetStringLength()};
         // Raw invalid bytes in the JSON string must not reach the client's
         // CONNECT_ERROR (found by fuzz-webhook-response).
-        if (!msg.empty() && valid_utf8(msg)) {
-          d.message = std::string{utf8_prefix(msg, max_message_bytes)};
+        if (!msg.empty() && protocol::is_valid_utf8(msg)) {
+          d.message =
+            std::string{protocol::utf8_prefix(msg, max_message_bytes)};
           return d;
         }
       }
     }
   }
-  if (!text.empty() && valid_utf8(text)) {
-    d.message = std::string{utf8_prefix(text, max_message_bytes)};
+  if (!text.empty() && protocol::is_valid_utf8(text)) {
+    d.message = std::string{protocol::utf8_prefix(text, max_message_bytes)};
     return d;
   }
   d.message = "upstream answered " + std::to_string(status);

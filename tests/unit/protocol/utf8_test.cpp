@@ -112,3 +112,61 @@ BOOST_AUTO_TEST_CASE(a_bad_byte_is_found_at_every_offset_of_an_ascii_run) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(utf8_helpers_test)
+
+BOOST_AUTO_TEST_CASE(sequence_length_is_that_of_one_well_formed_code_point) {
+  BOOST_TEST(utf8_sequence_length("") == 0u);
+  BOOST_TEST(utf8_sequence_length("ab") == 1u);
+  BOOST_TEST(utf8_sequence_length(std::string("\0x", 2)) == 1u);
+  BOOST_TEST(utf8_sequence_length("\xC3\xA9x") == 2u);          // é
+  BOOST_TEST(utf8_sequence_length("\xE2\x82\xAC") == 3u);       // €
+  BOOST_TEST(utf8_sequence_length("\xF4\x8F\xBF\xBF") == 4u);   // U+10FFFF
+  BOOST_TEST(utf8_sequence_length("\xF0\x9F\x98\x80\x80") == 4u); // 😀, then junk
+}
+
+BOOST_DATA_TEST_CASE(sequence_length_is_zero_for_what_the_validator_rejects,
+                     data::make(std::vector<std::string>{
+                       "\xC0\x80", "\xE0\x80\x80", "\xF0\x8F\xBF\xBF", // overlongs
+                       "\xED\xA0\x80", "\xED\xBF\xBF",                 // surrogates
+                       "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", // too high
+                       "\x80", "\xBF",                                 // continuations
+                       "\xC2", "\xE2\x82", "\xF0\x9F\x98",             // truncated
+                       "\xC2" "A", "\xE2\x82" "A"}),                   // cut by ASCII
+                     input) {
+  BOOST_TEST(utf8_sequence_length(input) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(prefix_never_cuts_a_code_point) {
+  const std::string text = "a\xE2\x82\xAC" "b\xF0\x9F\x98\x80"; // a€b😀, 9 bytes
+  BOOST_TEST(utf8_prefix("", 0) == "");
+  BOOST_TEST(utf8_prefix("", 5) == "");
+  BOOST_TEST(utf8_prefix(text, 100) == text);
+  BOOST_TEST(utf8_prefix(text, text.size()) == text);
+  BOOST_TEST(utf8_prefix(text, 0) == "");
+  BOOST_TEST(utf8_prefix(text, 1) == "a");
+  BOOST_TEST(utf8_prefix(text, 2) == "a");
+  BOOST_TEST(utf8_prefix(text, 3) == "a");
+  BOOST_TEST(utf8_prefix(text, 4) == "a\xE2\x82\xAC");
+  BOOST_TEST(utf8_prefix(text, 8) == "a\xE2\x82\xAC" "b");
+  for (size_t n = 0; n <= text.size(); ++n) {
+    auto p = utf8_prefix(text, n);
+    BOOST_TEST(p.size() <= n);
+    BOOST_TEST(is_valid_utf8(p), "cut at " << n);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sanitized_keeps_valid_text_and_replaces_each_bad_byte) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  BOOST_TEST(utf8_sanitized("") == "");
+  BOOST_TEST(utf8_sanitized("caf\xC3\xA9 \xF0\x9F\x98\x80") == "caf\xC3\xA9 \xF0\x9F\x98\x80");
+  BOOST_TEST(utf8_sanitized("a\xFF" "b") == "a" + fffd + "b");
+  BOOST_TEST(utf8_sanitized("\xC0\x80") == fffd + fffd);           // overlong NUL
+  BOOST_TEST(utf8_sanitized("\xED\xA0\x80") == fffd + fffd + fffd); // surrogate
+  BOOST_TEST(utf8_sanitized("x\xE2\x82") == "x" + fffd + fffd);    // truncated
+  BOOST_TEST(utf8_sanitized("\xE2\x82\xE2\x82\xAC") == fffd + fffd + "\xE2\x82\xAC");
+  for (auto& bad : invalid_inputs)
+    BOOST_TEST(is_valid_utf8(utf8_sanitized(bad)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
