@@ -298,7 +298,13 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
 gateway::gateway(asio::io_context& io, gateway_config cfg,
                  std::shared_ptr<session_registry> registry)
   : impl_(std::make_shared<impl>(io, std::move(cfg), std::move(registry))) {
-  // nop
+  // Every path under /clients/ is the service's: one that is no hub's
+  // endpoint (those are exact routes, and win) is not found, whatever an
+  // application's "/*" route or fallback would say.
+  impl_->routes.add(std::string{http::router::any_method}, "/clients/*",
+                    [](http::exchange& ex, std::string_view) {
+                      ex.respond(http::response::error(404, "NotFound", "no such endpoint"));
+                    });
 }
 
 gateway::~gateway() {

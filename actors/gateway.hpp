@@ -80,7 +80,8 @@ public:
   /// (is_reserved_path), a malformed path, or a route given twice.
   void add_route(std::string method, std::string path, http_route_handler h);
   /// Sets the handler for requests no route's path matches (default: 404
-  /// JSON).
+  /// JSON). Paths under /clients/ that are no endpoint never reach it: they
+  /// are 404.
   void set_fallback(fallback_handler fn);
   /// Whether a route path is the service's own: under /clients/ or /api/,
   /// /health or /metrics (also as a "/*" prefix route).

@@ -56,6 +56,9 @@ BOOST_AUTO_TEST_CASE(the_services_paths_cannot_be_taken) {
   BOOST_TEST(rest.status == 401);
   BOOST_TEST(rest.body.find("missing bearer token") != std::string::npos);
   BOOST_TEST(http_request(port, "GET", "/api").status == 401);
+  auto no_hub = http_request(port, "GET", "/clients/socketio/hubs/nope/?EIO=4&transport=polling");
+  BOOST_TEST(no_hub.status == 404);
+  BOOST_TEST(no_hub.body == R"({"code":"NotFound","message":"no such endpoint"})");
   f.handshake(); // Engine.IO with a trailing slash...
   auto bare = http_request(port, "GET", "/clients/socketio/hubs/test?EIO=4&transport=polling");
   BOOST_TEST(bare.status == 200); // ...and without
