@@ -2,6 +2,7 @@
 
 #include "lib/auth/jwt.hpp"
 #include "lib/auth/random_id.hpp"
+#include "lib/http/route_adapter.hpp"
 #include "lib/http/ws_handshake.hpp"
 #include "lib/protocol/eio_error.hpp"
 #include "lib/protocol/ascii.hpp"
@@ -11,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 
 namespace sio {
 
@@ -48,8 +50,12 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
   asio::io_context& io;
   gateway_config cfg;
   std::shared_ptr<session_registry> registry;
-  std::vector<engineio_endpoint> endpoints;
-  fallback_handler fallback;
+  /// Owned one by one: routes refer to them.
+  std::vector<std::unique_ptr<engineio_endpoint>> endpoints;
+  /// Every route: Engine.IO endpoints, the service's and the application's.
+  http::router routes;
+  /// Set by serve(): the route table is read-only from then on.
+  bool serving = false;
   std::unique_ptr<http::server> server;
   std::atomic<uint64_t> next_id{1};
   /// After refuse_requests() requests get 503 and reach no handler or
@@ -63,17 +69,8 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
     std::make_shared<const http::response>(
       eio_error_response(eio_error::unknown_sid));
 
-  const engineio_endpoint* match(std::string_view path) const {
-    if (path.size() > 1 && path.back() == '/')
-      path.remove_suffix(1);
-    for (auto& ep : endpoints)
-      if (ep.path == path)
-        return &ep;
-    return nullptr;
-  }
-
   /// CORS headers for a browser request from an allowed origin.
-  void add_cors(const http::exchange& ex) {
+  void add_cors(http::exchange& ex) {
     auto* origin = ex.req().find_header("Origin");
     if (!origin)
       return;
@@ -83,21 +80,18 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
         allowed = true;
     if (!allowed)
       return;
-    auto& mex = const_cast<http::exchange&>(ex);
-    mex.add_response_header("Access-Control-Allow-Origin", *origin);
-    mex.add_response_header("Access-Control-Allow-Credentials", "true");
-    mex.add_response_header("Vary", "Origin");
+    ex.add_response_header("Access-Control-Allow-Origin", *origin);
+    ex.add_response_header("Access-Control-Allow-Credentials", "true");
+    ex.add_response_header("Vary", "Origin");
   }
 
-  void handle(http::exchange ex) {
-    auto* ep = match(ex.req().path());
-    if (!ep) {
-      if (fallback)
-        fallback(ex);
-      else
-        ex.respond(http::response::error(404, "NotFound", "no such endpoint"));
-      return;
-    }
+  void check_not_serving() const {
+    if (serving)
+      throw std::logic_error("routes are added before the gateway serves");
+  }
+
+  /// An Engine.IO request on the endpoint `ep` (any method).
+  void handle_engineio(http::exchange& ex, const engineio_endpoint* ep) {
     add_cors(ex);
     if (cfg.metrics)
       // Raw pointers: the registry and the endpoint outlive every exchange,
@@ -304,7 +298,13 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
 gateway::gateway(asio::io_context& io, gateway_config cfg,
                  std::shared_ptr<session_registry> registry)
   : impl_(std::make_shared<impl>(io, std::move(cfg), std::move(registry))) {
-  // nop
+  // Every path under /clients/ is the service's: one that is no hub's
+  // endpoint (those are exact routes, and win) is not found, whatever an
+  // application's "/*" route or fallback would say.
+  impl_->routes.add(std::string{http::router::any_method}, "/clients/*",
+                    [](http::exchange& ex, std::string_view) {
+                      ex.respond(http::response::error(404, "NotFound", "no such endpoint"));
+                    });
 }
 
 gateway::~gateway() {
@@ -312,13 +312,57 @@ gateway::~gateway() {
 }
 
 void gateway::add_endpoint(engineio_endpoint ep) {
+  impl_->check_not_serving();
   if (ep.path.size() > 1 && ep.path.back() == '/')
     ep.path.pop_back();
-  impl_->endpoints.push_back(std::move(ep));
+  auto owned = std::make_unique<engineio_endpoint>(std::move(ep));
+  // Raw pointers: the impl owns the routes and the endpoints alike.
+  auto* self = impl_.get();
+  auto* endpoint = owned.get();
+  auto serve = [self, endpoint](http::exchange& ex, std::string_view) {
+    self->handle_engineio(ex, endpoint);
+  };
+  impl_->routes.add(std::string{http::router::any_method}, endpoint->path, serve);
+  impl_->routes.add(std::string{http::router::any_method}, endpoint->path + "/", serve);
+  impl_->endpoints.push_back(std::move(owned));
+}
+
+void gateway::add_service_route(std::string method, std::string path,
+                                http::route_handler h) {
+  impl_->check_not_serving();
+  impl_->routes.add(std::move(method), std::move(path), std::move(h));
+}
+
+void gateway::add_route(std::string method, std::string path,
+                        http_route_handler h) {
+  impl_->check_not_serving();
+  if (is_reserved_path(path))
+    throw std::invalid_argument("route path '" + path
+                                + "' is the service's own (/clients/, /api/, "
+                                  "/health, /metrics)");
+  impl_->routes.add(std::move(method), std::move(path),
+                    http::adapt_route(std::move(h)));
 }
 
 void gateway::set_fallback(fallback_handler fn) {
-  impl_->fallback = std::move(fn);
+  impl_->check_not_serving();
+  impl_->routes.set_fallback(
+    [fn = std::move(fn)](http::exchange& ex) { fn(ex); });
+}
+
+bool gateway::is_reserved_path(std::string_view path) {
+  // A prefix route "/x/*" serves "/x" too: compare the base path.
+  if (path.size() >= 2 && path.substr(path.size() - 2) == "/*")
+    path.remove_suffix(2);
+  while (path.size() > 1 && path.back() == '/')
+    path.remove_suffix(1);
+  auto under = [path](std::string_view dir) {
+    return path == dir
+           || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0
+               && path[dir.size()] == '/');
+  };
+  return under("/clients") || under("/api") || path == "/health"
+         || path == "/metrics";
 }
 
 void gateway::start() {
@@ -327,6 +371,7 @@ void gateway::start() {
 }
 
 void gateway::serve() {
+  impl_->serving = true;
   if (impl_->server)
     impl_->server->accept();
 }
@@ -346,7 +391,7 @@ void gateway::listen() {
         ex.respond(http::response::error(503, "ServiceUnavailable",
                                          "the service is shutting down"));
       else
-        self->handle(std::move(ex));
+        self->routes.dispatch(ex);
       self->in_flight.fetch_sub(1);
     });
   impl_->server->listen();

@@ -1,22 +1,27 @@
 // actors/gateway.hpp
 // The network layer: serves Engine.IO (long-polling and WebSocket) on each
 // hub's client path, checks client tokens, and turns requests and frames
-// into messages to hub and session actors. Other routes (REST, health,
-// an application's own) are handed to a fallback.
+// into messages to hub and session actors. One route table (http::router)
+// holds the Engine.IO endpoints, the service's routes (REST, health,
+// metrics) and the application's.
 #pragma once
 
 #include "actors/client_session.hpp"
 #include "actors/interfaces.hpp"
 #include "lib/auth/access_keys.hpp"
+#include "lib/http/router.hpp"
 #include "lib/http/server.hpp"
 #include "lib/http/ws_connection.hpp"
 #include "lib/metrics/metrics.hpp"
+
+#include <sio/http_route.hpp>
 
 #include <asio.hpp>
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sio {
@@ -46,7 +51,7 @@ struct gateway_config {
   std::shared_ptr<metrics::registry> metrics;
 };
 
-/// Requests that no Engine.IO endpoint claims.
+/// Requests that no route claims.
 using fallback_handler = std::function<void(const http::exchange&)>;
 
 /// Owns the HTTP server; lives as long as the service.
@@ -60,10 +65,27 @@ public:
   gateway(const gateway&) = delete;
   gateway& operator=(const gateway&) = delete;
 
-  /// Adds an endpoint; call before start().
+  // Routes are added before serve() (std::logic_error after it): the
+  // table is then read by every I/O thread without a lock.
+
+  /// Adds an Engine.IO endpoint (every method; its path with and without a
+  /// trailing slash).
   void add_endpoint(engineio_endpoint ep);
-  /// Sets the handler for all other requests (default: 404 JSON).
+  /// Adds one of the service's own routes (REST, health, metrics): no
+  /// reserved paths. Throws std::invalid_argument as http::router::add.
+  void add_service_route(std::string method, std::string path,
+                         http::route_handler h);
+  /// Adds an application's route (a path ending in "/*" serves every path
+  /// under it). Throws std::invalid_argument for the service's paths
+  /// (is_reserved_path), a malformed path, or a route given twice.
+  void add_route(std::string method, std::string path, http_route_handler h);
+  /// Sets the handler for requests no route's path matches (default: 404
+  /// JSON). Paths under /clients/ that are no endpoint never reach it: they
+  /// are 404.
   void set_fallback(fallback_handler fn);
+  /// Whether a route path is the service's own: under /clients/ or /api/,
+  /// /health or /metrics (also as a "/*" prefix route).
+  static bool is_reserved_path(std::string_view path);
 
   /// Binds and starts serving; throws std::system_error if it cannot bind.
   void start();
@@ -75,7 +97,7 @@ public:
   void stop();
   /// Answers every later request with 503 and returns once none is being
   /// handled (bounded, 5 s; at once on a thread of the io_context): after
-  /// it, no request reaches the endpoints' hubs or the fallback, so what
+  /// it, no request reaches a route or the fallback, so what
   /// they refer to may go while the io_context still runs.
   void refuse_requests();
   /// The bound port (after start()).

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <stdexcept>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -92,6 +93,17 @@ struct service::impl {
   std::unique_ptr<gateway> gw;
   std::unique_ptr<rest_api> rest;
   fallback_handler fallback;
+  /// The application's routes until start() puts them in the gateway's
+  /// table.
+  struct app_route {
+    std::string method;
+    std::string path;
+    http_route_handler handler;
+  };
+  std::vector<app_route> app_routes;
+  /// The same routes, checked as they come (malformed, twice): route()
+  /// throws at the call, not later in start().
+  http::router route_check;
   bool started = false;
   bool stopped = false;
 
@@ -163,27 +175,28 @@ struct service::impl {
     gc.cors_origins = cfg.cors_origins;
     gc.metrics = metrics;
     gw = std::make_unique<gateway>(io, gc, registry);
-    // Requests under /api/ go to the REST data plane, the rest to the
-    // application's own fallback (404 without one).
-    gw->set_fallback([this](const http::exchange& ex) {
-      auto path = ex.req().path();
-      if (path == "/health" && (ex.req().method == "GET" || ex.req().method == "HEAD")) {
-        ex.respond(http::response::json(200, R"({"status":"ok"})"));
-        return;
-      }
-      if (path == "/metrics" && ex.req().method == "GET") {
-        auto r = http::response::text(200, metrics->render());
-        r.headers.front().second = "text/plain; version=0.0.4; charset=utf-8";
-        ex.respond(std::move(r));
-        return;
-      }
-      if (rest && rest->handle(ex))
-        return;
-      if (fallback)
-        fallback(ex);
-      else
-        ex.respond(http::response::error(404, "NotFound", "no such endpoint"));
+    // The service's routes next to the Engine.IO endpoints and the
+    // application's; the REST API exists once the port is known (start()),
+    // before serving begins.
+    gw->add_service_route("GET", "/health", [](http::exchange& ex, std::string_view) {
+      ex.respond(http::response::json(200, R"({"status":"ok"})"));
     });
+    gw->add_service_route("GET", "/metrics", [this](http::exchange& ex, std::string_view) {
+      auto r = http::response::text(200, metrics->render());
+      r.headers.front().second = "text/plain; version=0.0.4; charset=utf-8";
+      ex.respond(std::move(r));
+    });
+    gw->add_service_route(std::string{http::router::any_method}, "/api/*",
+                          [this](http::exchange& ex, std::string_view) {
+                            if (!rest || !rest->handle(ex))
+                              ex.respond(http::response::error(404, "NotFound",
+                                                               "no such endpoint"));
+                          });
+    for (auto& r : app_routes)
+      gw->add_route(std::move(r.method), std::move(r.path), std::move(r.handler));
+    app_routes.clear();
+    if (fallback)
+      gw->set_fallback(fallback);
   }
 
   /// The handler a hub's config or the application selects: an actor, an
@@ -392,6 +405,17 @@ void service::register_in_process_handler(const std::string& name, handler_facto
 void service::register_in_process_handler(const std::string& name,
                                           inline_handler_factory f) {
   impl_->named[name] = std::move(f);
+}
+
+void service::route(std::string method, std::string path, http_route_handler h) {
+  if (impl_->started)
+    throw std::logic_error("service::route: routes are added before start()");
+  if (gateway::is_reserved_path(path))
+    throw std::invalid_argument("route path '" + path
+                                + "' is the service's own (/clients/, /api/, "
+                                  "/health, /metrics)");
+  impl_->route_check.add(method, path, {});
+  impl_->app_routes.push_back({std::move(method), std::move(path), std::move(h)});
 }
 
 void service::set_fallback(fallback_handler fn) {

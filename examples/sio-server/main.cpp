@@ -12,7 +12,6 @@
 #include "examples/sio-server/static_files.hpp"
 #include "lib/auth/negotiate.hpp"
 #include <sio/config.hpp>
-#include "lib/http/request.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/cfg/env.h>
@@ -75,30 +74,19 @@ bool parse_port(const std::string& text, uint16_t& out) {
 /// GET /negotiate?hub=H&userId=U: the initialization step of the client
 /// workflow ({endpoint, path, token}); a real backend authenticates the
 /// user first and uses sio::auth::negotiate the same way.
-void serve_negotiate(const sio::service& svc, const sio::http::exchange& ex) {
-  auto& req = ex.req();
-  if (req.path() != "/negotiate" || req.method != "GET") {
-    ex.respond(sio::http::response::error(404, "NotFound", "no such endpoint"));
-    return;
-  }
-  auto query = sio::http::parse_query(req.query());
-  std::string hub;
-  std::optional<std::string> user;
-  if (query)
-    for (auto& [k, v] : *query) {
-      if (k == "hub")
-        hub = v;
-      else if (k == "userId" && !v.empty())
-        user = v;
-    }
+void serve_negotiate(const sio::service& svc, const sio::http_request& req,
+                     const sio::http_responder& respond) {
+  auto hub = req.query_param("hub").value_or("");
+  std::optional<std::string> user = req.query_param("userId");
+  if (user && user->empty())
+    user.reset();
   if (hub.empty() && svc.config().hubs.size() == 1)
     hub = svc.config().hubs.front().name;
   bool known = false;
   for (auto& h : svc.config().hubs)
     known = known || h.name == hub;
   if (!known) {
-    ex.respond(sio::http::response::error(400, "InvalidHub",
-                                          "hub is missing or unknown"));
+    respond(sio::http_response::error(400, "InvalidHub", "hub is missing or unknown"));
     return;
   }
   using namespace std::chrono;
@@ -106,9 +94,9 @@ void serve_negotiate(const sio::service& svc, const sio::http::exchange& ex) {
   auto n = sio::auth::negotiate(
     svc.public_endpoint(), hub,
     {svc.config().primary_key, svc.config().secondary_key}, user, now.count());
-  auto r = sio::http::response::json(200, n.to_json());
+  auto r = sio::http_response::json(200, n.to_json());
   r.headers.emplace_back("Access-Control-Allow-Origin", "*");
-  ex.respond(std::move(r));
+  respond(std::move(r));
 }
 
 } // namespace
@@ -243,15 +231,14 @@ int main(int argc, char** argv) {
       page = sio::demo::static_files::locate(static_dir);
       page->log_status();
     }
-    if (dev_negotiate || page)
-      svc.set_fallback([&svc, page, dev_negotiate](const sio::http::exchange& ex) {
-        if (page && page->handle(ex))
-          return;
-        if (dev_negotiate)
-          serve_negotiate(svc, ex);
-        else
-          ex.respond(
-            sio::http::response::error(404, "NotFound", "no such endpoint"));
+    if (page)
+      for (auto& path : page->paths())
+        svc.route("GET", path, [page](const sio::http_request& req, sio::http_responder respond) {
+          respond(page->serve(req.path));
+        });
+    if (dev_negotiate)
+      svc.route("GET", "/negotiate", [&svc](const sio::http_request& req, sio::http_responder respond) {
+        serve_negotiate(svc, req, respond);
       });
     try {
       svc.start();

@@ -1,7 +1,5 @@
 #include "examples/sio-server/static_files.hpp"
 
-#include "lib/http/response.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
@@ -93,28 +91,19 @@ void static_files::log_status() const {
                  "to install the Socket.IO browser client", client_path_);
 }
 
-bool static_files::handle(const http::exchange& ex) const {
-  auto& req = ex.req();
-  auto path = req.path();
-  const std::string* file = nullptr;
-  const char* type = nullptr;
-  const char* cache = nullptr;
-  if (path == "/" || path == "/index.html") {
-    file = &index_path_;
-    type = "text/html; charset=utf-8";
-    cache = "no-cache";  // edits to the page show on reload
-  } else if (path == "/socket.io.min.js") {
+const std::vector<std::string>& static_files::paths() {
+  static const std::vector<std::string> all{"/", "/index.html", "/socket.io.min.js"};
+  return all;
+}
+
+http_response static_files::serve(std::string_view path) const {
+  const std::string* file = &index_path_;
+  const char* type = "text/html; charset=utf-8";
+  const char* cache = "no-cache";  // edits to the page show on reload
+  if (path == "/socket.io.min.js") {
     file = &client_path_;
     type = "application/javascript; charset=utf-8";
     cache = "public, max-age=3600";
-  } else {
-    return false;
-  }
-  if (req.method != "GET") {
-    auto r = http::response::error(405, "MethodNotAllowed", "only GET");
-    r.headers.emplace_back("Allow", "GET");
-    ex.respond(std::move(r));
-    return true;
   }
   auto body = read_file(*file);
   if (!body) {
@@ -123,18 +112,15 @@ bool static_files::handle(const http::exchange& ex) const {
                  file == &client_path_
                    ? "run scripts/install-deps (npm ci) for the socket.io-client package"
                    : "pass --static-dir DIR");
-    ex.respond(http::response::error(404, "NotFound",
-                                     "file not installed on the server"));
-    return true;
+    return http_response::error(404, "NotFound", "file not installed on the server");
   }
-  http::response r;
+  http_response r;
   r.status = 200;
-  r.headers.emplace_back("Content-Type", type);
+  r.content_type = type;
   r.headers.emplace_back("Cache-Control", cache);
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.body = std::move(*body);
-  ex.respond(std::move(r));
-  return true;
+  return r;
 }
 
 } // namespace sio::demo

@@ -5,13 +5,15 @@
 // path from the request ever reaches the file system.
 #pragma once
 
-#include "lib/http/server.hpp"
+#include <sio/http_route.hpp>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace sio::demo {
 
-/// Where the page and the client live, and the handler that serves them.
+/// Where the page and the client live, and the answers that serve them.
 class static_files {
 public:
   /// With `dir`: dir/index.html and dir/socket.io.min.js. Without: the
@@ -20,10 +22,12 @@ public:
   /// node_modules/socket.io-client/dist/socket.io.min.js.
   static static_files locate(const std::string& dir);
 
-  /// Answers GET / , /index.html and /socket.io.min.js (404 JSON and a log
-  /// hint when the file is missing, 405 for other methods); false for every
-  /// other path (the caller answers those).
-  bool handle(const http::exchange& ex) const;
+  /// The paths served (GET routes): /, /index.html and /socket.io.min.js.
+  static const std::vector<std::string>& paths();
+
+  /// The answer to GET `path` (one of paths()): the file, or 404 JSON and a
+  /// log hint when it is missing.
+  http_response serve(std::string_view path) const;
 
   /// Logs where the files are expected and hints at missing ones.
   void log_status() const;
