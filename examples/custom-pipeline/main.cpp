@@ -13,17 +13,13 @@
 //
 //   custom-pipeline --config service.json --app-token s3cret --ban spam
 
-#include "actors/event_payloads.hpp"
-#include <sio/service.hpp>
-#include "actors/type_registry.hpp"
-#include <sio/config.hpp>
-#include "lib/protocol/ascii.hpp"
+#include <sio/sio.hpp>
 
-#include <caf/all.hpp>
 #include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
-#include <csignal>
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -52,81 +48,48 @@ std::string auth_token(const std::string& auth) {
   return {i->value.GetString(), i->value.GetStringLength()};
 }
 
-/// Stage 1: only clients that know the application token get a socket.
-sio::event_handler_actor::behavior_type
-auth_stage(sio::event_handler_actor::pointer self, sio::event_handler_actor next,
-           std::string token) {
-  if (next)
-    self->link_to(next);
-  return {
-    [self, next, token](sio::connect_event& ev)
-      -> caf::result<sio::connect_verdict> {
-      if (auth_token(ev.auth) != token) {
-        spdlog::info("auth stage rejected socket on {} of connection {}",
-                     ev.socket.nsp, ev.socket.connection_id);
-        return sio::connect_verdict::reject(
-          sio::error_payload("invalid auth.token"));
-      }
-      if (!next)
-        return sio::connect_verdict::accept();
-      return self->delegate(next, std::move(ev));
-    },
-    [next](sio::connected_event& ev) {
-      if (next)
-        caf::anon_send(next, std::move(ev));
-    },
-    [next](sio::disconnected_event& ev) {
-      if (next)
-        caf::anon_send(next, std::move(ev));
-    },
-    [self, next](sio::message_event& ev) -> caf::result<sio::message_reply> {
-      if (!next)
-        return sio::message_reply{};
-      return self->delegate(next, std::move(ev));
-    },
-  };
+std::string lowered(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
 }
 
+/// Stage 1: only clients that know the application token get a socket.
+class auth_stage : public sio::stage {
+public:
+  explicit auth_stage(std::string token) : token_(std::move(token)) {}
+
+  std::optional<sio::connect_verdict> on_connect(sio::connect_event& ev) override {
+    if (auth_token(ev.auth) == token_)
+      return std::nullopt; // on to the next stage
+    spdlog::info("auth stage rejected socket on {} of connection {}", ev.socket.nsp,
+                 ev.socket.connection_id);
+    return sio::reject("invalid auth.token");
+  }
+
+private:
+  std::string token_;
+};
+
 /// Stage 2: events with a banned word never reach the upstream.
-sio::event_handler_actor::behavior_type
-moderation_stage(sio::event_handler_actor::pointer self,
-                 sio::event_handler_actor next, std::vector<std::string> banned) {
-  if (next)
-    self->link_to(next);
-  return {
-    [self, next](sio::connect_event& ev) -> caf::result<sio::connect_verdict> {
-      if (!next)
-        return sio::connect_verdict::accept();
-      return self->delegate(next, std::move(ev));
-    },
-    [next](sio::connected_event& ev) {
-      if (next)
-        caf::anon_send(next, std::move(ev));
-    },
-    [next](sio::disconnected_event& ev) {
-      if (next)
-        caf::anon_send(next, std::move(ev));
-    },
-    [self, next, banned](sio::message_event& ev)
-      -> caf::result<sio::message_reply> {
-      auto text = sio::protocol::ascii_lowered(ev.packet);
-      for (auto& word : banned) {
-        if (text.find(word) == std::string::npos)
-          continue;
-        spdlog::info("moderation stage blocked an event of socket {}",
-                     ev.socket.socket_id);
-        auto parsed = sio::parse_event(ev);
-        if (ev.has_ack && parsed)
-          return sio::message_reply{
-            sio::ack_payload(*parsed, R"([{"error":"message blocked"}])")};
-        return sio::message_reply{};
-      }
-      if (!next)
-        return sio::message_reply{};
-      return self->delegate(next, std::move(ev));
-    },
-  };
-}
+class moderation_stage : public sio::stage {
+public:
+  explicit moderation_stage(std::vector<std::string> banned) : banned_(std::move(banned)) {}
+
+  std::optional<sio::message_reply> on_message(sio::message_event& ev) override {
+    auto text = lowered(ev.packet);
+    for (auto& word : banned_) {
+      if (text.find(word) == std::string::npos)
+        continue;
+      spdlog::info("moderation stage blocked an event of socket {}", ev.socket.socket_id);
+      return sio::ack(ev, sio::raw_json{R"({"error":"message blocked"})"});
+    }
+    return std::nullopt; // on to the configured handler
+  }
+
+private:
+  std::vector<std::string> banned_;
+};
 
 } // namespace
 
@@ -149,7 +112,7 @@ int main(int argc, char** argv) {
     else if (arg == "--app-token")
       token = v;
     else if (arg == "--ban")
-      banned.push_back(sio::protocol::ascii_lowered(v));
+      banned.push_back(lowered(v));
     else {
       std::cerr << "unknown argument: " << arg << "\n" << usage;
       return 1;
@@ -170,41 +133,15 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [%l] %v");
   spdlog::flush_on(spdlog::level::info);
 
-  caf::actor_system_config caf_cfg;
-  sio::register_message_types(caf_cfg);
-  caf_cfg.set("scheduler.max-threads", 2);
-  caf_cfg.set("logger.verbosity", caf::atom("quiet"));
-  caf::actor_system sys{caf_cfg};
-  {
-    sio::service svc{sys, std::move(*cfg)};
-    for (auto& hub : svc.config().hubs)
-      svc.add_stage(hub.name, [token, banned](caf::actor_system& s,
-                                                 sio::hub_actor,
-                                                 sio::event_handler_actor next) {
-        auto moderation = s.spawn(moderation_stage, next, banned);
-        return s.spawn(auth_stage, moderation, token);
-      });
-    try {
-      svc.start();
-    } catch (const std::exception& e) {
-      std::cerr << "cannot start: " << e.what() << "\n";
-      return 1;
-    }
-    std::cout << "connection string: " << svc.connection_string() << "\n";
-    for (auto& hub : svc.config().hubs)
-      std::cout << "client url (hub " << hub.name
-                << "): " << svc.client_url(hub.name) << std::endl;
-    int sig = 0;
-    sigwait(&signals, &sig);
-    svc.stop();
+  sio::service svc{std::move(*cfg)};
+  // Outermost first, as Node's io.use(): auth, then moderation, then the
+  // hub's configured handler (the webhook dispatcher).
+  for (auto& hub : svc.config().hubs) {
+    svc.use<auth_stage>(hub.name, token);
+    svc.use<moderation_stage>(hub.name, banned);
   }
-  return 0;
+  return sio::run_until_signal(svc);
 }
