@@ -1,28 +1,22 @@
 // examples/embed: a backend service of its own that embeds the library.
-// It shows what an application does with the public API only (actors/*.hpp,
-// lib/*): start a Socket.IO hub inside its own process with sio::service,
-// plug in its own inline event handler (sum_handler below: accepts sockets,
-// acks `add` with the sum of its arguments, rejects the namespace /admin;
-// an event_handler_actor would do the same one message hop further away)
-// and serve its own HTTP route next to the Engine.IO endpoint (GET
-// /status answers from the hub actor's counters, 404 JSON otherwise).
+// It shows what an application does with the public API only (<sio/...>):
+// start a Socket.IO hub inside its own process with sio::service, plug in
+// its own inline event handler (sum_handler below: accepts sockets, acks
+// `add` with the sum of its arguments, rejects the namespace /admin; a
+// sio::handler would do the same one message hop further away) and serve
+// its own HTTP route next to the Engine.IO endpoint (GET /status answers
+// from the hub actor's counters).
 // It builds in-tree and against the installed library (README.md here).
 //
 //   sio-embed --port 8090
 
-#include <sio/inline_handler.hpp>
-#include "actors/event_payloads.hpp"
-#include <sio/service.hpp>
-#include "actors/type_registry.hpp"
-#include <sio/config.hpp>
-#include "lib/http/response.hpp"
+#include <sio/sio.hpp>
 
 #include <caf/all.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -48,17 +42,13 @@ GET /status.
 
 // -- the application's event handler ----------------------------------------
 
-/// The JSON array text `[sum]` of a JSON array of numbers, or nullopt when
-/// an argument is not a number. Integers stay integers (no "3.0").
-std::optional<std::string> sum_of(const std::string& args_json) {
-  rapidjson::Document doc;
-  doc.Parse(args_json.data(), args_json.size());
-  if (doc.HasParseError() || !doc.IsArray())
-    return std::nullopt;
+/// The JSON text of the sum of an array of numbers, or nullopt when an
+/// argument is not a number. Integers stay integers (no "3.0").
+std::optional<std::string> sum_of(const rapidjson::Value& args) {
   bool all_int = true;
   int64_t isum = 0;
   double dsum = 0;
-  for (auto& v : doc.GetArray()) {
+  for (auto& v : args.GetArray()) {
     if (!v.IsNumber())
       return std::nullopt;
     // Stay exact while every argument is a small integer (no overflow).
@@ -71,12 +61,10 @@ std::optional<std::string> sum_of(const std::string& args_json) {
   }
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-  w.StartArray();
   if (all_int)
     w.Int64(isum);
   else if (!w.Double(dsum)) // inf/NaN are not JSON
     return std::nullopt;
-  w.EndArray();
   return std::string{buf.GetString(), buf.GetSize()};
 }
 
@@ -97,8 +85,7 @@ public:
   sio::connect_verdict on_connect(const sio::connect_event& ev) override {
     // The verdict is the CONNECT_ERROR the client's connect_error gets.
     if (ev.socket.nsp == closed_nsp_)
-      return sio::connect_verdict::reject(
-        sio::error_payload("the /admin namespace is not open to clients"));
+      return sio::reject("the /admin namespace is not open to clients");
     return sio::connect_verdict::accept();
   }
 
@@ -112,16 +99,15 @@ public:
   }
 
   sio::message_reply on_message(const sio::message_event& ev) override {
-    auto parsed = sio::parse_event(ev);
-    if (!parsed || ev.event_name != "add")
+    auto event = sio::event::read(ev);
+    if (!event || event->name() != "add")
       return {};
-    auto sum = sum_of(parsed->args);
-    std::string answer
-      = sum ? *sum : R"([{"error":"add takes finite numbers"}])";
+    auto sum = sum_of(event->args());
+    sio::raw_json answer{sum ? *sum : R"({"error":"add takes finite numbers"})"};
     // With an ack the sum is the ack; without one it comes back as `sum`.
     if (ev.has_ack)
-      return {sio::ack_payload(*parsed, answer)};
-    return {sio::event_payload(*parsed, "sum", answer)};
+      return sio::ack(ev, answer);
+    return sio::emit_back(ev, "sum", sio::args{answer});
   }
 
 private:
@@ -131,24 +117,21 @@ private:
 // -- the application's own HTTP route ----------------------------------------
 
 /// GET /status: asks the hub actor for its counters from a short-lived
-/// actor, so the I/O thread never blocks; the exchange is answered from
-/// whichever thread the reply arrives on. (Spawned with arguments rather
-/// than captures: CAF 0.17 dereferences a null argument tuple otherwise,
-/// which UBSan reports.)
+/// actor, so the I/O thread never blocks; the responder answers from
+/// whichever thread the reply arrives on.
 void status_request(caf::event_based_actor* self, sio::hub_actor hub,
-                    uint16_t port, sio::http::exchange ex) {
+                    uint16_t port, sio::http_responder respond) {
   self->request(hub, status_timeout, sio::stats_atom::value)
     .then(
-      [ex, port](const sio::hub_stats& s) {
-        ex.respond(sio::http::response::json(
+      [respond, port](const sio::hub_stats& s) {
+        respond(sio::http_response::json(
           200, std::string{R"({"hub":")"} + hub_name + R"(","port":)"
                  + std::to_string(port) + R"(,"connections":)"
                  + std::to_string(s.connections) + R"(,"groups":)"
                  + std::to_string(s.groups) + "}"));
       },
-      [ex](const caf::error&) {
-        ex.respond(sio::http::response::json(
-          503, R"({"error":"hub did not answer"})"));
+      [respond](const caf::error&) {
+        respond(sio::http_response::error(503, "Unavailable", "hub did not answer"));
       });
 }
 
@@ -188,45 +171,12 @@ int main(int argc, char** argv) {
   hub.allow_anonymous = true;
   cfg.hubs.push_back(hub);
 
-  // Signals are blocked in every thread; the main thread waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  caf::actor_system_config caf_cfg;
-  sio::register_message_types(caf_cfg);
-  caf_cfg.set("scheduler.max-threads", 2);
-  caf_cfg.set("logger.verbosity", caf::atom("quiet"));
-  caf::actor_system sys{caf_cfg};
-  {
-    sio::service svc{sys, std::move(cfg)};
-    svc.set_inline_handler(hub_name, [](caf::actor_system&, sio::hub_actor) {
-      return std::make_shared<sum_handler>("/admin");
-    });
-    // Set before start() binds, so the route asks for the port per request.
-    // Application routes stay out of /api/ (the service's REST API) and
-    // /clients/ (Engine.IO).
-    svc.set_fallback([&sys, &svc](const sio::http::exchange& ex) {
-      auto& req = ex.req();
-      if (req.path() == "/status" && req.method == "GET")
-        sys.spawn(status_request, svc.hub(hub_name), svc.port(), ex);
-      else
-        ex.respond(sio::http::response::json(404, R"({"error":"not found"})"));
-    });
-    try {
-      svc.start();
-    } catch (const std::exception& e) {
-      std::cerr << "cannot start: " << e.what() << "\n";
-      return 1;
-    }
-    std::cout << "sio-embed listening on " << svc.public_endpoint() << "\n"
-              << "client url (hub " << hub_name
-              << "): " << svc.client_url(hub_name) << std::endl;
-    int sig = 0;
-    sigwait(&signals, &sig);
-    svc.stop("server shutting down");
-  }
-  return 0;
+  sio::service svc{std::move(cfg)};
+  svc.set_inline_handler(hub_name, [](caf::actor_system&, sio::hub_actor) {
+    return std::make_shared<sum_handler>("/admin");
+  });
+  svc.route("GET", "/status", [&svc](const sio::http_request&, sio::http_responder respond) {
+    svc.system().spawn(status_request, svc.hub(hub_name), svc.port(), std::move(respond));
+  });
+  return sio::run_until_signal(svc, "server shutting down");
 }

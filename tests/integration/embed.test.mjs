@@ -79,7 +79,7 @@ test('GET /status answers JSON with the hub name and the bound port', async () =
 test('other routes get a 404 JSON body', async () => {
   const { status, body } = await getJson('/nothing-here');
   assert.equal(status, 404);
-  assert.deepEqual(body, { error: 'not found' });
+  assert.equal(body.code, 'NotFound');
 });
 
 test('add is acked with the sum of its arguments (polling, then upgraded)', async () => {
