@@ -59,23 +59,33 @@ connection_entry* find_connection(hub_state& st, std::string_view id) {
   return i == st.connections.end() ? nullptr : i->second.get();
 }
 
-/// The target's excluded connection ids, hashed when there are many: a
-/// send to 10k sockets excluding k of them must not cost 10k x k.
+/// The connections a target leaves out: its excluded ids, hashed when
+/// there are many (a send to 10k sockets excluding k of them must not cost
+/// 10k x k), and the members of its excluded groups. The views into the
+/// group index are only read while the target's connections are collected.
 class exclusions {
 public:
-  explicit exclusions(const std::vector<std::string>& ids) : ids_(ids) {
-    if (ids.size() > 8)
-      set_.insert(ids.begin(), ids.end());
+  exclusions(const target& to, const routing::group_index& groups)
+    : ids_(to.excluded) {
+    if (ids_.size() <= 8 && to.excluded_groups.empty())
+      return;
+    hashed_ = true;
+    set_.insert(ids_.begin(), ids_.end());
+    for (auto& g : to.excluded_groups)
+      if (auto* members = groups.members(g))
+        for (auto id : *members)
+          set_.insert(id);
   }
 
   bool contains(std::string_view id) const {
-    if (!set_.empty())
+    if (hashed_)
       return set_.count(id) > 0;
     return std::find(ids_.begin(), ids_.end(), id) != ids_.end();
   }
 
 private:
   const std::vector<std::string>& ids_;
+  bool hashed_ = false;
   std::unordered_set<std::string_view> set_;
 };
 
@@ -98,7 +108,7 @@ bool admits(hub_state& st, const target& to, const exclusions& excluded,
 template <class F>
 void for_each_target(hub_state& st, const target& to, F f) {
   std::vector<connection_entry*> hits;
-  exclusions excluded{to.excluded};
+  exclusions excluded{to, st.groups};
   auto consider = [&](std::string_view id) {
     if (auto* e = find_connection(st, id); e && admits(st, to, excluded, *e))
       hits.push_back(e);
@@ -123,10 +133,24 @@ void for_each_target(hub_state& st, const target& to, F f) {
       break;
     }
     case target_kind::group:
-      if (auto* members = st.groups.members(to.name)) {
-        hits.reserve(members->size());
-        for (auto id : *members)
-          consider(id);
+      if (to.extra_groups.empty()) {
+        if (auto* members = st.groups.members(to.name)) {
+          hits.reserve(members->size());
+          for (auto id : *members)
+            consider(id);
+        }
+      } else {
+        // A union of groups: a connection in several of them counts once.
+        std::unordered_set<std::string_view> seen;
+        auto consider_members = [&](std::string_view g) {
+          if (auto* members = st.groups.members(g))
+            for (auto id : *members)
+              if (seen.insert(id).second)
+                consider(id);
+        };
+        consider_members(to.name);
+        for (auto& g : to.extra_groups)
+          consider_members(g);
       }
       break;
     case target_kind::connection:

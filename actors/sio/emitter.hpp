@@ -16,6 +16,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -45,7 +46,11 @@ public:
   /// Emits event `name` with `a` to the target.
   void emit(std::string_view name, const args& a = {}) const;
   /// The same with the values themselves: `io.emit("tick", 1, "two")`.
-  template <class T, class... Ts>
+  /// (Not for one args, which the overload above takes: a non-const args
+  /// would pick this template and recurse.)
+  template <class T, class... Ts,
+            class = std::enable_if_t<(sizeof...(Ts) > 0)
+                                     || !std::is_same_v<std::decay_t<T>, args>>>
   void emit(std::string_view name, T&& first, Ts&&... rest) const {
     emit(name, args{std::forward<T>(first), std::forward<Ts>(rest)...});
   }

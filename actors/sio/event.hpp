@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace sio {
@@ -56,7 +57,11 @@ private:
 message_reply ack(const message_event& ev, const args& a = {});
 
 /// The same with the values themselves: `return sio::ack(ev, 42, "ok");`.
-template <class T, class... Ts>
+/// (Not for one args, which the overload above takes: a non-const args
+/// would pick this template and recurse.)
+template <class T, class... Ts,
+          class = std::enable_if_t<(sizeof...(Ts) > 0)
+                                   || !std::is_same_v<std::decay_t<T>, args>>>
 message_reply ack(const message_event& ev, T&& first, Ts&&... rest) {
   return ack(ev, args{std::forward<T>(first), std::forward<Ts>(rest)...});
 }

@@ -45,11 +45,15 @@ public:
 
   args& push(std::nullptr_t);
   args& push(bool v);
+  /// Non-finite values are written as null, as JSON.stringify does.
   args& push(double v);
+  /// Escaped as JSON; invalid UTF-8 sequences become U+FFFD (a WebSocket
+  /// text frame must be valid UTF-8).
   args& push(std::string_view v);
   args& push(const char* v) { return push(std::string_view{v}); }
   args& push(const std::string& v) { return push(std::string_view{v}); }
-  /// Any RapidJSON value (a Document too); strings are escaped again.
+  /// Any RapidJSON value (a Document too), written as push(double) and
+  /// push(std::string_view) write numbers and strings.
   args& push(const rapidjson::Value& v);
   args& push(raw_json v);
   /// An attachment; the JSON gets its placeholder.
@@ -67,7 +71,7 @@ public:
   template <class T>
   args& push(const std::vector<T>& items) {
     args inner;
-    for (auto& item : items)
+    for (const auto& item : items) // const auto&: std::vector<bool> too
       inner.push(item);
     return push_nested(std::move(inner));
   }
@@ -88,6 +92,10 @@ private:
   /// The comma-separated elements, without the brackets.
   std::string elements_;
   std::vector<std::string> attachments_;
+  /// Where each placeholder's number starts in elements_, in order: a
+  /// nested args is renumbered from these, never by searching the text
+  /// (a raw_json or string may contain the same characters).
+  std::vector<size_t> placeholders_;
 };
 
 } // namespace sio
