@@ -1,4 +1,4 @@
-#include "actors/echo_handler.hpp"
+#include "examples/handlers/echo_handler.hpp"
 
 #include "actors/event_payloads.hpp"
 #include "lib/routing/group_name.hpp"

@@ -1,4 +1,4 @@
-#include "actors/chat_handler.hpp"
+#include "examples/handlers/chat_handler.hpp"
 
 #include "actors/event_payloads.hpp"
 #include "lib/routing/group_name.hpp"
