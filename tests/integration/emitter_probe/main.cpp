@@ -16,7 +16,7 @@
 //
 //   emitter-probe     (prints "client url (hub probe): http://...")
 
-#include "actors/service.hpp"
+#include <sio/service.hpp>
 #include "actors/type_registry.hpp"
 #include <sio/emitter.hpp>
 #include <sio/event.hpp>
