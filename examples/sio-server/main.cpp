@@ -242,10 +242,10 @@ int main(int argc, char** argv) {
     sio::service svc{sys, std::move(*cfg)};
     // The demo handlers a config names with "inProcessHandler".
     svc.register_in_process_handler("echo", [](caf::actor_system&, sio::hub_actor hub) {
-      return sio::make_echo_handler(std::move(hub));
+      return sio::demo::make_echo_handler(std::move(hub));
     });
     svc.register_in_process_handler("chat", [](caf::actor_system& sys, sio::hub_actor hub) {
-      return sio::spawn_chat_handler(sys, std::move(hub));
+      return sio::demo::spawn_chat_handler(sys, std::move(hub));
     });
     // The chat page: for the embedded demo, or wherever --static-dir says.
     std::optional<sio::demo::static_files> page;
