@@ -11,7 +11,23 @@
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
+#include <limits>
+
 namespace sio {
+
+namespace {
+
+/// The group of `room` in `nsp`. The empty room is a room no socket can
+/// join: its group name would otherwise be the namespace group's (and
+/// leave("") would take sockets out of their namespace). The hub has no
+/// group "" (invalid name), so it addresses nobody.
+std::string group_of(std::string_view nsp, std::string_view room) {
+  if (room.empty())
+    return {};
+  return routing::room_group(nsp, room);
+}
+
+} // namespace
 
 emitter::emitter(hub_actor hub, std::string nsp)
   : hub_(std::move(hub)), nsp_(std::move(nsp)) {
@@ -23,7 +39,7 @@ emitter emitter::of(std::string nsp) const {
 
 emitter emitter::to(std::string room) const {
   emitter out = *this;
-  out.user_.clear();
+  out.user_.reset();
   out.rooms_.push_back(std::move(room));
   return out;
 }
@@ -43,24 +59,26 @@ emitter emitter::except(std::string room) const {
 
 target emitter::to_target() const {
   target t;
-  if (!user_.empty()) {
+  if (user_) {
     // A user's connections, but only those with a socket in this
     // namespace: the others must not join its rooms (nor get its packets).
     // Group names are base64url and '~': no quote to escape in the literal.
-    t = target::user(user_);
+    t = target::user(*user_);
+    routing::odata_limits unbounded; // our own text: a long nsp is fine
+    unbounded.max_length = std::numeric_limits<size_t>::max();
     auto filter = routing::odata_filter::parse(
-      "'" + routing::namespace_group(nsp_) + "' in groups");
+      "'" + routing::namespace_group(nsp_) + "' in groups", unbounded);
     if (filter)
       t.filter = std::make_shared<const routing::odata_filter>(std::move(*filter));
   } else if (rooms_.empty()) {
     t = target::group(routing::namespace_group(nsp_));
   } else {
-    t = target::group(routing::room_group(nsp_, rooms_.front()));
+    t = target::group(group_of(nsp_, rooms_.front()));
     for (size_t i = 1; i < rooms_.size(); ++i)
-      t.extra_groups.push_back(routing::room_group(nsp_, rooms_[i]));
+      t.extra_groups.push_back(group_of(nsp_, rooms_[i]));
   }
   for (const auto& room : except_)
-    t.excluded_groups.push_back(routing::room_group(nsp_, room));
+    t.excluded_groups.push_back(group_of(nsp_, room));
   return t;
 }
 
@@ -86,7 +104,7 @@ void emitter::emit(std::string_view name, const args& a) const {
 }
 
 void emitter::join(std::string room) const {
-  if (!hub_)
+  if (!hub_ || room.empty())
     return;
   // membership_command is a request in hub_actor (its reply counts the
   // connections); a typed anon_send would want that reply handled, so it
@@ -98,7 +116,7 @@ void emitter::join(std::string room) const {
 }
 
 void emitter::leave(std::string room) const {
-  if (!hub_)
+  if (!hub_ || room.empty())
     return;
   // Untyped for the same reason as join().
   caf::anon_send(caf::actor_cast<caf::actor>(hub_),

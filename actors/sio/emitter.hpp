@@ -14,6 +14,7 @@
 #include <sio/args.hpp>
 #include <sio/event_handler.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -29,16 +30,18 @@ public:
   /// Everyone in namespace `nsp` of `hub`.
   explicit emitter(hub_actor hub, std::string nsp = "/");
 
-  /// The same target in namespace `nsp` (rooms and exceptions dropped).
+  /// Everyone in namespace `nsp` (rooms, user and exceptions dropped).
   emitter of(std::string nsp) const;
   /// Narrows to the sockets in `room` of the namespace; called again, adds
   /// rooms (a socket in several of them gets one copy). A socket id is a
-  /// room too: `to(socket.socket_id)` is that socket.
+  /// room too: `to(socket.socket_id)` is that socket. Replaces a
+  /// to_user(); the empty room has no sockets (join/leave ignore it).
   emitter to(std::string room) const;
   /// The same as to(): Node's `in`.
   emitter in(std::string room) const { return to(std::move(room)); }
-  /// The connections of user `user_id` (a socket's connection user, set by
-  /// the token's `sub` or a connect verdict); replaces rooms.
+  /// The sockets in this namespace of user `user_id`'s connections (a
+  /// connection's user is set by the token's `sub` or a connect verdict);
+  /// replaces rooms. The empty user has no sockets.
   emitter to_user(std::string user_id) const;
   /// Leaves out the sockets in `room` (called again, in any of them).
   emitter except(std::string room) const;
@@ -78,7 +81,8 @@ private:
   std::string nsp_ = "/";
   std::vector<std::string> rooms_;
   std::vector<std::string> except_;
-  std::string user_;
+  /// Set by to_user(): "" is a user too (one that no connection has).
+  std::optional<std::string> user_;
 };
 
 } // namespace sio

@@ -144,6 +144,23 @@ describe('sio::emitter', () => {
     assert.deepEqual(watched.map((s) => s.got('not-alice1').length), [0, 1, 0, 0]);
   });
 
+  it('the empty room and the empty user address nobody; join/leave ignore the empty room', async () => {
+    const anonymous = await socket();
+    const named = await socket('/', { auth: { user: 'carol' } });
+    const watched = [anonymous, named];
+    await run(named, { op: 'emit', to: [''], event: 'empty-room' }, watched);
+    await run(named, { op: 'emit', user: '', event: 'empty-user' }, watched);
+    await run(named, { op: 'emit', except: [''], event: 'except-empty' }, watched);
+    assert.deepEqual(watched.map((s) => s.got('empty-room').length), [0, 0]);
+    assert.deepEqual(watched.map((s) => s.got('empty-user').length), [0, 0]);
+    assert.deepEqual(watched.map((s) => s.got('except-empty').length), [1, 1]);
+    // leave('') must not take a socket out of its namespace.
+    await run(named, { op: 'join', to: [anonymous.id], room: '' }, watched);
+    await run(named, { op: 'leave', to: [anonymous.id], room: '' }, watched);
+    await run(named, { op: 'emit', event: 'still-here' }, watched);
+    assert.deepEqual(watched.map((s) => s.got('still-here').length), [1, 1]);
+  });
+
   it('emits binary arguments, nested ones too, over WebSocket and polling, from a plain thread too', async () => {
     const ctrl = await socket();
     const ws = await socket();

@@ -89,8 +89,8 @@ void run_command(const sio::hub_actor& hub, const sio::event& ev) {
     io = io.of(nsp);
   for (auto& room : strings_member(*cmd, "to"))
     io = io.to(room);
-  if (auto user = string_member(*cmd, "user"); !user.empty())
-    io = io.to_user(user);
+  if (cmd->HasMember("user"))
+    io = io.to_user(string_member(*cmd, "user"));
   for (auto& room : strings_member(*cmd, "except"))
     io = io.except(room);
   auto op = string_member(*cmd, "op");
