@@ -1,8 +1,6 @@
 #include <sio/service.hpp>
 
 #include "actors/asio_scheduler.hpp"
-#include "actors/chat_handler.hpp"
-#include "actors/echo_handler.hpp"
 #include "actors/gateway.hpp"
 #include "actors/hub.hpp"
 #include "actors/rest_api.hpp"
@@ -213,10 +211,6 @@ struct service::impl {
           handler = (*af)(sys, hub);
         else
           inline_events = std::get<inline_handler_factory>(n->second)(sys, hub);
-      } else if (h.in_process_handler == "echo") {
-        inline_events = make_echo_handler(hub);
-      } else if (h.in_process_handler == "chat") {
-        handler = spawn_chat_handler(sys, hub);
       } else {
         throw std::runtime_error("hub " + h.name + ": no in-process handler named "
                                  + h.in_process_handler);

@@ -1,6 +1,6 @@
 // scripts/soak-upstream.mjs
 // The serverless backend of the soak (scripts/soak.mjs --mode serverless):
-// the chat of actors/chat_handler.cpp rebuilt as a webhook upstream with
+// the chat of examples/handlers/chat_handler.cpp rebuilt as a webhook upstream with
 // Microsoft's own SDKs. sio-server POSTs CloudEvents to the
 // @azure/web-pubsub-express handler; the answers go back only through the
 // service's REST API (@azure/web-pubsub): group membership, the room's

@@ -6,7 +6,7 @@
 // server's RSS, then stops everything and writes one report section.
 // Two modes (--mode):
 // - chat: the hub's events go to the in-process chat handler
-//   (actors/chat_handler.cpp).
+//   (examples/handlers/chat_handler.cpp).
 // - serverless: they go as webhooks to scripts/soak-upstream.mjs (the same
 //   chat on @azure/web-pubsub-express), which answers through the REST API.
 //

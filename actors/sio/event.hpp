@@ -52,6 +52,12 @@ private:
   std::optional<uint64_t> ack_id_;
 };
 
+/// The arguments of `ev` as the client sent them, attachments included,
+/// for acking, emitting or relaying them unchanged; no JSON decode when the
+/// session has located them (message_event::args_offset). nullopt when ev
+/// is not a valid EVENT.
+std::optional<args> args_of(const message_event& ev);
+
 /// The reply that acks `ev` with `a` (the client's callback gets them);
 /// nothing when the client did not ask for an ack.
 message_reply ack(const message_event& ev, const args& a = {});

@@ -23,7 +23,7 @@ namespace sio {
 /// Take it for handlers that answer at once from the event itself (echo,
 /// validation, relaying to the hub); keep event_handler_actor for handlers
 /// that wait for I/O or for other actors, or that keep state of their own
-/// (actors/chat_handler.cpp).
+/// (the demo chat in examples/handlers/).
 ///
 /// Contract:
 /// - Many sessions call one handler at the same time from the service's
@@ -31,7 +31,7 @@ namespace sio {
 /// - They run on a thread that also does network I/O (sio-server's
 ///   default), so they must not block.
 /// - To send to sockets or rooms, keep the hub_actor the factory got and
-///   caf::anon_send commands to it (actors/echo_handler.cpp does).
+///   send to it with sio::emitter (the demo echo in examples/handlers/ does).
 /// - An exception counts as a failed handler, as an actor handler's error
 ///   does: a connect is rejected with its what() in the CONNECT_ERROR, an
 ///   event is dropped and counted (sio_rejected_total).

@@ -9,6 +9,8 @@
 #include "actors/asio_scheduler.hpp"
 #include <sio/service.hpp>
 #include "actors/type_registry.hpp"
+#include "examples/handlers/chat_handler.hpp"
+#include "examples/handlers/echo_handler.hpp"
 #include "examples/sio-server/static_files.hpp"
 #include "lib/auth/negotiate.hpp"
 #include <sio/config.hpp>
@@ -225,6 +227,13 @@ int main(int argc, char** argv) {
   caf::actor_system sys{caf_cfg};
   {
     sio::service svc{sys, std::move(*cfg)};
+    // The demo handlers a config names with "inProcessHandler".
+    svc.register_in_process_handler("echo", [](caf::actor_system&, sio::hub_actor hub) {
+      return sio::demo::make_echo_handler(std::move(hub));
+    });
+    svc.register_in_process_handler("chat", [](caf::actor_system& sys, sio::hub_actor hub) {
+      return sio::demo::spawn_chat_handler(sys, std::move(hub));
+    });
     // The chat page: for the embedded demo, or wherever --static-dir says.
     std::optional<sio::demo::static_files> page;
     if (config_path.empty() || !static_dir.empty()) {

@@ -198,13 +198,10 @@ bool parse_hub(checker& c, const std::string& name, const value& v,
     }
   }
   if (auto p = v.FindMember("inProcessHandler"); p != v.MemberEnd()) {
+    // Any name: the application registers its handlers by name
+    // (service::register_in_process_handler), and start() rejects the rest.
     if (!c.string(p->value, path + ".inProcessHandler", out.in_process_handler))
       return false;
-    if (out.in_process_handler != "echo" && out.in_process_handler != "chat"
-        && !out.in_process_handler.empty())
-      return c.fail(path + ".inProcessHandler", "unknown handler \""
-                                                  + out.in_process_handler
-                                                  + "\" (known: echo, chat)");
   }
   return true;
 }

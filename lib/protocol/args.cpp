@@ -147,6 +147,28 @@ args& args::push(raw_json v) {
   return *this;
 }
 
+args args::from_json_array(std::string json_array,
+                           std::vector<std::string> attachments) {
+  // "[a,b]" -> "a,b" in place: no copy of the elements.
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!json_array.empty() && is_space(json_array.back()))
+    json_array.pop_back();
+  if (!json_array.empty() && json_array.back() == ']')
+    json_array.pop_back();
+  size_t head = 0;
+  while (head < json_array.size() && is_space(json_array[head]))
+    ++head;
+  if (head < json_array.size() && json_array[head] == '[')
+    ++head;
+  json_array.erase(0, head);
+  while (!json_array.empty() && is_space(json_array.back()))
+    json_array.pop_back();
+  args out;
+  out.elements_ = std::move(json_array);
+  out.attachments_ = std::move(attachments);
+  return out;
+}
+
 args& args::push(binary v) {
   if (!elements_.empty())
     elements_.push_back(',');

@@ -56,6 +56,12 @@ public:
   /// push(std::string_view) write numbers and strings.
   args& push(const rapidjson::Value& v);
   args& push(raw_json v);
+  /// Arguments from a JSON array text (`[1,{"_placeholder":true,"num":0}]`)
+  /// whose placeholders number `attachments` from 0, sent as they are (the
+  /// caller vouches for both): a client's arguments relayed or echoed
+  /// without decoding them (sio::args_of, <sio/event.hpp>).
+  static args from_json_array(std::string json_array,
+                              std::vector<std::string> attachments = {});
   /// An attachment; the JSON gets its placeholder.
   args& push(binary v);
   /// Integers stay integers (no "3.0"), whatever their width.

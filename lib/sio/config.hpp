@@ -40,7 +40,9 @@ struct hub_setting {
   std::string name;
   bool allow_anonymous = false;  ///< anonymousConnectPolicy == "allow"
   std::vector<event_handler_setting> event_handlers;
-  /// Extension: an in-process handler by name ("echo", "chat"); empty = none.
+  /// Extension: an in-process handler by the name the application registered
+  /// it under (service::register_in_process_handler; sio-server: "echo",
+  /// "chat"); empty = none.
   std::string in_process_handler;
 };
 

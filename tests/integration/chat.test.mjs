@@ -282,3 +282,11 @@ describe('chat handler: validation', () => {
     t.disconnect();
   });
 });
+
+describe('sio-server: in-process handler names', () => {
+  it('stops start-up with a clear error when a config names a handler it does not have', async () => {
+    await assert.rejects(
+      startSioServer({ hubs: { h: { anonymousConnectPolicy: 'allow', inProcessHandler: 'no-such' } } }),
+      /cannot start: hub h: no in-process handler named no-such/);
+  });
+});

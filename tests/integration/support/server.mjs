@@ -270,7 +270,7 @@ export async function startSioServer(options = {}) {
  */
 export async function startEioEcho(options = {}) {
   const bin = resolveBinary('EIO_ECHO', 'eio-echo.mjs',
-    ['build/examples/eio-echo/eio-echo', 'build/examples/eio-echo']);
+    ['build/tests/tools/eio-echo/eio-echo', 'build/tests/tools/eio-echo']);
   const p = options.path ?? '/engine.io/';
   const args = ['--port', '0', '--path', p,
     '--ping-interval', String(options.pingInterval ?? 25000),

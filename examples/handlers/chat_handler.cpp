@@ -1,8 +1,7 @@
-#include "actors/chat_handler.hpp"
+#include "examples/handlers/chat_handler.hpp"
 
-#include "actors/event_payloads.hpp"
-#include "lib/protocol/ascii.hpp"
-#include "lib/routing/group_name.hpp"
+#include <sio/emitter.hpp>
+#include <sio/event.hpp>
 
 #include <caf/all.hpp>
 #include <rapidjson/document.h>
@@ -18,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace sio {
+namespace sio::demo {
 
 namespace {
 
@@ -27,8 +26,7 @@ using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 /// What the handler knows of one socket.
 struct chat_member {
-  std::string name;           ///< shown as `from` and in notices
-  std::string connection_id;  ///< membership commands address the connection
+  std::string name;  ///< shown as `from` and in notices
   std::string nsp;
   std::vector<std::string> rooms;  ///< joined (or being joined) rooms
   bool connected = false;  ///< false until its connected_event arrives
@@ -36,7 +34,7 @@ struct chat_member {
 
 struct chat_state {
   chat_settings cfg;
-  hub_actor hub;
+  emitter io;  ///< the hub, namespace "/" (of() for the socket's own)
   /// Socket id -> member; at most cfg.max_sockets entries.
   std::unordered_map<std::string, chat_member> members;
   /// Accepted sockets in accept order, so that those whose session died
@@ -46,7 +44,6 @@ struct chat_state {
 };
 
 using self_ptr = event_handler_actor::stateful_pointer<chat_state>;
-using reply_promise = caf::typed_response_promise<message_reply>;
 
 // -- validation ----------------------------------------------------------------
 
@@ -75,7 +72,7 @@ std::optional<std::string> check_text(std::string_view s, size_t max_chars,
 
 /// True if `s` is empty or only spaces, tabs and line breaks.
 bool blank(std::string_view s) {
-  return protocol::trim(s, protocol::json_whitespace).empty();
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 /// Parses a JSON text with UTF-8 validation; false on any error.
@@ -131,26 +128,23 @@ int64_t now_ms() {
     .count();
 }
 
-/// [{"ok":false,"error":why}]
-std::string ack_error(std::string_view why) {
+/// The ack {"ok":false,"error":why} (nothing when none was asked for).
+message_reply ack_error(const message_event& ev, std::string_view why) {
   rapidjson::StringBuffer buf;
   json_writer w{buf};
-  w.StartArray();
   w.StartObject();
   w.Key("ok");
   w.Bool(false);
   w.Key("error");
   put(w, why);
   w.EndObject();
-  w.EndArray();
-  return buf.GetString();
+  return ack(ev, raw_json{buf.GetString()});
 }
 
-/// [{"ok":true}] or [{"ok":true,"room":room}]
-std::string ack_ok(std::string_view room = {}) {
+/// The ack {"ok":true} or {"ok":true,"room":room}.
+message_reply ack_ok(const message_event& ev, std::string_view room = {}) {
   rapidjson::StringBuffer buf;
   json_writer w{buf};
-  w.StartArray();
   w.StartObject();
   w.Key("ok");
   w.Bool(true);
@@ -159,28 +153,15 @@ std::string ack_ok(std::string_view room = {}) {
     put(w, room);
   }
   w.EndObject();
-  w.EndArray();
-  return buf.GetString();
-}
-
-/// Answers the client (when it asked for an ack) with `args_json`.
-void answer(reply_promise& rp, const parsed_event& ev, std::string_view args_json) {
-  if (ev.ack_id)
-    rp.deliver(message_reply{ack_payload(ev, args_json)});
-  else
-    rp.deliver(message_reply{});
+  return ack(ev, raw_json{buf.GetString()});
 }
 
 // -- fan-out --------------------------------------------------------------------
 
 /// Sends event `name` with one argument (a JSON object) to a room.
 void to_room(self_ptr self, const std::string& nsp, const std::string& room,
-             std::string_view name, const std::string& arg_json) {
-  parsed_event scope;  // only the namespace matters; no attachments
-  scope.nsp = nsp;
-  self->send(self->state.hub,
-             send_command{target::group(routing::room_group(nsp, room)),
-                          event_batch(scope, name, "[" + arg_json + "]")});
+             std::string_view name, std::string arg_json) {
+  self->state.io.of(nsp).to(room).emit(name, raw_json{std::move(arg_json)});
 }
 
 /// `system` {room, text:"<user> <verb> <room>", at} to the room.
@@ -197,20 +178,6 @@ void notice(self_ptr self, const std::string& nsp, const std::string& room,
   w.Int64(now_ms());
   w.EndObject();
   to_room(self, nsp, room, "system", buf.GetString());
-}
-
-/// Asks the hub to add/remove a connection to/from the group of room `room`
-/// in `nsp`; `then` gets the number of connections affected (0 on failure).
-template <class F>
-void membership(self_ptr self, const std::string& connection_id,
-                const std::string& nsp, const std::string& room, bool add,
-                F then) {
-  self
-    ->request(self->state.hub, self->state.cfg.hub_timeout,
-              membership_command{target::connection(connection_id),
-                                 {routing::room_group(nsp, room)}, add})
-    .then([then](uint64_t n) mutable { then(n); },
-          [then](caf::error&) mutable { then(uint64_t{0}); });
 }
 
 // -- state ----------------------------------------------------------------------
@@ -242,7 +209,6 @@ chat_member* member_of(self_ptr self, const socket_ref& s) {
     return nullptr;
   chat_member m;
   m.name = s.user_id.empty() ? guest_name(s) : s.user_id;
-  m.connection_id = s.connection_id;
   m.nsp = s.nsp;
   m.connected = true;
   return &st.members.emplace(s.socket_id, std::move(m)).first->second;
@@ -264,99 +230,75 @@ const rapidjson::Value* room_arg(const rapidjson::Value& v,
 
 // -- events ---------------------------------------------------------------------
 
-void on_join(self_ptr self, const message_event& ev, const parsed_event& pe,
-             const rapidjson::Value& args, reply_promise rp) {
+message_reply on_join(self_ptr self, const message_event& ev, const event& e) {
   auto& st = self->state;
   std::string why;
-  auto* v = args.Size() > 0 ? room_arg(args[0], st.cfg, why) : nullptr;
+  auto* v = e.size() > 0 ? room_arg(*e.arg(0), st.cfg, why) : nullptr;
   if (!v)
-    return answer(rp, pe, ack_error(why.empty() ? "join needs a room" : why));
+    return ack_error(ev, why.empty() ? "join needs a room" : why);
   std::string room{as_view(*v)};
   auto* m = member_of(self, ev.socket);
   if (!m)
-    return answer(rp, pe, ack_error("chat is full"));
+    return ack_error(ev, "chat is full");
   if (std::find(m->rooms.begin(), m->rooms.end(), room) != m->rooms.end())
-    return answer(rp, pe, ack_ok(room));  // already in it: no new notice
+    return ack_ok(ev, room);  // already in it: no new notice
   if (m->rooms.size() >= st.cfg.max_rooms_per_socket)
-    return answer(rp, pe, ack_error("too many rooms (at most "
-                                    + std::to_string(st.cfg.max_rooms_per_socket)
-                                    + ")"));
-  // Recorded at once so that a second join of the same room is no second
-  // notice; undone if the hub says no.
+    return ack_error(ev, "too many rooms (at most "
+                           + std::to_string(st.cfg.max_rooms_per_socket) + ")");
   m->rooms.push_back(room);
-  auto socket_id = ev.socket.socket_id;
-  auto conn = m->connection_id;
-  auto nsp = m->nsp;
-  membership(self, conn, nsp, room, true,
-             [self, pe, rp, socket_id, conn, nsp, room](uint64_t n) mutable {
-               auto& st = self->state;
-               auto i = st.members.find(socket_id);
-               if (i == st.members.end()) {
-                 // Gone meanwhile: the hub may have added the connection
-                 // after the session's socket_left; undo that.
-                 if (n > 0)
-                   membership(self, conn, nsp, room, false, [](uint64_t) {});
-                 return answer(rp, pe, ack_error("socket is gone"));
-               }
-               auto& rooms = i->second.rooms;
-               if (n == 0) {
-                 rooms.erase(std::remove(rooms.begin(), rooms.end(), room),
-                             rooms.end());
-                 return answer(rp, pe, ack_error("could not join"));
-               }
-               answer(rp, pe, ack_ok(room));
-               notice(self, i->second.nsp, room, i->second.name, "joined");
-             });
+  // The socket's own room names just its connection. The hub applies the
+  // join before any later command of ours, so the notice reaches the
+  // joiner too; a socket gone meanwhile is in no room to join with.
+  st.io.of(m->nsp).to(ev.socket.socket_id).join(room);
+  notice(self, m->nsp, room, m->name, "joined");
+  return ack_ok(ev, room);
 }
 
-void on_leave(self_ptr self, const message_event& ev, const parsed_event& pe,
-              const rapidjson::Value& args, reply_promise rp) {
+message_reply on_leave(self_ptr self, const message_event& ev, const event& e) {
   auto& st = self->state;
   std::string why;
-  auto* v = args.Size() > 0 ? room_arg(args[0], st.cfg, why) : nullptr;
+  auto* v = e.size() > 0 ? room_arg(*e.arg(0), st.cfg, why) : nullptr;
   if (!v)
-    return answer(rp, pe, ack_error(why.empty() ? "leave needs a room" : why));
+    return ack_error(ev, why.empty() ? "leave needs a room" : why);
   std::string room{as_view(*v)};
   auto i = st.members.find(ev.socket.socket_id);
   if (i == st.members.end())
-    return answer(rp, pe, ack_error("not in room " + room));
+    return ack_error(ev, "not in room " + room);
   auto& m = i->second;
   auto r = std::find(m.rooms.begin(), m.rooms.end(), room);
   if (r == m.rooms.end())
-    return answer(rp, pe, ack_error("not in room " + room));
+    return ack_error(ev, "not in room " + room);
   m.rooms.erase(r);
-  // The removal reaches the hub before any later fan-out of ours (one
-  // sender, one receiver: in order), so the leaver misses the notice.
-  membership(self, m.connection_id, m.nsp, room, false, [](uint64_t) {});
-  answer(rp, pe, ack_ok(room));
+  // The hub applies the leave before the notice: the leaver misses it.
+  st.io.of(m.nsp).to(ev.socket.socket_id).leave(room);
   notice(self, m.nsp, room, m.name, "left");
+  return ack_ok(ev, room);
 }
 
-void on_chat_message(self_ptr self, const message_event& ev,
-                     const parsed_event& pe, const rapidjson::Value& args,
-                     reply_promise rp) {
+message_reply on_chat_message(self_ptr self, const message_event& ev,
+                              const event& e) {
   auto& st = self->state;
-  if (args.Size() == 0 || !args[0].IsObject())
-    return answer(rp, pe, ack_error("message needs {room, text}"));
-  auto& obj = args[0];
-  auto r = obj.FindMember("room");
+  auto* obj = e.arg(0);
+  if (!obj || !obj->IsObject())
+    return ack_error(ev, "message needs {room, text}");
+  auto r = obj->FindMember("room");
   std::string why;
-  if (r == obj.MemberEnd() || !room_arg(r->value, st.cfg, why))
-    return answer(rp, pe, ack_error(why.empty() ? "message needs a room" : why));
-  auto t = obj.FindMember("text");
-  if (t == obj.MemberEnd() || !t->value.IsString())
-    return answer(rp, pe, ack_error("text must be a string"));
+  if (r == obj->MemberEnd() || !room_arg(r->value, st.cfg, why))
+    return ack_error(ev, why.empty() ? "message needs a room" : why);
+  auto t = obj->FindMember("text");
+  if (t == obj->MemberEnd() || !t->value.IsString())
+    return ack_error(ev, "text must be a string");
   auto text = as_view(t->value);
   if (auto err = check_text(text, st.cfg.max_text_chars, true))
-    return answer(rp, pe, ack_error("text " + *err));
+    return ack_error(ev, "text " + *err);
   if (blank(text))
-    return answer(rp, pe, ack_error("text must not be blank"));
+    return ack_error(ev, "text must not be blank");
   std::string room{as_view(r->value)};
   auto i = st.members.find(ev.socket.socket_id);
   if (i == st.members.end()
       || std::find(i->second.rooms.begin(), i->second.rooms.end(), room)
            == i->second.rooms.end())
-    return answer(rp, pe, ack_error("join room " + room + " first"));
+    return ack_error(ev, "join room " + room + " first");
   rapidjson::StringBuffer buf;
   json_writer w{buf};
   w.StartObject();
@@ -370,12 +312,12 @@ void on_chat_message(self_ptr self, const message_event& ev,
   w.Int64(now_ms());
   w.EndObject();
   to_room(self, i->second.nsp, room, "message", buf.GetString());
-  answer(rp, pe, ack_ok());
+  return ack_ok(ev);
 }
 
 event_handler_actor::behavior_type chat_impl(self_ptr self, hub_actor hub,
                                              chat_settings cfg) {
-  self->state.hub = std::move(hub);
+  self->state.io = emitter{std::move(hub)};
   self->state.cfg = cfg;
   return {
     [self](const connect_event& ev) -> connect_verdict {
@@ -385,15 +327,14 @@ event_handler_actor::behavior_type chat_impl(self_ptr self, hub_actor hub,
       std::string why;
       auto name = auth_name(ev.auth, st.cfg, why);
       if (!why.empty())
-        return connect_verdict::reject(error_payload(why));
+        return reject(why);
       if (st.members.size() >= st.cfg.max_sockets)
-        return connect_verdict::reject(error_payload("chat is full"));
+        return reject("chat is full");
       chat_member m;
       if (!ev.socket.user_id.empty())
         m.name = ev.socket.user_id;
       else
         m.name = name ? std::move(*name) : guest_name(ev.socket);
-      m.connection_id = ev.socket.connection_id;
       m.nsp = ev.socket.nsp;
       st.members[ev.socket.socket_id] = std::move(m);
       st.accepted.emplace_back(now, ev.socket.socket_id);
@@ -410,33 +351,23 @@ event_handler_actor::behavior_type chat_impl(self_ptr self, hub_actor hub,
         return;
       auto m = std::move(i->second);
       st.members.erase(i);
-      // The hub drops the connection from the namespace's groups itself
-      // (socket_left); the others only need to hear about it.
+      // The hub drops the socket from the namespace's rooms itself; the
+      // others only need to hear about it.
       for (auto& room : m.rooms)
         notice(self, m.nsp, room, m.name, "left");
     },
-    [self](const message_event& ev) -> reply_promise {
-      auto rp = self->make_response_promise<message_reply>();
-      auto pe = parse_event(ev);
-      if (!pe) {
-        rp.deliver(message_reply{});
-        return rp;
-      }
-      pe->attachments.clear();  // never echoed back in our acks
-      rapidjson::Document args;
-      if (!parse_json(args, pe->args) || !args.IsArray()) {
-        answer(rp, *pe, ack_error("bad arguments"));
-        return rp;
-      }
-      if (pe->name == "join")
-        on_join(self, ev, *pe, args, rp);
-      else if (pe->name == "leave")
-        on_leave(self, ev, *pe, args, rp);
-      else if (pe->name == "message")
-        on_chat_message(self, ev, *pe, args, rp);
-      else
-        answer(rp, *pe, ack_error("unknown event " + pe->name));
-      return rp;
+    [self](const message_event& ev) -> message_reply {
+      // Binary attachments are never read, nor echoed in the acks.
+      auto e = event::read(ev);
+      if (!e)
+        return {};
+      if (e->name() == "join")
+        return on_join(self, ev, *e);
+      if (e->name() == "leave")
+        return on_leave(self, ev, *e);
+      if (e->name() == "message")
+        return on_chat_message(self, ev, *e);
+      return ack_error(ev, "unknown event " + e->name());
     },
   };
 }
@@ -448,4 +379,4 @@ event_handler_actor spawn_chat_handler(caf::actor_system& sys, hub_actor hub,
   return sys.spawn(chat_impl, std::move(hub), settings);
 }
 
-} // namespace sio
+} // namespace sio::demo

@@ -1,19 +1,18 @@
-// actors/chat_handler.hpp
+// examples/handlers/chat_handler.hpp
 // An in-process chat: sockets `join`/`leave` rooms and send `message`s that
 // the hub fans out to the room; join/leave notices arrive as `system`
 // events. The default handler of `sio-server` without a config (hub "chat",
-// page at /); config name "inProcessHandler": "chat".
+// page at /); sio-server offers it as "inProcessHandler": "chat".
 #pragma once
 
 #include <sio/event_handler.hpp>
-#include "actors/interfaces.hpp"
 
 #include <caf/actor_system.hpp>
 
 #include <chrono>
 #include <cstddef>
 
-namespace sio {
+namespace sio::demo {
 
 /// Limits of the chat handler. Lengths count Unicode code points.
 struct chat_settings {
@@ -28,16 +27,14 @@ struct chat_settings {
   /// An accepted socket whose connected_event does not follow within this
   /// time is forgotten (its session died before the verdict arrived).
   std::chrono::seconds pending_expiry{60};
-  /// How long a join waits for the hub's membership answer.
-  std::chrono::seconds hub_timeout{5};
 };
 
 /// Spawns the chat handler for the hub `hub`.
 ///
 /// Events (all acked when the client asks for an ack):
-/// - `join(room)` -> {ok:true, room} after the socket's connection is in the
-///   room's group; `system` {room, text:"<user> joined <room>", at} goes to
-///   the room.
+/// - `join(room)` -> {ok:true, room}; the socket joins the room and
+///   `system` {room, text:"<user> joined <room>", at} goes to the room, the
+///   joiner included.
 /// - `leave(room)` -> {ok:true, room}; `system` "<user> left <room>" to the
 ///   room (also sent for every room when the socket disconnects).
 /// - `message({room, text})` -> {ok:true}; `message` {room, from, text, at}
@@ -48,4 +45,4 @@ struct chat_settings {
 event_handler_actor spawn_chat_handler(caf::actor_system& sys, hub_actor hub,
                                        chat_settings settings = {});
 
-} // namespace sio
+} // namespace sio::demo

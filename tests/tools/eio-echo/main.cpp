@@ -1,4 +1,4 @@
-// examples/eio-echo: the Engine.IO layer alone, echoing every text and
+// tests/tools/eio-echo: the Engine.IO layer alone, echoing every text and
 // binary message. Proves the layers compose and lets the Engine.IO
 // implementation be checked against any Engine.IO v4 client.
 //
