@@ -24,6 +24,8 @@ using aborted_atom = caf::atom_constant<caf::atom("aborted")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 /// Server-initiated close of a session.
 using close_atom = caf::atom_constant<caf::atom("close")>;
+/// Marks a close as part of the service's shutdown.
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 /// A session's own timer fired.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// A session tells its hub it is gone.

@@ -135,6 +135,9 @@ session_behavior(self_ptr self, session_config cfg, open_session open) {
         send_wire(self, p);
     },
     [self](close_atom, std::string& reason) { close_session(self, reason); },
+    [self](close_atom, std::string& reason, shutdown_atom) {
+      close_session(self, reason, close_wait::none);
+    },
     [self](disconnect_atom, std::string& nsp, bool close) {
       on_server_disconnect(self, nsp, close);
     },

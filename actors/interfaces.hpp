@@ -33,6 +33,10 @@ using client_session_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, wire_batch>,
   /// Server-initiated close with a reason.
   caf::reacts_to<close_atom, std::string>,
+  /// The service is stopping: close at once, without waiting for a polling
+  /// client's next GET to carry the close packet (Node's engine.io discards
+  /// it the same way on server close).
+  caf::reacts_to<close_atom, std::string, shutdown_atom>,
   /// Server-side namespace disconnect (namespace, then close the connection?).
   caf::reacts_to<disconnect_atom, std::string, bool>,
   /// Own timers (session_timer as uint8_t, generation).

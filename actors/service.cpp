@@ -8,6 +8,7 @@
 #include "actors/type_registry.hpp"
 #include "actors/webhook_dispatcher.hpp"
 #include "lib/auth/access_keys.hpp"
+#include "lib/auth/negotiate.hpp"
 #include "lib/http/loop_pool.hpp"
 
 #include <caf/all.hpp>
@@ -289,10 +290,10 @@ struct service::impl {
     // Close every session (each sends its disconnected events), give them a
     // moment to flush, then make sure none is left running.
     auto sessions = registry->snapshot();
+    // A polling client with a pending GET gets the close packet on it; one
+    // between polls (or gone) is not waited for.
     for (auto& e : sessions)
-      caf::anon_send(e.session, close_atom::value, reason);
-    // A polling session lingers up to 2 s for the GET that carries its
-    // close packet; WebSocket sessions go at once.
+      caf::anon_send(e.session, close_atom::value, reason, shutdown_atom::value);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{2100};
     while (registry->size() > 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds{10});
@@ -444,6 +445,19 @@ std::string service::connection_string() const {
 
 std::string service::client_url(const std::string& hub) const {
   return public_endpoint() + "/clients/socketio/hubs/" + hub;
+}
+
+std::string service::negotiate(const std::string& hub, const std::string& user_id,
+                               std::chrono::seconds lifetime) const {
+  using namespace std::chrono;
+  auto now = duration_cast<seconds>(system_clock::now().time_since_epoch());
+  std::optional<std::string> user;
+  if (!user_id.empty())
+    user = user_id;
+  return auth::negotiate(public_endpoint(), hub,
+                         {impl_->cfg.primary_key, impl_->cfg.secondary_key}, user,
+                         now.count(), lifetime.count())
+    .to_json();
 }
 
 hub_actor service::hub(const std::string& name) const {

@@ -160,7 +160,7 @@ void finish(self_ptr self) {
   self->quit();
 }
 
-void close_session(self_ptr self, const std::string& reason) {
+void close_session(self_ptr self, const std::string& reason, close_wait wait) {
   auto& st = self->state;
   if (st.closed)
     return;
@@ -195,7 +195,7 @@ void close_session(self_ptr self, const std::string& reason) {
   // last GET to carry the close packet.
   bool deliberate = reason != "parse error" && reason != "transport error"
                     && reason != "transport close" && reason != "ping timeout";
-  if (pl.queue.empty() || !deliberate) {
+  if (pl.queue.empty() || !deliberate || wait == close_wait::none) {
     finish(self);
     return;
   }

@@ -35,7 +35,12 @@ void attach_ws(self_ptr self, ws_link& link);
 
 /// Closes the session for `reason`: its sockets get their disconnected
 /// events; a polling client may fetch the close packet for a while.
-void close_session(self_ptr self, const std::string& reason);
+/// Whether a polling session waits for the client's next GET to carry the
+/// close packet when no GET is pending.
+enum class close_wait { for_last_poll, none };
+
+void close_session(self_ptr self, const std::string& reason,
+                   close_wait wait = close_wait::for_last_poll);
 
 /// The session is over: the sid becomes unknown and the actor ends.
 void finish(self_ptr self);

@@ -21,6 +21,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -150,6 +151,12 @@ public:
   std::string connection_string() const;
   /// {public endpoint}/clients/socketio/hubs/{hub}
   std::string client_url(const std::string& hub) const;
+  /// The negotiate answer a backend gives a client of `hub` (the client
+  /// workflow's first step): {"endpoint":..,"path":..,"token":..} with a
+  /// token signed by the primary key, `sub` = `user_id` unless empty, valid
+  /// for `lifetime`. Authenticate the user before handing it out.
+  std::string negotiate(const std::string& hub, const std::string& user_id = {},
+                        std::chrono::seconds lifetime = std::chrono::hours{1}) const;
   /// The hub actor by name (invalid handle if unknown; valid after start()).
   hub_actor hub(const std::string& name) const;
   /// Sends to the sockets of `hub` in namespace `nsp` (after start()).

@@ -6,21 +6,15 @@
 //   sio-server --config service.json
 //   sio-server --port 8080            # demo hub "chat" and its page at /
 
-#include "actors/asio_scheduler.hpp"
-#include <sio/service.hpp>
-#include "actors/type_registry.hpp"
 #include "examples/handlers/chat_handler.hpp"
 #include "examples/handlers/echo_handler.hpp"
 #include "examples/sio-server/static_files.hpp"
-#include "lib/auth/negotiate.hpp"
-#include <sio/config.hpp>
 
-#include <caf/all.hpp>
+#include <sio/sio.hpp>
+
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -75,7 +69,7 @@ bool parse_port(const std::string& text, uint16_t& out) {
 
 /// GET /negotiate?hub=H&userId=U: the initialization step of the client
 /// workflow ({endpoint, path, token}); a real backend authenticates the
-/// user first and uses sio::auth::negotiate the same way.
+/// user first and uses service::negotiate the same way.
 void serve_negotiate(const sio::service& svc, const sio::http_request& req,
                      const sio::http_responder& respond) {
   auto hub = req.query_param("hub").value_or("");
@@ -91,12 +85,7 @@ void serve_negotiate(const sio::service& svc, const sio::http_request& req,
     respond(sio::http_response::error(400, "InvalidHub", "hub is missing or unknown"));
     return;
   }
-  using namespace std::chrono;
-  auto now = duration_cast<seconds>(system_clock::now().time_since_epoch());
-  auto n = sio::auth::negotiate(
-    svc.public_endpoint(), hub,
-    {svc.config().primary_key, svc.config().secondary_key}, user, now.count());
-  auto r = sio::http_response::json(200, n.to_json());
+  auto r = sio::http_response::json(200, svc.negotiate(hub, user.value_or("")));
   r.headers.emplace_back("Access-Control-Allow-Origin", "*");
   respond(std::move(r));
 }
@@ -203,67 +192,35 @@ int main(int argc, char** argv) {
   if (!tls_cert.empty())
     cfg->tls = {tls_cert, tls_key};
 
-  // Block the signals in every thread; the main thread waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [%l] %v");
   spdlog::flush_on(spdlog::level::info);
   // SPDLOG_LEVEL=debug logs every message; =warn keeps only trouble.
   spdlog::cfg::load_env_levels();
 
-  caf::actor_system_config caf_cfg;
-  sio::register_message_types(caf_cfg);
-  // The service finds an asio_scheduler and runs its network I/O on the
-  // same threads; with CAF's own scheduler it starts I/O threads itself.
-  if (cfg->scheduler == sio::config::actor_scheduler::asio)
-    sio::use_asio_scheduler(caf_cfg, std::max(cfg->worker_threads, cfg->io_threads));
-  else
-    caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg->worker_threads));
-  caf_cfg.set("logger.verbosity", caf::atom("quiet"));
-  caf::actor_system sys{caf_cfg};
-  {
-    sio::service svc{sys, std::move(*cfg)};
-    // The demo handlers a config names with "inProcessHandler".
-    svc.register_in_process_handler("echo", [](caf::actor_system&, sio::hub_actor hub) {
-      return sio::demo::make_echo_handler(std::move(hub));
-    });
-    svc.register_in_process_handler("chat", [](caf::actor_system& sys, sio::hub_actor hub) {
-      return sio::demo::spawn_chat_handler(sys, std::move(hub));
-    });
-    // The chat page: for the embedded demo, or wherever --static-dir says.
-    std::optional<sio::demo::static_files> page;
-    if (config_path.empty() || !static_dir.empty()) {
-      page = sio::demo::static_files::locate(static_dir);
-      page->log_status();
-    }
-    if (page)
-      for (auto& path : page->paths())
-        svc.route("GET", path, [page](const sio::http_request& req, sio::http_responder respond) {
-          respond(page->serve(req.path));
-        });
-    if (dev_negotiate)
-      svc.route("GET", "/negotiate", [&svc](const sio::http_request& req, sio::http_responder respond) {
-        serve_negotiate(svc, req, respond);
-      });
-    try {
-      svc.start();
-    } catch (const std::exception& e) {
-      std::cerr << "cannot start: " << e.what() << "\n";
-      return 1;
-    }
-    std::cout << "connection string: " << svc.connection_string() << "\n";
-    for (auto& hub : svc.config().hubs)
-      std::cout << "client url (hub " << hub.name
-                << "): " << svc.client_url(hub.name) << "\n";
-    std::cout.flush();
-    int sig = 0;
-    sigwait(&signals, &sig);
-    spdlog::info("received signal {}, shutting down", sig);
-    svc.stop("forced server close");
+  // The actor system follows the config (scheduler, workerThreads,
+  // ioThreads): sio::configure_actor_system.
+  sio::service svc{std::move(*cfg)};
+  // The demo handlers a config names with "inProcessHandler".
+  svc.register_in_process_handler("echo", [](caf::actor_system&, sio::hub_actor hub) {
+    return sio::demo::make_echo_handler(std::move(hub));
+  });
+  svc.register_in_process_handler("chat", [](caf::actor_system& sys, sio::hub_actor hub) {
+    return sio::demo::spawn_chat_handler(sys, std::move(hub));
+  });
+  // The chat page: for the embedded demo, or wherever --static-dir says.
+  std::optional<sio::demo::static_files> page;
+  if (config_path.empty() || !static_dir.empty()) {
+    page = sio::demo::static_files::locate(static_dir);
+    page->log_status();
   }
-  return 0;
+  if (page)
+    for (auto& path : page->paths())
+      svc.route("GET", path, [page](const sio::http_request& req, sio::http_responder respond) {
+        respond(page->serve(req.path));
+      });
+  if (dev_negotiate)
+    svc.route("GET", "/negotiate", [&svc](const sio::http_request& req, sio::http_responder respond) {
+      serve_negotiate(svc, req, respond);
+    });
+  return sio::run_until_signal(svc, "forced server close");
 }

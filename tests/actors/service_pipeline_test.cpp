@@ -234,4 +234,20 @@ BOOST_AUTO_TEST_CASE(client_namespace_disconnect_keeps_the_other_namespace) {
   (void) b;
 }
 
+BOOST_AUTO_TEST_CASE(stop_does_not_wait_for_a_polling_client_between_polls) {
+  // A polling client that will never poll again (gone, or between polls):
+  // stop() ends its session at once, with its disconnected event, instead
+  // of waiting the 2 s a REST close gives the next GET.
+  auto sid = connected_session();
+  auto started = std::chrono::steady_clock::now();
+  svc->stop("server shutting down");
+  auto took = std::chrono::steady_clock::now() - started;
+  auto gone = expect<sio::disconnected_event>();
+  BOOST_CHECK_EQUAL(gone.reason, "server shutting down");
+  BOOST_CHECK_EQUAL(gone.socket.connection_id, sid);
+  BOOST_CHECK_MESSAGE(took < 1500ms, "stop() took "
+                        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                        << " ms");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
