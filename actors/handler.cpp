@@ -134,14 +134,10 @@ public:
   caf::behavior make_behavior() override {
     detail::handler_host::start(*h_, this, std::move(hub_), who);
     return {
-      [this](const connect_event& ev) -> connect_verdict {
-        try {
-          return h_->on_connect(ev);
-        } catch (...) {
-          auto why = detail::exception_text(std::current_exception());
-          spdlog::warn("{} failed on connect: {}", who, why);
-          return connect_verdict::reject(error_payload(why));
-        }
+      // An exception fails the connect as any failed handler does: the
+      // session rejects with "event handler failed: <what>" and counts it.
+      [this](const connect_event& ev) -> caf::result<connect_verdict> {
+        return detail::answer_or_error([&] { return h_->on_connect(ev); });
       },
       [this](const connected_event& ev) {
         detail::notify_logged(who, "connected", [&] { h_->on_connected(ev); });
@@ -186,9 +182,9 @@ public:
         try {
           answer = s_->on_connect(ev);
         } catch (...) {
-          auto why = detail::exception_text(std::current_exception());
-          spdlog::warn("{} failed on connect: {}", who, why);
-          return connect_verdict::reject(error_payload(why));
+          // As a failed handler: the session rejects and counts it.
+          return caf::make_error(caf::sec::runtime_error,
+                                 detail::exception_text(std::current_exception()));
         }
         if (answer)
           return std::move(*answer);

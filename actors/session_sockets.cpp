@@ -60,6 +60,15 @@ void notify_handler(self_ptr self, Event ev,
   }
 }
 
+/// What a handler's error says: the text it was made with (a handler
+/// actor's exception: caf::make_error(code, what())), else CAF's rendering.
+std::string handler_error_text(caf::actor_system& sys, const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return sys.render(err);
+}
+
 /// The verdict on a connect whose handler failed (an error, an exception).
 connect_verdict failed_handler_verdict(const std::string& why) {
   return connect_verdict::reject(
@@ -153,7 +162,7 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
       [self, nsp, socket_id](caf::error& err) {
         count_rejected(self, "connect_handler_failed");
         on_verdict(self, nsp, socket_id,
-                   failed_handler_verdict(self->system().render(err)));
+                   failed_handler_verdict(handler_error_text(self->system(), err)));
       });
 }
 
@@ -260,7 +269,7 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
       },
       [self](caf::error& err) {
         --self->state.pending_events;
-        on_failed_event(self, self->system().render(err));
+        on_failed_event(self, handler_error_text(self->system(), err));
       });
 }
 
