@@ -4,8 +4,7 @@
 // build: the exact Engine.IO payloads Socket.IO sends.
 #include <sio/event.hpp>
 
-#include "lib/protocol/base64.hpp"
-#include "lib/protocol/sio_decoder.hpp"
+#include "tests/actors/session_event.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,42 +13,13 @@
 
 namespace {
 
-/// A message_event as the session builds it from `text` (after the
-/// Engine.IO '4') and `attachments`, args_offset included.
-sio::message_event as_session_would(const std::string& text,
-                                    const std::vector<std::string>& attachments = {}) {
-  sio::protocol::decoder_limits limits;
-  limits.copy_event_data = false;
-  sio::protocol::sio_decoder dec{limits};
-  auto st = dec.feed_text(text);
-  for (auto& a : attachments)
-    st = dec.feed_binary(a);
-  BOOST_TEST_REQUIRE((st == sio::protocol::sio_decoder::status::complete), text);
-  auto p = dec.take();
-  const auto& head = dec.last_event_head();
-  BOOST_TEST_REQUIRE(head.has_value(), text);
-  auto data = text.substr(head->data_offset);
-  sio::message_event ev;
-  ev.socket.nsp = p.nsp;
-  ev.socket.socket_id = "s1";
-  ev.event_name = head->name.value_or(data.substr(1, data.find_first_of(",]") - 1));
-  ev.packet = "4" + text;
-  ev.args_offset = 1 + head->data_offset + head->first_end;
-  ev.attachments = p.attachments;
-  ev.has_ack = p.id.has_value();
-  ev.ack_id = p.id.value_or(0);
-  return ev;
-}
+using sio_test::as_session_would;
+using sio_test::segment;
 
 /// The same event as a stage that built it by hand: no offset.
 sio::message_event by_hand(sio::message_event ev) {
   ev.args_offset = 0;
   return ev;
-}
-
-/// "b" + base64 of `bytes`: an attachment in a polling payload.
-std::string segment(const std::string& bytes) {
-  return "\x1e" "b" + sio::protocol::base64_encode(bytes);
 }
 
 } // namespace
