@@ -26,8 +26,6 @@ namespace {
 
 // -- one request ---------------------------------------------------------------------
 
-/// Asks a hub and answers from its reply, through a short-lived actor (the
-/// I/O thread must not block).
 /// A short-lived actor that asks a hub and answers the HTTP exchange from the
 /// reply (the I/O thread must not block). The values are spawn arguments,
 /// not lambda captures: CAF 0.17 trips UBSan when a function actor is

@@ -11,15 +11,15 @@ namespace sio::routing::odata {
 
 namespace {
 
-static bool is_digit(char c) {
+bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-static bool is_ident_start(char c) {
+bool is_ident_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-static bool is_ident_char(char c) {
+bool is_ident_char(char c) {
   return is_ident_start(c) || is_digit(c);
 }
 
