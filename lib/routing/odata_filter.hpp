@@ -61,8 +61,9 @@ public:
   }
 
 private:
-  /// Parser and evaluator (odata_filter.cpp).
-  friend struct odata_impl;
+  /// They build and read the AST (odata_parser.cpp, odata_evaluator.cpp).
+  friend struct odata_parser;
+  friend struct odata_evaluator;
 
   // -- AST ---
 
