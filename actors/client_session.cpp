@@ -134,6 +134,11 @@ session_behavior(self_ptr self, session_config cfg, open_session open) {
       for (auto& p : *batch)
         send_wire(self, p);
     },
+    [self](fanout_handoff& h) {
+      // Every delivery the hub sent before this marker came before it in
+      // this mailbox and is written: the hub may now write directly.
+      self->send(self->state.hub, std::move(h));
+    },
     [self](close_atom, std::string& reason) { close_session(self, reason); },
     [self](close_atom, std::string& reason, shutdown_atom) {
       close_session(self, reason, close_wait::none);

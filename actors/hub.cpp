@@ -17,17 +17,31 @@ namespace sio {
 
 namespace {
 
+/// Fan-out batches a hub holds for one connection during a hand-over
+/// before it routes them through the session and starts a new round.
+constexpr size_t max_held_batches = 256;
+
+/// The hand-over of an upgraded connection's fan-out from its session to
+/// the hub (see the fanout_handoff handler for why the order holds).
+struct fanout_switch {
+  std::shared_ptr<http::ws_connection> ws;  ///< the upgraded transport
+  uint64_t round = 0;  ///< the marker whose echo completes the hand-over
+  std::vector<wire_batch> held;  ///< fan-out since that marker, in order
+};
+
 /// A connection's id, user and session; the id's bytes back the map keys.
 struct connection_entry {
   std::string id;
   std::string user_id;
   client_session_actor session;
-  /// The WebSocket of a WebSocket-only connection: fan-out writes to it
-  /// directly instead of through the session's mailbox (one actor message
-  /// and activation less per recipient). Null for polling connections and
-  /// for upgraded ones: their session may still hold earlier deliveries,
-  /// and a direct write could overtake them.
+  /// The WebSocket transport of the connection (WebSocket-only, or upgraded
+  /// and handed over): fan-out writes to it directly, one write policy for
+  /// all, instead of through the session's mailbox (one actor message and
+  /// activation less per recipient). Null for polling connections, whose
+  /// session owns the polling queue, and during a hand-over.
   std::shared_ptr<http::ws_connection> ws;
+  /// Non-null while an upgraded connection's fan-out is being handed over.
+  std::unique_ptr<fanout_switch> handover;
   /// Groups the service manages for its sockets (namespace groups and
   /// socket rooms); "remove from all groups" keeps these. Views of the
   /// group index's names, not copies (~80 bytes less per connection): valid
@@ -166,6 +180,41 @@ void for_each_target(hub_state& st, const target& to, F f) {
     f(*e);
 }
 
+/// How the hub writes fan-out to a WebSocket: every connection the same
+/// way. Batched: one sender writes to thousands of connections in bursts;
+/// queued frames leave in one gather write on each connection's I/O thread
+/// instead of a system call per frame on the hub's thread.
+constexpr auto fanout_policy = http::ws_connection::write_policy::batched;
+
+/// Writes a batch straight to a connection's WebSocket; the packets'
+/// bytes are shared, each connection queues a pointer. Packets written.
+uint64_t write_direct(http::ws_connection& ws, const wire_batch& batch) {
+  for (auto& p : *batch)
+    ws.send(p.frame, p.binary, fanout_policy);
+  return batch->size();
+}
+
+/// Starts (or restarts) the hand-over of `e`'s fan-out: a marker to the
+/// session, behind every delivery already sent to it.
+void send_handoff_marker(self_ptr self, connection_entry& e) {
+  self->send(e.session, fanout_handoff{e.id, ++e.handover->round});
+}
+
+/// Fan-out for a connection in hand-over: held until the marker's echo. A
+/// session that is slow to echo gets the held batches routed through it
+/// after all, then a new marker, so the hub never holds more than
+/// max_held_batches per connection.
+void hold(self_ptr self, connection_entry& e, const wire_batch& batch) {
+  auto& h = *e.handover;
+  h.held.push_back(batch);
+  if (h.held.size() < max_held_batches)
+    return;
+  for (auto& b : h.held)
+    self->send(e.session, deliver_atom::value, b);
+  h.held.clear();
+  send_handoff_marker(self, e);
+}
+
 void forget_connection(hub_state& st, const std::string& id) {
   auto i = st.connections.find(id);
   if (i == st.connections.end())
@@ -218,7 +267,7 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
                                           std::move(open));
       auto entry = std::make_unique<connection_entry>(
         connection_entry{std::move(id), std::move(user), std::move(session),
-                         std::move(ws), {}});
+                         std::move(ws), nullptr, {}});
       std::string_view key = entry->id;
       st.connections.erase(key); // ids are random; never reuse a stale key
       if (!entry->user_id.empty())
@@ -270,21 +319,51 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
     [self](closed_atom, std::string& connection_id) {
       forget_connection(self->state, connection_id);
     },
+    [self](socket_upgraded& u) {
+      auto* e = find_connection(self->state, u.connection_id);
+      if (!e || e->ws || e->handover || !u.ws)
+        return;
+      e->handover = std::make_unique<fanout_switch>();
+      e->handover->ws = std::move(u.ws);
+      send_handoff_marker(self, *e);
+    },
+    [self](fanout_handoff& h) {
+      // Why the order holds. Messages from the hub to a session arrive in
+      // the order they were sent, and the session handles them in that
+      // order; its deliver handler writes into the WebSocket before it
+      // returns. The hub sent the marker after every delivery it routed
+      // through the session, and since then has held this connection's
+      // fan-out instead of sending it. So when the session echoes the
+      // marker, every earlier delivery is in the WebSocket's write queue
+      // (or on the wire); the held batches and all later fan-out written
+      // here queue behind them, in the order the hub handled the sends.
+      // An echo of an earlier round (a session that was slow to answer got
+      // a new marker behind the held batches) is not the end: wait for
+      // the current one.
+      auto& st = self->state;
+      auto* e = find_connection(st, h.connection_id);
+      if (!e || !e->handover || h.round != e->handover->round)
+        return;
+      auto handover = std::move(e->handover);
+      e->ws = std::move(handover->ws);
+      uint64_t direct = 0;
+      for (auto& b : handover->held)
+        direct += write_direct(*e->ws, b);
+      if (st.context->counters && direct > 0)
+        st.context->counters->packets_out->inc(direct);
+    },
     [self](send_command& cmd) {
       if (!cmd.packets || cmd.packets->empty())
         return;
       auto& st = self->state;
       uint64_t direct = 0;
       for_each_target(st, cmd.to, [&](connection_entry& e) {
-        if (!e.ws) {
+        if (e.ws)
+          direct += write_direct(*e.ws, cmd.packets);
+        else if (e.handover)
+          hold(self, e, cmd.packets);
+        else
           self->send(e.session, deliver_atom::value, cmd.packets);
-          return;
-        }
-        // Same bytes for every recipient; the connection queues a pointer.
-        for (auto& p : *cmd.packets)
-          e.ws->send(p.frame, p.binary,
-                     http::ws_connection::write_policy::batched);
-        direct += cmd.packets->size();
       });
       if (st.context->counters && direct > 0)
         st.context->counters->packets_out->inc(direct);

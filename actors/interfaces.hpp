@@ -31,6 +31,8 @@ using client_session_actor = caf::typed_actor<
   caf::reacts_to<aborted_atom, uint64_t>,
   /// Packets for the client (fan-out: shared, never copied per client).
   caf::reacts_to<deliver_atom, wire_batch>,
+  /// The hub's fan-out hand-over marker: echoed back to the hub.
+  caf::reacts_to<fanout_handoff>,
   /// Server-initiated close with a reason.
   caf::reacts_to<close_atom, std::string>,
   /// The service is stopping: close at once, without waiting for a polling
@@ -52,6 +54,10 @@ using hub_full_actor = hub_actor::extend<
   caf::reacts_to<socket_joined>,
   caf::reacts_to<socket_left>,
   caf::reacts_to<closed_atom, std::string /* connection id */>,
+  /// A session's upgrade to WebSocket completed; then the echo of the
+  /// hand-over marker the hub sent it (fan-out goes to the WebSocket).
+  caf::reacts_to<socket_upgraded>,
+  caf::reacts_to<fanout_handoff>,
   /// Replaces the hub's event handler (for handlers that need the hub).
   /// Sessions opened afterwards send their events to it; open ones keep
   /// the handler they started with.

@@ -82,9 +82,26 @@ struct open_session {
   handshake_info info;     ///< kept for the connect events
 };
 
+/// Session -> hub: an upgrade completed and `ws` is now the connection's
+/// transport. The hub hands fan-out over to it (see fanout_handoff).
+struct socket_upgraded {
+  std::string connection_id;
+  std::shared_ptr<http::ws_connection> ws;
+};
+
+/// Hub -> session -> hub: the marker of a fan-out hand-over. The session
+/// echoes it back as it is once it has written every delivery that came
+/// before it; `round` tells a stale echo from the current one.
+struct fanout_handoff {
+  std::string connection_id;
+  uint64_t round = 0;
+};
+
 } // namespace sio
 
 // Local-only messages: they carry sockets and HTTP exchanges.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::ws_link)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::open_session)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::socket_upgraded)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::fanout_handoff)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::http::exchange)

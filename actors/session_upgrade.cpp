@@ -52,6 +52,10 @@ void on_probe_frame(self_ptr self, std::string& data, bool binary) {
     for (auto& p : pl.queue)
       st.ws.conn->send(p.frame, p.binary);
     st.polling.reset(); // polling is over for good
+    // From here on the hub may write fan-out to the WebSocket itself, once
+    // this session has written what the hub routed through it (hub.cpp,
+    // fanout_handoff).
+    self->send(st.hub, socket_upgraded{st.connection_id, st.ws.conn});
     return;
   }
   // Anything else on a probe before the upgrade closes the probe.
