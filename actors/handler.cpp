@@ -172,25 +172,34 @@ public:
       next_(std::move(next)),
       s_(std::move(s)) {}
 
+  /// The stage's answer to `ev`, or `ev` passed on to the next handler
+  /// (`none` without one). An exception fails the call, as a failed
+  /// handler's does: the session rejects (connect) or drops (event) and
+  /// counts it.
+  template <class Event, class Answer, class Call>
+  caf::result<Answer> answer_or_pass(Event& ev, Answer none, Call call) {
+    std::optional<Answer> answer;
+    try {
+      answer = call();
+    } catch (...) {
+      return caf::make_error(caf::sec::runtime_error,
+                             detail::exception_text(std::current_exception()));
+    }
+    if (answer)
+      return std::move(*answer);
+    if (!next_)
+      return none;
+    return delegate(next_, std::move(ev));
+  }
+
   caf::behavior make_behavior() override {
     if (next_)
       link_to(next_);
     detail::handler_host::start(*s_, this, std::move(hub_), who);
     return {
       [this](connect_event& ev) -> caf::result<connect_verdict> {
-        std::optional<connect_verdict> answer;
-        try {
-          answer = s_->on_connect(ev);
-        } catch (...) {
-          // As a failed handler: the session rejects and counts it.
-          return caf::make_error(caf::sec::runtime_error,
-                                 detail::exception_text(std::current_exception()));
-        }
-        if (answer)
-          return std::move(*answer);
-        if (!next_)
-          return connect_verdict::accept();
-        return delegate(next_, std::move(ev));
+        return answer_or_pass(ev, connect_verdict::accept(),
+                              [&] { return s_->on_connect(ev); });
       },
       [this](const connected_event& ev) {
         detail::notify_logged(who, "connected", [&] { s_->on_connected(ev); });
@@ -203,18 +212,7 @@ public:
           send(next_, ev);
       },
       [this](message_event& ev) -> caf::result<message_reply> {
-        std::optional<message_reply> answer;
-        try {
-          answer = s_->on_message(ev);
-        } catch (...) {
-          return caf::make_error(caf::sec::runtime_error,
-                                 detail::exception_text(std::current_exception()));
-        }
-        if (answer)
-          return std::move(*answer);
-        if (!next_)
-          return message_reply{};
-        return delegate(next_, std::move(ev));
+        return answer_or_pass(ev, message_reply{}, [&] { return s_->on_message(ev); });
       },
       [this](handler_timer_atom, uint64_t id) {
         detail::handler_host::fire(*s_, id, who);

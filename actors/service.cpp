@@ -91,7 +91,6 @@ struct service::impl {
   asio::io_context& io;
   std::unique_ptr<gateway> gw;
   std::unique_ptr<rest_api> rest;
-  fallback_handler fallback;
   /// The application's routes until start() puts them in the gateway's
   /// table.
   struct app_route {
@@ -194,8 +193,6 @@ struct service::impl {
     for (auto& r : app_routes)
       gw->add_route(std::move(r.method), std::move(r.path), std::move(r.handler));
     app_routes.clear();
-    if (fallback)
-      gw->set_fallback(fallback);
   }
 
   /// The handler a hub's config or the application selects: an actor, an
@@ -326,7 +323,7 @@ struct service::impl {
     stop_and_await(waiter, handles(registry->snapshot()), bound());
     stop_handlers();
     // The io_context may be the actor system's (asio_scheduler) and run on:
-    // no request may reach this object's fallback and REST API once it goes.
+    // no request may reach this object's routes and REST API once it goes.
     if (gw)
       gw->refuse_requests();
     // Pending wake-ups hold actor pointers: released while the system is up.
@@ -411,10 +408,6 @@ void service::route(std::string method, std::string path, http_route_handler h) 
                                   "/health, /metrics)");
   impl_->route_check.add(method, path, {});
   impl_->app_routes.push_back({std::move(method), std::move(path), std::move(h)});
-}
-
-void service::set_fallback(fallback_handler fn) {
-  impl_->fallback = std::move(fn);
 }
 
 void service::adopt(caf::actor a) {

@@ -34,15 +34,8 @@ namespace metrics {
 class registry;
 } // namespace metrics
 
-namespace http {
-class exchange;
-} // namespace http
-
 class session_registry;
 
-/// Handles a request no route claims (an internal hook; applications use
-/// service::route).
-using fallback_handler = std::function<void(const http::exchange&)>;
 
 /// Makes a hub's event handler; gets the hub so that it can send to it.
 using handler_factory =
@@ -122,9 +115,6 @@ public:
   /// /clients/ and /api/, /health and /metrics are the service's: asking
   /// for them throws std::invalid_argument, as does a route given twice.
   void route(std::string method, std::string path, http_route_handler h);
-
-  /// Hands requests no route claims to `fn` (404 JSON without one).
-  void set_fallback(fallback_handler fn);
 
   // -- application actors ---------------------------------------------------
 
