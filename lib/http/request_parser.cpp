@@ -153,10 +153,15 @@ int request_parser::on_headers_complete(http_parser* p) {
     auto host = std::find_if(headers.begin(), headers.end(), [](auto& h) {
       return protocol::ascii_iequals(h.first, "Host");
     });
-    if (host != headers.end())
+    if (host != headers.end()) {
       host->second = std::move(*authority);
-    else
+    } else {
+      // The Host taken from the target counts against the header limit
+      // like one the client sent.
+      if (headers.size() >= s->limits_.max_header_count)
+        return s->fail(431, "too many request header fields");
       headers.emplace_back("Host", std::move(*authority));
+    }
   }
   s->req_.method = http_method_str(static_cast<http_method>(p->method));
   s->req_.keep_alive = http_should_keep_alive(p) != 0;

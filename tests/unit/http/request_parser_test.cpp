@@ -7,6 +7,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <tuple>
+#include <utility>
 
 using namespace sio::http;
 
@@ -76,6 +78,27 @@ BOOST_AUTO_TEST_CASE(absolute_form_without_a_host_or_with_userinfo_is_400) {
       BOOST_TEST(r.error_status == 400);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_host_taken_from_the_target_counts_against_the_header_limit) {
+  request_limits limits;
+  limits.max_header_count = 2;
+  auto parse = [&](const std::string& head) {
+    request_parser p{limits};
+    size_t consumed = 0;
+    auto st = p.parse(head, consumed);
+    return std::make_pair(st, p.error_status());
+  };
+  // Two headers sent, no Host: the Host from the target would be a third.
+  auto [st, code] = parse("GET http://example.org/p HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n");
+  BOOST_TEST((st == request_parser::status::invalid));
+  BOOST_TEST(code == 431);
+  // One sent: the Host makes two, within the limit.
+  std::tie(st, code) = parse("GET http://example.org/p HTTP/1.1\r\nA: 1\r\n\r\n");
+  BOOST_TEST((st == request_parser::status::complete));
+  // A Host header among the two is replaced, not added.
+  std::tie(st, code) = parse("GET http://example.org/p HTTP/1.1\r\nHost: x\r\nB: 2\r\n\r\n");
+  BOOST_TEST((st == request_parser::status::complete));
 }
 
 BOOST_AUTO_TEST_CASE(path_and_query_split_the_target) {
