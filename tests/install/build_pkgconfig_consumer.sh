@@ -43,7 +43,7 @@ for flag in "${cflags[@]}"; do
   case $flag in -I*) ;; *) fail "Cflags give $flag: an application gets include directories only" ;; esac
 done
 case " ${libs[*]} " in *" -lsio_actors "*" -lsio_protocol "*) ;; *) fail "Libs lack the libraries in link order" ;; esac
-for lib in -lcaf_core -lhttp_parser -lspdlog -lssl -lcrypto; do
+for lib in -lcaf_core -lhttp_parser -lhiredis -lspdlog -lssl -lcrypto; do
   case " ${libs[*]} " in *" $lib "*) ;; *) fail "Libs (--static) lack $lib" ;; esac
 done
 
