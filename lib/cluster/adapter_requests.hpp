@@ -116,7 +116,8 @@ struct adapter_response {
   /// Present on SERVER_SIDE_EMIT (6), BROADCAST_CLIENT_COUNT (8), BROADCAST_ACK (9) answers.
   std::optional<int> type;
   std::string request_id;
-  /// "sockets" of strings (a SOCKETS answer).
+  /// "sockets" of strings (a SOCKETS answer). An empty "sockets" array sets
+  /// both socket_ids and sockets (the requester knows which it asked for).
   std::optional<std::vector<std::string>> socket_ids;
   /// "sockets" of objects (a REMOTE_FETCH answer).
   std::optional<std::vector<fetched_socket>> sockets;

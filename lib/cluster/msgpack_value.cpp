@@ -201,6 +201,8 @@ private:
     uint64_t count = k == mp_value::kind::map ? 2 * n : n;
     if (count > left()) // every value takes at least one byte
       return fail("declared length beyond the input");
+    if (count > limits_.max_values - values_) // before allocating them
+      return fail("too many values");
     out.k = k;
     out.items.resize(static_cast<size_t>(count));
     for (auto& item : out.items)

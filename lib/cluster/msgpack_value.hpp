@@ -22,7 +22,8 @@ struct codec_limits {
   size_t max_bytes = 16 * 1024 * 1024;
   /// Most nested arrays/maps.
   size_t max_depth = 100;
-  /// Most msgpack values (scalars and containers) in one message.
+  /// Most msgpack values (scalars and containers) in one message; each
+  /// costs sizeof(mp_value) (80 bytes) while the message is decoded.
   size_t max_values = 1000000;
   /// Most binary attachments (Buffers) in one packet.
   size_t max_attachments = 1000;
@@ -83,7 +84,8 @@ protocol::result<std::string> to_json(
 /// round-trip digits, exponent form below 1e-6 and from 1e21).
 void append_js_number(std::string& out, double v);
 
-/// new Date(ms).toISOString(), or nullopt for an invalid date (JSON gives null).
+/// Appends JSON.stringify(new Date(ms)) (the ISO string, quoted) and
+/// returns true; false for an invalid date (JSON.stringify gives null).
 bool append_iso_date(std::string& out, double ms);
 
 } // namespace sio::cluster

@@ -137,6 +137,10 @@ BOOST_AUTO_TEST_CASE(limits_hold) {
   small = {};
   small.max_values = 100;
   BOOST_TEST(fails(broadcast_with_data("\xdc\x00\xc8"s + std::string(200, '\xc0')), small));
+  // refused from the declared count, before the elements are allocated
+  auto big = decode_msgpack("\xdd\x00\x01\x00\x00"s + std::string(70000, '\xc0'), small);
+  BOOST_TEST_REQUIRE(!big);
+  BOOST_TEST(big.error().find("too many values") != std::string::npos);
   small = {};
   small.max_bytes = 10;
   BOOST_TEST(fails(broadcast_with_data("\x91\x01"), small));
