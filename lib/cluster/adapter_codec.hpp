@@ -16,6 +16,7 @@
 // Pure functions over bytes; hostile input gives result::fail, never a crash.
 #pragma once
 
+#include "lib/cluster/msgpack_json.hpp"
 #include "lib/cluster/msgpack_value.hpp"
 #include "lib/cluster/msgpack_writer.hpp"
 #include <sio/result.hpp>

@@ -5,6 +5,7 @@
 
 #include "lib/cluster/adapter_channels.hpp"
 #include "lib/cluster/adapter_codec.hpp"
+#include "lib/cluster/adapter_encoders.hpp"
 #include "lib/cluster/adapter_requests.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -4,6 +4,7 @@
 #include "fixtures.hpp"
 
 #include "lib/cluster/adapter_codec.hpp"
+#include "lib/cluster/adapter_encoders.hpp"
 #include "lib/cluster/adapter_requests.hpp"
 
 #include <boost/test/unit_test.hpp>

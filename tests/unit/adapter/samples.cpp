@@ -3,6 +3,7 @@
 // for check_node_decode.mjs to decode with the real notepack.io and
 // socket.io-parser (meson test adapter-node-decode).
 #include "lib/cluster/adapter_codec.hpp"
+#include "lib/cluster/adapter_encoders.hpp"
 #include "lib/cluster/adapter_requests.hpp"
 #include "lib/protocol/base64.hpp"
 #include "lib/protocol/json_text.hpp"

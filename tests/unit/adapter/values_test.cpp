@@ -1,5 +1,6 @@
 // tests/unit/adapter/values_test.cpp: lib/cluster/msgpack_value and
 // msgpack_writer: notepack's reading rules and JSON.stringify's writing rules.
+#include "lib/cluster/msgpack_json.hpp"
 #include "lib/cluster/msgpack_value.hpp"
 #include "lib/cluster/msgpack_writer.hpp"
 
