@@ -34,5 +34,11 @@ using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 /// Replaces a hub's event handler.
 using handler_atom = caf::atom_constant<caf::atom("handler")>;
+/// A message from a Redis channel (channel, payload) for a cluster actor.
+using bus_atom = caf::atom_constant<caf::atom("bus")>;
+/// The outcome of a PUBLISH a cluster actor asked for (token, ok, error).
+using published_atom = caf::atom_constant<caf::atom("published")>;
+/// A cluster query's time is up (request id).
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
 } // namespace sio

@@ -275,7 +275,8 @@ struct gateway::impl : std::enable_shared_from_this<impl> {
       add_value(info.headers, k, v);
     info.remote_address = req.remote_address;
     open_session open;
-    open.connection_id = auth::random_id(auth::connection_id_length);
+    open.connection_id
+      = cfg.connection_id_prefix + auth::random_id(auth::connection_id_length);
     open.info = std::move(info);
     if (transport == "websocket") {
       open.websocket = true;

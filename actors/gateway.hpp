@@ -49,6 +49,10 @@ struct gateway_config {
   std::vector<std::string> cors_origins{"*"};
   /// Counts refused Engine.IO requests (optional; must outlive the gateway).
   std::shared_ptr<metrics::registry> metrics;
+  /// Starts every new connection id (Engine.IO sid): in a cluster the
+  /// node's id and '.', so a load balancer can route a session's requests
+  /// to the node that holds it (examples/cluster/nginx.conf.in).
+  std::string connection_id_prefix;
 };
 
 /// Requests that no route claims.

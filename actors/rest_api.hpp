@@ -5,6 +5,7 @@
 // Azure SDKs expect and JSON error bodies.
 #pragma once
 
+#include "actors/cluster_hub.hpp"
 #include "actors/interfaces.hpp"
 #include "lib/auth/access_keys.hpp"
 #include "lib/http/server.hpp"
@@ -24,8 +25,11 @@ struct rest_settings {
   /// scheme://host:port the backend signs its tokens for (the JWT `aud`
   /// of a REST call is the request URL under this endpoint).
   std::string public_endpoint;
-  /// Hubs by name.
+  /// Hubs by name (in a cluster: their fronts, which ask every node).
   std::map<std::string, hub_actor> hubs;
+  /// In a cluster, the hubs' fronts by name: sends and closes are
+  /// confirmed by Redis before the call is answered (503 when it cannot).
+  std::map<std::string, cluster_hub_actor> fronts;
   /// Largest packet in a send body (Engine.IO maxPayload).
   size_t max_packet_size = 1000000;
   /// Counts calls by status (may be null).

@@ -14,6 +14,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <memory>
+#include <variant>
 
 namespace sio::rest {
 
@@ -30,6 +32,18 @@ namespace {
 /// reply (the I/O thread must not block). The values are spawn arguments,
 /// not lambda captures: CAF 0.17 trips UBSan when a function actor is
 /// spawned without arguments.
+/// The answer to a hub's error reply: 503 when the cluster could not be
+/// reached (its fronts fail with runtime_error and the reason), else 500.
+http::response failure_response(const caf::error& err) {
+  if (err == caf::sec::runtime_error) {
+    std::string why = "cluster unavailable";
+    if (err.context().match_elements<std::string>())
+      why = err.context().get_as<std::string>(0);
+    return error(503, "ServiceUnavailable", why);
+  }
+  return error(500, "InternalServerError", "hub did not answer: " + to_string(err));
+}
+
 template <class Result, class Command, class OnReply>
 void ask_actor(caf::event_based_actor* self, hub_actor hub, Command cmd,
                http::exchange ex, OnReply on_reply) {
@@ -40,10 +54,35 @@ void ask_actor(caf::event_based_actor* self, hub_actor hub, Command cmd,
         self->quit();
       },
       [self, ex](caf::error& err) {
-        ex.respond(error(500, "InternalServerError",
-                         "hub did not answer: " + to_string(err)));
+        ex.respond(failure_response(err));
         self->quit();
       });
+}
+
+/// Confirmed commands for a cluster front, sent in order; the call is
+/// answered `status` once Redis took them all, 503 at the first refusal.
+void confirm_actor(caf::event_based_actor* self, cluster_hub_actor front,
+                   std::vector<confirmed_command> commands, http::exchange ex,
+                   int status) {
+  auto left = std::make_shared<size_t>(commands.size());
+  auto answered = std::make_shared<bool>(false);
+  for (auto& c : commands)
+    self->request(front, std::chrono::seconds{30}, std::move(c))
+      .then(
+        [self, ex, left, answered, status](bool) {
+          if (--*left == 0 && !*answered) {
+            *answered = true;
+            ex.respond(status_only(status));
+            self->quit();
+          }
+        },
+        [self, ex, answered](caf::error& err) {
+          if (!*answered) {
+            *answered = true;
+            ex.respond(failure_response(err));
+            self->quit();
+          }
+        });
 }
 
 template <class Result, class Command, class OnReply>
@@ -61,6 +100,19 @@ struct call {
   query_list query;
   hub_actor hub;
   std::string hub_name;
+  const cluster_hub_actor* front;  ///< in a cluster; else null
+
+  /// Sends commands to the hub; answers `status` (at once, or in a cluster
+  /// once Redis took them).
+  void command(std::vector<confirmed_command> commands, int status) {
+    if (!front) {
+      for (auto& c : commands)
+        std::visit([&](auto& cmd) { caf::anon_send(hub, std::move(cmd)); }, c.command);
+      ex.respond(status_only(status));
+      return;
+    }
+    sys.spawn(confirm_actor, *front, std::move(commands), ex, status);
+  }
 
   /// The filter of `filter=` (empty = none); nullopt after answering 400.
   std::optional<std::shared_ptr<const routing::odata_filter>> filter() {
@@ -190,16 +242,17 @@ struct call {
                        "a binary packet lacks attachments"));
       return;
     }
+    std::vector<confirmed_command> commands;
     for (auto& s : steps) {
       if (s.disconnect) {
-        caf::anon_send(hub, disconnect_command{to, s.nsp, s.close});
+        commands.push_back({disconnect_command{to, s.nsp, s.close}});
       } else if (!s.frames.empty()) {
         auto batch = std::make_shared<const std::vector<wire_packet>>(
           std::move(s.frames));
-        caf::anon_send(hub, send_command{to, std::move(batch)});
+        commands.push_back({send_command{to, std::move(batch)}});
       }
     }
-    ex.respond(status_only(202));
+    command(std::move(commands), 202);
   }
 
   /// POST :addToGroups / :removeFromGroups {"groups":[..],"filter":".."}.
@@ -289,9 +342,10 @@ struct call {
     if (!to)
       return;
     to->filter = nullptr; // close calls take no filter
-    caf::anon_send(hub, close_command{std::move(*to),
-                                      value(query, "reason").value_or("")});
-    ex.respond(status_only(204));
+    std::vector<confirmed_command> commands;
+    commands.push_back(
+      {close_command{std::move(*to), value(query, "reason").value_or("")}});
+    command(std::move(commands), 204);
   }
 
   void membership(target to, std::vector<std::string> groups, bool add,
@@ -437,8 +491,10 @@ struct call {
 void serve_hub_call(caf::actor_system& sys, const rest_settings& cfg,
                     const http::exchange& ex, query_list query, hub_actor hub,
                     std::string hub_name, const std::vector<std::string>& seg) {
+  auto f = cfg.fronts.find(hub_name);
+  const cluster_hub_actor* front = f == cfg.fronts.end() ? nullptr : &f->second;
   call c{sys, cfg, ex, ex.req(), std::move(query), std::move(hub),
-         std::move(hub_name)};
+         std::move(hub_name), front};
   if (seg.empty()) {
     c.not_found();
     return;

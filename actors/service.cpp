@@ -2,6 +2,8 @@
 
 #include "actors/asio_scheduler.hpp"
 #include "actors/gateway.hpp"
+#include "actors/cluster_hub.hpp"
+#include "actors/cluster_link.hpp"
 #include "actors/hub.hpp"
 #include "actors/rest_api.hpp"
 #include "actors/shutdown.hpp"
@@ -10,6 +12,7 @@
 #include "lib/auth/access_keys.hpp"
 #include "lib/auth/negotiate.hpp"
 #include "lib/http/loop_pool.hpp"
+#include "lib/protocol/json_text.hpp"
 
 #include <caf/all.hpp>
 
@@ -76,6 +79,10 @@ struct service::impl {
   /// In-process handlers a hub's config names.
   std::map<std::string, std::variant<handler_factory, inline_handler_factory>> named;
   std::map<std::string, hub_full_actor> hubs;
+  /// With `cluster`: the node's link to Redis and each hub's front, which
+  /// the REST API, handlers and service::hub() use instead of the hub.
+  std::shared_ptr<cluster_link> link;
+  std::map<std::string, cluster_hub_actor> fronts;
   std::vector<event_handler_actor> handlers;
   std::vector<caf::actor> adopted;
   std::shared_ptr<session_registry> registry;
@@ -123,6 +130,10 @@ struct service::impl {
     // The gateway and REST API go before the loops they run on.
     gw.reset();
     rest.reset();
+    // Its timers and Redis connections live on the loops.
+    if (link)
+      link->stop();
+    link.reset();
     own_loops.reset();
   }
 
@@ -172,11 +183,21 @@ struct service::impl {
     gc.keys = {cfg.primary_key, cfg.secondary_key};
     gc.cors_origins = cfg.cors_origins;
     gc.metrics = metrics;
+    if (link)
+      gc.connection_id_prefix = link->node_id() + ".";
     gw = std::make_unique<gateway>(io, gc, registry);
     // The service's routes next to the Engine.IO endpoints and the
     // application's; the REST API exists once the port is known (start()),
     // before serving begins.
-    gw->add_service_route("GET", "/health", [](http::exchange& ex, std::string_view) {
+    gw->add_service_route("GET", "/health", [this](http::exchange& ex, std::string_view) {
+      // Redis away: the node still serves its own sockets, so 200, but
+      // says what is missing.
+      if (link && !link->up()) {
+        ex.respond(http::response::json(
+          200, R"({"status":"degraded","reason":)"
+                 + protocol::json_string(link->down_reason()) + "}"));
+        return;
+      }
       ex.respond(http::response::json(200, R"({"status":"ok"})"));
     });
     gw->add_service_route("GET", "/metrics", [this](http::exchange& ex, std::string_view) {
@@ -197,7 +218,7 @@ struct service::impl {
 
   /// The handler a hub's config or the application selects: an actor, an
   /// inline handler, or neither.
-  void select_handler(const config::hub_setting& h, hub_full_actor hub,
+  void select_handler(const config::hub_setting& h, hub_actor hub,
                       event_handler_actor& handler, inline_handler_ptr& inline_events) {
     if (auto f = factories.find(h.name); f != factories.end()) {
       handler = f->second(sys, hub);
@@ -227,8 +248,17 @@ struct service::impl {
     hc.session = ss;
     hc.registry = registry;
     hc.metrics = metrics;
-    auto hub = spawn_hub(sys, hc);
-    hubs.emplace(h.name, hub);
+    auto local = spawn_hub(sys, hc);
+    hubs.emplace(h.name, local);
+    // What the application's code sees as the hub: in a cluster its front,
+    // so that an emit from a handler reaches every node.
+    hub_actor hub = local;
+    if (link) {
+      auto front = spawn_cluster_hub(sys, {h.name, local, link, config::adapter_key_of(h),
+                                           metrics});
+      fronts.emplace(h.name, front);
+      hub = front;
+    }
     event_handler_actor handler;
     inline_handler_ptr inline_events;
     select_handler(h, hub, handler, inline_events);
@@ -243,12 +273,12 @@ struct service::impl {
         handler = (*f)(sys, hub, handler);
     }
     if (inline_events)
-      caf::anon_send(hub, handler_atom::value, std::move(inline_events));
+      caf::anon_send(local, handler_atom::value, std::move(inline_events));
     else if (handler) {
-      caf::anon_send(hub, handler_atom::value, handler);
+      caf::anon_send(local, handler_atom::value, handler);
       handlers.push_back(handler);
     }
-    gw->add_endpoint({"/clients/socketio/hubs/" + h.name, h.name, hub, h.allow_anonymous});
+    gw->add_endpoint({"/clients/socketio/hubs/" + h.name, h.name, local, h.allow_anonymous});
   }
 
   void start() {
@@ -256,9 +286,13 @@ struct service::impl {
       throw std::logic_error("service::start called twice");
     started = true;
     auto ss = make_session_settings();
+    if (cfg.cluster.enabled)
+      link = std::make_shared<cluster_link>(io, cfg.cluster, metrics);
     make_gateway();
     for (auto& h : cfg.hubs)
       start_hub(h, ss);
+    if (link)
+      link->start();
     // Bound first: the public endpoint needs the port (listen.port 0).
     gw->listen();
     gw->set_public_endpoint(public_endpoint());
@@ -267,6 +301,10 @@ struct service::impl {
     rs.public_endpoint = public_endpoint();
     for (auto& [name, hub] : hubs)
       rs.hubs.emplace(name, hub);
+    for (auto& [name, front] : fronts) {
+      rs.hubs[name] = front;
+      rs.fronts.emplace(name, front);
+    }
     rs.max_packet_size = cfg.max_payload;
     rs.metrics = metrics;
     rest = std::make_unique<rest_api>(sys, std::move(rs));
@@ -321,6 +359,15 @@ struct service::impl {
       hub_handles.push_back(caf::actor_cast<caf::actor>(entry.second));
     stop_and_await(waiter, hub_handles, bound());
     stop_and_await(waiter, handles(registry->snapshot()), bound());
+    // The cluster last among the actors: the sessions' own leave went out
+    // through their hubs; the other nodes hear this one leave now.
+    std::vector<caf::actor> front_handles;
+    for (auto& entry : fronts)
+      front_handles.push_back(caf::actor_cast<caf::actor>(entry.second));
+    stop_and_await(waiter, front_handles, bound());
+    fronts.clear();
+    if (link)
+      link->stop();
     stop_handlers();
     // The io_context may be the actor system's (asio_scheduler) and run on:
     // no request may reach this object's routes and REST API once it goes.
@@ -454,6 +501,8 @@ std::string service::negotiate(const std::string& hub, const std::string& user_i
 }
 
 hub_actor service::hub(const std::string& name) const {
+  if (auto f = impl_->fronts.find(name); f != impl_->fronts.end())
+    return f->second;
   auto i = impl_->hubs.find(name);
   if (i == impl_->hubs.end())
     return {};

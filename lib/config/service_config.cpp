@@ -4,6 +4,7 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
@@ -178,7 +179,7 @@ bool parse_hub(checker& c, const std::string& name, const value& v,
                         "with a letter; at most 128 characters)");
   if (!c.object(v, path)
       || !c.only_fields(v, path, {"anonymousConnectPolicy", "eventHandlers",
-                                  "inProcessHandler"}))
+                                  "inProcessHandler", "adapterKey"}))
     return false;
   out.name = name;
   if (auto p = v.FindMember("anonymousConnectPolicy"); p != v.MemberEnd()) {
@@ -203,6 +204,64 @@ bool parse_hub(checker& c, const std::string& name, const value& v,
     if (!c.string(p->value, path + ".inProcessHandler", out.in_process_handler))
       return false;
   }
+  if (auto k = v.FindMember("adapterKey"); k != v.MemberEnd()) {
+    if (!c.string(k->value, path + ".adapterKey", out.adapter_key, true))
+      return false;
+    // '#' separates the parts of the adapter's channel names.
+    if (out.adapter_key.find('#') != std::string::npos || out.adapter_key.size() > 256)
+      return c.fail(path + ".adapterKey", "must have at most 256 characters and no '#'");
+  }
+  return true;
+}
+
+/// `cluster`: redis is required; the URL is checked here for its form
+/// (scheme), fully when the service starts (lib/cluster/redis_url).
+bool parse_cluster(checker& c, const value& v, cluster_setting& out) {
+  if (!c.object(v, "cluster")
+      || !c.only_fields(v, "cluster", {"redis", "nodeId", "channelPrefix",
+                                       "heartbeatInterval", "nodeTimeout",
+                                       "requestTimeout"}))
+    return false;
+  out.enabled = true;
+  auto r = v.FindMember("redis");
+  if (r == v.MemberEnd())
+    return c.fail("cluster.redis", "is required");
+  if (!c.string(r->value, "cluster.redis", out.redis, true))
+    return false;
+  if (out.redis.rfind("rediss://", 0) == 0)
+    return c.fail("cluster.redis", "TLS to Redis (rediss://) is not supported");
+  if (out.redis.rfind("redis://", 0) != 0)
+    return c.fail("cluster.redis", "must start with redis://");
+  auto token = [&](const char* name, std::string& field) {
+    auto m = v.FindMember(name);
+    if (m == v.MemberEnd())
+      return true;
+    std::string path = std::string{"cluster."} + name;
+    if (!c.string(m->value, path, field, true))
+      return false;
+    if (field.size() > 128)
+      return c.fail(path, "must have at most 128 characters");
+    for (unsigned char ch : field)
+      if (ch <= ' ' || ch == '#' || ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch >= 0x7f)
+        return c.fail(path, "must be printable ASCII without spaces, '#', '*', '?', '[' or ']'");
+    return true;
+  };
+  if (!token("nodeId", out.node_id) || !token("channelPrefix", out.channel_prefix))
+    return false;
+  // The node id starts connection ids (a load balancer routes by it) and
+  // names Redis keys: letters, digits, '_' and '-' only.
+  if (out.node_id.size() > 64)
+    return c.fail("cluster.nodeId", "must have at most 64 characters");
+  for (char ch : out.node_id)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-')
+      return c.fail("cluster.nodeId", "must be letters, digits, '_' or '-'");
+  if (!c.uint_fields(v, "cluster",
+                     {{"heartbeatInterval", &out.heartbeat_interval, 100, 600000},
+                      {"nodeTimeout", &out.node_timeout, 300, 3600000},
+                      {"requestTimeout", &out.request_timeout, 10, 600000}}))
+    return false;
+  if (out.node_timeout < 2 * out.heartbeat_interval)
+    return c.fail("cluster.nodeTimeout", "must be at least twice cluster.heartbeatInterval");
   return true;
 }
 
@@ -254,7 +313,8 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
   if (!c.object(root, "config")
       || !c.only_fields(root, "", {"listen", "publicEndpoint", "accessKeys",
                                    "engineio", "cors", "hubs", "ioThreads",
-                                   "scheduler", "workerThreads", "webhook", "tls", "limits"}))
+                                   "scheduler", "workerThreads", "webhook", "tls", "limits",
+                                   "cluster"}))
     return false;
   uint64_t n = 0;
   if (auto l = root.FindMember("listen"); l != root.MemberEnd()) {
@@ -352,6 +412,9 @@ bool parse_root(checker& c, const value& root, service_config& cfg) {
       return false;
     cfg.scheduler = asio ? actor_scheduler::asio : actor_scheduler::caf;
   }
+  if (auto cl = root.FindMember("cluster"); cl != root.MemberEnd())
+    if (!parse_cluster(c, cl->value, cfg.cluster))
+      return false;
   if (auto h = root.FindMember("hubs"); h != root.MemberEnd()) {
     if (!c.object(h->value, "hubs"))
       return false;
@@ -390,6 +453,10 @@ std::string public_endpoint_for(const service_config& cfg,
                                                                : cfg.host;
   return (cfg.tls.cert_file.empty() ? "http://" : "https://") + host + ":"
          + std::to_string(bound_port);
+}
+
+std::string adapter_key_of(const hub_setting& h) {
+  return h.adapter_key.empty() ? "socket.io-" + h.name : h.adapter_key;
 }
 
 bool is_valid_hub_name(std::string_view name) {

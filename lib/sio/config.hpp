@@ -44,6 +44,20 @@ struct hub_setting {
   /// it under (service::register_in_process_handler; sio-server: "echo",
   /// "chat"); empty = none.
   std::string in_process_handler;
+  /// adapterKey: the Socket.IO Redis adapter `key` under which this hub
+  /// meets Node.js emitters and servers; empty = `socket.io-{name}`.
+  std::string adapter_key;
+};
+
+/// `cluster`: the nodes joined on one Redis (see the README's "Cluster").
+struct cluster_setting {
+  bool enabled = false;       ///< `cluster` is in the file
+  std::string redis;          ///< redis://[[user]:password@]host[:port][/db]
+  std::string node_id;        ///< nodeId; empty = generated at start
+  std::string channel_prefix = "sio";  ///< channelPrefix of our own channels and keys
+  uint32_t heartbeat_interval = 5000;  ///< heartbeatInterval, ms
+  uint32_t node_timeout = 15000;       ///< nodeTimeout, ms
+  uint32_t request_timeout = 5000;     ///< requestTimeout, ms
 };
 
 /// Extension: how upstream webhooks are called (top-level `webhook`).
@@ -126,6 +140,8 @@ struct service_config {
   tls_setting tls;
   /// Extension: connection, queue and namespace bounds.
   limits_setting limits;
+  /// Several nodes on one Redis; disabled when absent.
+  cluster_setting cluster;
 };
 
 /// Parses and validates the JSON text of a config file.
@@ -137,5 +153,8 @@ std::string public_endpoint_for(const service_config& cfg, uint16_t bound_port);
 
 /// The hub-name rule of Azure (protocol.md §3.1).
 bool is_valid_hub_name(std::string_view name);
+
+/// The adapter key of hub `h`: adapterKey, or `socket.io-{name}`.
+std::string adapter_key_of(const hub_setting& h);
 
 } // namespace sio::config

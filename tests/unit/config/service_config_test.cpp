@@ -82,4 +82,52 @@ BOOST_AUTO_TEST_CASE(connect_cap_set_is_at_most_the_pool) {
              == "webhook.maxConnectRequestsPerUpstream: must be between 1 and 10000");
 }
 
+BOOST_AUTO_TEST_CASE(cluster_is_off_unless_configured) {
+  auto cfg = parse_ok("{}");
+  BOOST_TEST(!cfg.cluster.enabled);
+  cfg = parse_ok(R"({"hubs":{"chat":{}}})");
+  BOOST_TEST(adapter_key_of(cfg.hubs.at(0)) == "socket.io-chat");
+}
+
+BOOST_AUTO_TEST_CASE(cluster_settings_are_read_with_defaults) {
+  auto cfg = parse_ok(R"({"cluster":{"redis":"redis://127.0.0.1:6379/2"},
+                          "hubs":{"chat":{"adapterKey":"socket.io"}}})");
+  BOOST_TEST(cfg.cluster.enabled);
+  BOOST_TEST(cfg.cluster.redis == "redis://127.0.0.1:6379/2");
+  BOOST_TEST(cfg.cluster.node_id.empty());
+  BOOST_TEST(cfg.cluster.channel_prefix == "sio");
+  BOOST_TEST(cfg.cluster.heartbeat_interval == 5000u);
+  BOOST_TEST(cfg.cluster.node_timeout == 15000u);
+  BOOST_TEST(cfg.cluster.request_timeout == 5000u);
+  BOOST_TEST(adapter_key_of(cfg.hubs.at(0)) == "socket.io");
+  cfg = parse_ok(R"({"cluster":{"redis":"redis://h","nodeId":"n1","channelPrefix":"p",
+                     "heartbeatInterval":1000,"nodeTimeout":3000,"requestTimeout":200}})");
+  BOOST_TEST(cfg.cluster.node_id == "n1");
+  BOOST_TEST(cfg.cluster.channel_prefix == "p");
+  BOOST_TEST(cfg.cluster.node_timeout == 3000u);
+  BOOST_TEST(cfg.cluster.request_timeout == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_cluster_settings_name_the_field) {
+  BOOST_TEST(parse_error(R"({"cluster":{}})") == "cluster.redis: is required");
+  BOOST_TEST(parse_error(R"({"cluster":{"redis":"rediss://h"}})")
+             == "cluster.redis: TLS to Redis (rediss://) is not supported");
+  BOOST_TEST(parse_error(R"({"cluster":{"redis":"http://h"}})")
+             == "cluster.redis: must start with redis://");
+  BOOST_TEST(parse_error(R"({"cluster":{"redis":"redis://h","nodeID":"x"}})")
+             == "cluster.nodeID: unknown field");
+  BOOST_TEST(parse_error(R"({"cluster":{"redis":"redis://h","nodeId":"a b"}})")
+             == "cluster.nodeId: must be printable ASCII without spaces, '#', '*', '?', '[' or ']'");
+  BOOST_TEST(parse_error(R"({"cluster":{"redis":"redis://h","nodeId":"a.b"}})")
+             == "cluster.nodeId: must be letters, digits, '_' or '-'");
+  BOOST_TEST(parse_error(R"({"cluster":{"redis":"redis://h","channelPrefix":"a b"}})")
+             == "cluster.channelPrefix: must be printable ASCII without spaces, '#', '*', '?', '[' or ']'");
+  BOOST_TEST(parse_error(R"({"cluster":{"redis":"redis://h","heartbeatInterval":5000,"nodeTimeout":6000}})")
+             == "cluster.nodeTimeout: must be at least twice cluster.heartbeatInterval");
+  BOOST_TEST(parse_error(R"({"cluster":{"redis":"redis://h","requestTimeout":0}})")
+             == "cluster.requestTimeout: must be between 10 and 600000");
+  BOOST_TEST(parse_error(R"({"hubs":{"chat":{"adapterKey":"a#b"}}})")
+             == "hubs.chat.adapterKey: must have at most 256 characters and no '#'");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

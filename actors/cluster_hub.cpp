@@ -1,0 +1,450 @@
+#include "actors/cluster_hub.hpp"
+
+#include "actors/cluster_link.hpp"
+#include "lib/cluster/adapter_channels.hpp"
+#include "lib/cluster/adapter_codec.hpp"
+#include "lib/cluster/bus_codec.hpp"
+#include "lib/metrics/metrics.hpp"
+#include "lib/routing/group_name.hpp"
+#include "lib/routing/odata_filter.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_map>
+
+namespace sio {
+
+std::string cluster_bus_channel(const std::string& prefix, const std::string& hub) {
+  return prefix + "#" + hub + "#bus";
+}
+
+std::string cluster_answer_channel(const std::string& prefix, const std::string& hub,
+                                   const std::string& node) {
+  return prefix + "#" + hub + "#answer#" + node;
+}
+
+std::string adapter_uid(const std::string& prefix, const std::string& node) {
+  return prefix + ":" + node;
+}
+
+namespace {
+
+using cluster::bus_message;
+using cluster::bus_op;
+
+/// A query waiting for the nodes' answers.
+struct pending_query {
+  bus_op op = bus_op::exists;
+  std::vector<std::string> waiting;  ///< nodes that have not answered
+  uint64_t count = 0;                ///< membership: sum; exists: any
+  size_t max = 0;                    ///< list: at most this many
+  std::vector<connection_info> list;
+  caf::typed_response_promise<uint64_t> count_promise;
+  caf::typed_response_promise<bool> exists_promise;
+  caf::typed_response_promise<std::vector<connection_info>> list_promise;
+};
+
+struct front_state {
+  cluster_hub_config cfg;
+  std::string node;
+  std::string bus_channel;
+  std::string uid_prefix;  ///< "<channelPrefix>:": adapter uids of our nodes
+  std::chrono::milliseconds request_timeout{5000};
+  uint64_t next_id = 1;
+  /// Confirmed commands waiting for Redis, by token.
+  std::unordered_map<uint64_t, caf::typed_response_promise<bool>> publishing;
+  /// Unconfirmed ones (application code), by token: if Redis cannot take
+  /// them, this node's sockets still get them (local traffic goes on).
+  std::unordered_map<uint64_t, std::variant<send_command, disconnect_command,
+                                            close_command>> unconfirmed;
+  std::unordered_map<uint64_t, pending_query> queries;
+  static inline const char* name = "cluster_hub";
+};
+
+using front_actor = cluster_hub_actor::stateful_pointer<front_state>;
+
+cluster::bus_target to_bus(const target& t) {
+  cluster::bus_target b;
+  b.kind = static_cast<uint8_t>(t.kind);
+  b.name = t.name;
+  b.excluded = t.excluded;
+  b.extra_groups = t.extra_groups;
+  b.excluded_groups = t.excluded_groups;
+  if (t.filter)
+    b.filter = t.filter->text();
+  return b;
+}
+
+/// The target a bus message names; nullopt when its filter does not parse
+/// (a peer of another version, or not a peer at all).
+std::optional<target> from_bus(cluster::bus_target&& b) {
+  target t;
+  t.kind = static_cast<target_kind>(b.kind);
+  t.name = std::move(b.name);
+  t.excluded = std::move(b.excluded);
+  t.extra_groups = std::move(b.extra_groups);
+  t.excluded_groups = std::move(b.excluded_groups);
+  if (!b.filter.empty()) {
+    auto f = routing::odata_filter::parse(b.filter);
+    if (!f)
+      return std::nullopt;
+    t.filter = std::make_shared<const routing::odata_filter>(std::move(*f));
+  }
+  return t;
+}
+
+bus_message command_message(const send_command& c) {
+  bus_message m;
+  m.op = bus_op::send;
+  m.to = to_bus(c.to);
+  if (c.packets)
+    for (auto& p : *c.packets)
+      m.frames.push_back({p.binary, p.frame ? *p.frame : std::string{}});
+  return m;
+}
+
+bus_message command_message(const disconnect_command& c) {
+  bus_message m;
+  m.op = bus_op::disconnect;
+  m.to = to_bus(c.to);
+  m.nsp = c.nsp;
+  m.close = c.close;
+  return m;
+}
+
+bus_message command_message(const close_command& c) {
+  bus_message m;
+  m.op = bus_op::close;
+  m.to = to_bus(c.to);
+  m.reason = c.reason;
+  return m;
+}
+
+/// Publishes `m` on the hub's bus; the outcome comes back to the front as
+/// (published_atom, token, ok, error).
+void publish(front_actor self, bus_message m, uint64_t token) {
+  m.origin = self->state.node;
+  auto me = caf::actor_cast<caf::actor>(self);
+  self->state.cfg.link->publish(
+    self->state.bus_channel, cluster::encode_bus_message(m),
+    [me, token](bool ok, const std::string& error) {
+      caf::anon_send(me, published_atom::value, token, ok, error);
+    });
+}
+
+/// Applies a command from the bus to this node's hub.
+void apply(front_actor self, bus_message&& m) {
+  auto to = from_bus(std::move(m.to));
+  if (!to) {
+    spdlog::warn("cluster hub {}: bus message with an unreadable filter dropped",
+                 self->state.cfg.hub);
+    return;
+  }
+  auto& local = self->state.cfg.local;
+  auto answer = [self, origin = m.origin, id = m.request_id](bus_message a) {
+    a.op = bus_op::answer;
+    a.origin = self->state.node;
+    a.request_id = id;
+    self->state.cfg.link->publish(
+      cluster_answer_channel(self->state.cfg.link->settings().channel_prefix,
+                             self->state.cfg.hub, origin),
+      cluster::encode_bus_message(a), [](bool, const std::string&) {});
+  };
+  switch (m.op) {
+    case bus_op::send: {
+      auto frames = std::make_shared<std::vector<wire_packet>>();
+      frames->reserve(m.frames.size());
+      for (auto& f : m.frames)
+        frames->push_back({f.binary, std::make_shared<const std::string>(std::move(f.bytes))});
+      self->send(local, send_command{std::move(*to), std::move(frames)});
+      break;
+    }
+    case bus_op::disconnect:
+      self->send(local, disconnect_command{std::move(*to), std::move(m.nsp), m.close});
+      break;
+    case bus_op::close:
+      self->send(local, close_command{std::move(*to), std::move(m.reason)});
+      break;
+    case bus_op::membership:
+      self->request(local, self->state.request_timeout,
+                    membership_command{std::move(*to), std::move(m.groups), m.add})
+        .then([answer](uint64_t n) {
+          bus_message a;
+          a.count = n;
+          answer(std::move(a));
+        });
+      break;
+    case bus_op::exists:
+      self->request(local, self->state.request_timeout, exists_query{std::move(*to)})
+        .then([answer](bool found) {
+          bus_message a;
+          a.count = found ? 1 : 0;
+          answer(std::move(a));
+        });
+      break;
+    case bus_op::list:
+      self->request(local, self->state.request_timeout,
+                    list_query{std::move(*to), static_cast<size_t>(m.max)})
+        .then([answer](std::vector<connection_info>& list) {
+          bus_message a;
+          for (auto& c : list)
+            a.connections.emplace_back(std::move(c.connection_id), std::move(c.user_id));
+          answer(std::move(a));
+        });
+      break;
+    case bus_op::answer:
+      break;
+  }
+}
+
+/// A broadcast of a Node.js server or emitter (the Socket.IO adapter's
+/// format): the same fan-out to this node's sockets as one of ours.
+void on_adapter_broadcast(front_actor self, const std::string& channel,
+                          const std::string& payload) {
+  auto b = cluster::decode_broadcast(payload);
+  if (!b) {
+    spdlog::warn("cluster hub {}: unreadable adapter broadcast on {} dropped: {}",
+                 self->state.cfg.hub, channel, b.error());
+    if (auto& m = self->state.cfg.metrics)
+      m->get_counter("sio_cluster_bad_messages_total", "bus messages dropped as unreadable")
+        .inc();
+    return;
+  }
+  if (b->uid.rfind(self->state.uid_prefix, 0) == 0 || b->opts.flags.is_local())
+    return; // ours, delivered by our own bus
+  target to;
+  if (b->opts.rooms.empty()) {
+    to = target::group(routing::namespace_group(b->nsp));
+  } else {
+    to = target::group(routing::room_group(b->nsp, b->opts.rooms.front()));
+    for (size_t i = 1; i < b->opts.rooms.size(); ++i)
+      to.extra_groups.push_back(routing::room_group(b->nsp, b->opts.rooms[i]));
+  }
+  for (auto& e : b->opts.except)
+    to.excluded_groups.push_back(routing::room_group(b->nsp, e));
+  auto frames = std::make_shared<std::vector<wire_packet>>();
+  frames->reserve(b->frames.size());
+  for (auto& f : b->frames)
+    frames->push_back({f.binary, std::make_shared<const std::string>(std::move(f.bytes))});
+  self->send(self->state.cfg.local, send_command{std::move(to), std::move(frames)});
+}
+
+/// Delivers a query's merged answer and forgets it.
+void finish(front_actor self, uint64_t id) {
+  auto it = self->state.queries.find(id);
+  if (it == self->state.queries.end())
+    return;
+  auto& q = it->second;
+  switch (q.op) {
+    case bus_op::membership:
+      q.count_promise.deliver(q.count);
+      break;
+    case bus_op::exists:
+      q.exists_promise.deliver(q.count > 0);
+      break;
+    default:
+      q.list_promise.deliver(std::move(q.list));
+      break;
+  }
+  self->state.queries.erase(it);
+}
+
+void on_answer(front_actor self, bus_message&& a) {
+  auto it = self->state.queries.find(a.request_id);
+  if (it == self->state.queries.end())
+    return; // late: the query was answered at its deadline
+  auto& q = it->second;
+  auto w = std::find(q.waiting.begin(), q.waiting.end(), a.origin);
+  if (w == q.waiting.end())
+    return; // a node that was not asked, or answered twice
+  q.waiting.erase(w);
+  q.count += a.count;
+  for (auto& [cid, uid] : a.connections)
+    if (q.list.size() < q.max)
+      q.list.push_back({std::move(cid), std::move(uid)});
+  bool done = q.waiting.empty() || (q.op == bus_op::exists && q.count > 0);
+  if (done)
+    finish(self, a.request_id);
+}
+
+/// Starts a query: registered, published, bounded by requestTimeout.
+pending_query& ask(front_actor self, bus_message m, bus_op op) {
+  auto id = self->state.next_id++;
+  auto& q = self->state.queries[id];
+  q.op = op;
+  q.waiting = self->state.cfg.link->live_nodes();
+  m.op = op;
+  m.request_id = id;
+  publish(self, std::move(m), id | (uint64_t{1} << 63));
+  self->delayed_send(self, self->state.request_timeout, expire_atom::value, id);
+  return q;
+}
+
+/// A command from application code (sio::emitter): published; applied on
+/// this node alone when Redis cannot take it.
+template <class Command>
+void send_unconfirmed(front_actor self, Command&& c) {
+  auto token = self->state.next_id++;
+  if (!self->state.cfg.link->up()) {
+    self->send(self->state.cfg.local, std::forward<Command>(c));
+    return;
+  }
+  publish(self, command_message(c), token);
+  self->state.unconfirmed.emplace(token, std::forward<Command>(c));
+}
+
+/// The reason a query or a confirmed command cannot go out now.
+std::optional<caf::error> unavailable(front_actor self) {
+  if (self->state.cfg.link->up())
+    return std::nullopt;
+  return caf::make_error(caf::sec::runtime_error,
+                         "cluster unavailable: " + self->state.cfg.link->down_reason());
+}
+
+cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg) {
+  self->state.node = cfg.link->node_id();
+  self->state.bus_channel = cluster_bus_channel(cfg.link->settings().channel_prefix, cfg.hub);
+  self->state.uid_prefix = cfg.link->settings().channel_prefix + ":";
+  self->state.request_timeout = std::chrono::milliseconds{cfg.link->settings().request_timeout};
+  self->state.cfg = std::move(cfg);
+  return {
+    [self](send_command& c) {
+      send_unconfirmed(self, std::move(c));
+    },
+    [self](disconnect_command& c) {
+      send_unconfirmed(self, std::move(c));
+    },
+    [self](close_command& c) {
+      send_unconfirmed(self, std::move(c));
+    },
+    [self](confirmed_command& c) -> caf::result<bool> {
+      if (auto err = unavailable(self))
+        return std::move(*err);
+      auto token = self->state.next_id++;
+      std::visit([&](auto& cmd) { publish(self, command_message(cmd), token); },
+                 c.command);
+      auto rp = self->make_response_promise<bool>();
+      self->state.publishing.emplace(token, rp);
+      return rp;
+    },
+    [self](membership_command& c) -> caf::result<uint64_t> {
+      if (auto err = unavailable(self))
+        return std::move(*err);
+      bus_message m;
+      m.to = to_bus(c.to);
+      m.groups = std::move(c.groups);
+      m.add = c.add;
+      auto& q = ask(self, std::move(m), bus_op::membership);
+      q.count_promise = self->make_response_promise<uint64_t>();
+      return q.count_promise;
+    },
+    [self](exists_query& c) -> caf::result<bool> {
+      if (auto err = unavailable(self))
+        return std::move(*err);
+      bus_message m;
+      m.to = to_bus(c.to);
+      auto& q = ask(self, std::move(m), bus_op::exists);
+      q.exists_promise = self->make_response_promise<bool>();
+      return q.exists_promise;
+    },
+    [self](list_query& c) -> caf::result<std::vector<connection_info>> {
+      if (auto err = unavailable(self))
+        return std::move(*err);
+      bus_message m;
+      m.to = to_bus(c.to);
+      m.max = c.max;
+      auto& q = ask(self, std::move(m), bus_op::list);
+      q.max = c.max;
+      q.list_promise = self->make_response_promise<std::vector<connection_info>>();
+      return q.list_promise;
+    },
+    [self](stats_atom) -> caf::result<hub_stats> {
+      return self->delegate(self->state.cfg.local, stats_atom::value);
+    },
+    [self](bus_atom, std::string& channel, std::string& payload) {
+      auto kind = cluster::classify_channel(self->state.cfg.adapter_key, channel).kind;
+      if (kind == cluster::channel_kind::broadcast) {
+        on_adapter_broadcast(self, channel, payload);
+        return;
+      }
+      auto m = cluster::decode_bus_message(payload);
+      if (!m) {
+        spdlog::warn("cluster hub {}: unreadable bus message on {} dropped: {}",
+                     self->state.cfg.hub, channel, m.error());
+        return;
+      }
+      if (m->op == bus_op::answer)
+        on_answer(self, std::move(*m));
+      else if (channel == self->state.bus_channel)
+        apply(self, std::move(*m));
+    },
+    [self](published_atom, uint64_t token, bool ok, const std::string& error) {
+      if (token & (uint64_t{1} << 63)) {
+        // A query's request: without it no node answers; fail it now.
+        if (!ok) {
+          auto id = token & ~(uint64_t{1} << 63);
+          auto it = self->state.queries.find(id);
+          if (it != self->state.queries.end()) {
+            auto err = caf::make_error(caf::sec::runtime_error,
+                                       "cluster unavailable: " + error);
+            auto& q = it->second;
+            if (q.op == bus_op::membership)
+              q.count_promise.deliver(err);
+            else if (q.op == bus_op::exists)
+              q.exists_promise.deliver(err);
+            else
+              q.list_promise.deliver(err);
+            self->state.queries.erase(it);
+          }
+        }
+        return;
+      }
+      if (auto u = self->state.unconfirmed.find(token);
+          u != self->state.unconfirmed.end()) {
+        if (!ok) {
+          spdlog::warn("cluster hub {}: a command could not reach Redis, applied "
+                       "on this node only: {}", self->state.cfg.hub, error);
+          std::visit([&](auto& cmd) { self->send(self->state.cfg.local, std::move(cmd)); },
+                     u->second);
+        }
+        self->state.unconfirmed.erase(u);
+        return;
+      }
+      auto it = self->state.publishing.find(token);
+      if (it == self->state.publishing.end())
+        return;
+      auto rp = std::move(it->second);
+      self->state.publishing.erase(it);
+      if (rp.pending()) {
+        if (ok)
+          rp.deliver(true);
+        else
+          rp.deliver(caf::make_error(caf::sec::runtime_error,
+                                     "cluster unavailable: " + error));
+      }
+    },
+    [self](expire_atom, uint64_t id) {
+      finish(self, id);
+    },
+  };
+}
+
+} // namespace
+
+cluster_hub_actor spawn_cluster_hub(caf::actor_system& sys, cluster_hub_config cfg) {
+  auto link = cfg.link;
+  auto hub = cfg.hub;
+  auto key = cfg.adapter_key;
+  auto actor = sys.spawn(front, std::move(cfg));
+  auto& s = link->settings();
+  link->route_pattern(cluster::all_broadcasts_pattern(key), caf::actor_cast<caf::actor>(actor));
+  link->route(cluster_bus_channel(s.channel_prefix, hub), caf::actor_cast<caf::actor>(actor));
+  link->route(cluster_answer_channel(s.channel_prefix, hub, link->node_id()),
+              caf::actor_cast<caf::actor>(actor));
+  return actor;
+}
+
+} // namespace sio

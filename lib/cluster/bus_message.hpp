@@ -1,0 +1,60 @@
+// lib/cluster/bus_message.hpp
+// The messages nodes of one cluster exchange on this service's own Redis
+// channels (not the Socket.IO adapter's): the hub commands of the REST API
+// and of application code, the queries that need every node's answer, and
+// those answers. Plain values, no pointers into local state; bus_codec.hpp
+// turns them into bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sio::cluster {
+
+/// Which connections a command addresses (mirrors sio::target).
+struct bus_target {
+  uint8_t kind = 0;  ///< sio::target_kind: 0 all, 1 group, 2 connection, 3 user
+  std::string name;
+  std::vector<std::string> excluded;
+  std::vector<std::string> extra_groups;
+  std::vector<std::string> excluded_groups;
+  std::string filter;  ///< OData filter text; empty = none
+};
+
+/// One client frame, as sio::wire_packet carries it.
+struct bus_frame {
+  bool binary = false;
+  std::string bytes;
+};
+
+enum class bus_op : uint8_t {
+  send = 1,        ///< frames to the target
+  disconnect = 2,  ///< namespace disconnect (nsp, close)
+  close = 3,       ///< close the target's connections (reason)
+  membership = 4,  ///< add/remove groups; every node answers a count
+  exists = 5,      ///< every node answers whether it holds a match
+  list = 6,        ///< every node answers its matching connections (max)
+  answer = 7,      ///< a node's answer to a query (on the asker's channel)
+};
+
+/// One bus message. Fields unused by an op are left empty.
+struct bus_message {
+  bus_op op = bus_op::send;
+  std::string origin;      ///< the sending node's id
+  uint64_t request_id = 0; ///< queries and answers: the asker's id for it
+  bus_target to;
+  std::vector<bus_frame> frames;        ///< send
+  std::string nsp;                      ///< disconnect
+  bool close = false;                   ///< disconnect
+  std::string reason;                   ///< close
+  std::vector<std::string> groups;      ///< membership
+  bool add = true;                      ///< membership
+  uint64_t max = 0;                     ///< list: at most this many
+  // answer:
+  uint64_t count = 0;                   ///< membership: connections affected; exists: 0/1
+  /// list: (connection id, user id) pairs; user id empty when anonymous.
+  std::vector<std::pair<std::string, std::string>> connections;
+};
+
+} // namespace sio::cluster

@@ -1,0 +1,175 @@
+// Two sio-server nodes joined through a real redis-server (cluster.md):
+// every REST operation through one node acts on the sockets of the other,
+// queries answer for the whole cluster, per-caller order holds, and with
+// Redis away a node keeps its own sockets, says "degraded" and answers 503
+// rather than a 202 that loses the message, then recovers by itself.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebPubSubServiceClient } from '@azure/web-pubsub';
+import { startSioServer } from './support/server.mjs';
+import { startRedis } from './support/redis.mjs';
+import { manager, connectSocket, closeAll, once, sleep, request, json } from './support/clients.mjs';
+import { signJwt } from './support/hostile.mjs';
+
+const b64u = (s) => Buffer.from(s).toString('base64url');
+const nsGroup = (ns) => `0~${b64u(ns)}~`;
+const roomGroup = (ns, room) => `0~${b64u(ns)}~${b64u(room)}`;
+const KEY = 'cluster-test-key-0123456789abcdef0123456789';
+const text = { contentType: 'text/plain' };
+
+function recorder(socket) {
+  const got = [];
+  socket.onAny((...args) => got.push(args));
+  return got;
+}
+
+async function until(pred, timeoutMs = 3000, what = 'condition') {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await sleep(20);
+  }
+  assert.fail(`${what} not met within ${timeoutMs} ms`);
+}
+
+function node(redis, id, extra = {}) {
+  return startSioServer({
+    hubs: { chat: { anonymousConnectPolicy: 'allow', inProcessHandler: 'echo' } },
+    config: {
+      accessKeys: { primary: KEY },
+      cluster: { redis: redis.url, nodeId: id, heartbeatInterval: 200, nodeTimeout: 1000,
+                 requestTimeout: 1000, ...extra },
+    },
+  });
+}
+
+describe('cluster: two nodes on one Redis', () => {
+  let redis;
+  let n1;
+  let n2;
+  let via1;
+  let via2;
+
+  before(async () => {
+    redis = await startRedis();
+    n1 = await node(redis, 'n1');
+    n2 = await node(redis, 'n2');
+    via1 = new WebPubSubServiceClient(n1.connectionString, 'chat', { allowInsecureConnection: true });
+    via2 = new WebPubSubServiceClient(n2.connectionString, 'chat', { allowInsecureConnection: true });
+    // Each node has heard the other's heartbeat.
+    await sleep(500);
+  });
+  after(async () => {
+    closeAll();
+    await n1?.stop();
+    await n2?.stop();
+    await redis?.cleanup();
+  });
+
+  it('sends through either node reach sockets on both, in the order issued', async () => {
+    const a = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'] }), '/');
+    const b = await connectSocket(manager(n2, { hub: 'chat', transports: ['polling'] }), '/');
+    const ga = recorder(a);
+    const gb = recorder(b);
+    await via2.sendToAll('42["all",1]', text);
+    await via2.group(nsGroup('/')).sendToAll('42["ns",2]', text);
+    await via2.sendToConnection(a.io.engine.id, '42["conn",3]', text);
+    await via1.group(roomGroup('/', b.id)).sendToAll('42["room",4]', text);
+    for (let i = 0; i < 50; i++) await via2.sendToAll(`42["seq",${i}]`, text);
+    await until(() => ga.length === 53 && gb.length === 53, 5000, 'every send delivered');
+    assert.deepEqual(ga.slice(0, 3), [['all', 1], ['ns', 2], ['conn', 3]]);
+    assert.deepEqual(gb.slice(0, 3), [['all', 1], ['ns', 2], ['room', 4]]);
+    const seq = (g) => g.filter((e) => e[0] === 'seq').map((e) => e[1]);
+    assert.deepEqual(seq(ga), [...Array(50).keys()]);
+    assert.deepEqual(seq(gb), [...Array(50).keys()]);
+  });
+
+  it('manages groups, users and filters across nodes', async () => {
+    const a = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'] }), '/');
+    const b = await connectSocket(manager(n2, { hub: 'chat', transports: ['websocket'] }), '/');
+    const ga = recorder(a);
+    const gb = recorder(b);
+    const room = roomGroup('/', 'lobby');
+    // One connection added through the other node, one by filter.
+    await via2.group(room).addConnection(a.io.engine.id);
+    await via1.addConnectionsToGroups([room], `'${roomGroup('/', b.id)}' in groups`);
+    assert.equal(await via1.groupExists(room), true);
+    assert.equal(await via2.connectionExists(a.io.engine.id), true);
+    assert.equal(await via1.connectionExists(b.io.engine.id), true);
+    assert.equal(await via1.connectionExists('no-such-connection'), false);
+    // The group's members as every node sees them.
+    const listed = json(await rest(n1, 'GET', `/api/hubs/chat/groups/${encodeURIComponent(room)}/connections`));
+    assert.deepEqual(listed.value.map((c) => c.connectionId).sort(),
+      [a.io.engine.id, b.io.engine.id].sort());
+    await via2.group(room).sendToAll('42["lobby",1]', { ...text, excludedConnections: [a.io.engine.id] });
+    await via1.group(room).sendToAll('42["lobby",2]', { ...text, filter: `not ('${roomGroup('/', b.id)}' in groups)` });
+    await via1.removeConnectionsFromGroups([room], `'${roomGroup('/', a.id)}' in groups`);
+    await via2.group(room).sendToAll('42["lobby",3]', text);
+    await until(() => ga.length >= 1 && gb.length >= 2, 3000, 'lobby sends');
+    await sleep(200);
+    assert.deepEqual(ga, [['lobby', 2]]);
+    assert.deepEqual(gb, [['lobby', 1], ['lobby', 3]]);
+    // A PUT for a connection no node has is 404 (every node answered 0).
+    const missing = await rest(n2, 'PUT', `/api/hubs/chat/groups/${encodeURIComponent(room)}/connections/nobody`);
+    assert.equal(missing.status, 404);
+  });
+
+  it('closes a connection that lives on the other node', async () => {
+    const a = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'], reconnection: false }), '/');
+    const id = a.io.engine.id;
+    const gone = once(a, 'disconnect', 3000);
+    await via2.closeConnection(id, { reason: 'bye' });
+    await gone;
+    await until(async () => !(await via1.connectionExists(id)), 3000, 'connection gone');
+  });
+
+  it('with Redis away: own sockets go on, health says degraded, REST answers 503, then recovers', async () => {
+    const a = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'] }), '/');
+    await redis.stop();
+    await until(async () => {
+      const h = json(await request({ port: n1.port, path: '/health' }));
+      return h.status === 'degraded';
+    }, 3000, 'health degraded');
+    const health = await request({ port: n1.port, path: '/health' });
+    assert.equal(health.status, 200);
+    assert.match(json(health).reason, /Redis/);
+    // Local traffic: the echo handler still answers this node's socket.
+    const echoed = await a.timeout(2000).emitWithAck('echo', 'still here');
+    assert.ok(echoed !== undefined);
+    // Raw calls: the Azure SDK would retry a 503 on its own.
+    const started = Date.now();
+    const refused = await rest(n1, 'POST', '/api/hubs/chat/:send', '42["lost?",1]');
+    assert.equal(refused.status, 503);
+    assert.equal(json(refused).code, 'ServiceUnavailable');
+    assert.match(json(refused).message, /Redis/);
+    assert.ok(Date.now() - started < 2000, 'the 503 came within requestTimeout');
+    const q = await rest(n1, 'HEAD', `/api/hubs/chat/connections/${a.io.engine.id}`);
+    assert.equal(q.status, 503);
+    const metrics = (await request({ port: n1.port, path: '/metrics' })).body.toString();
+    assert.match(metrics, /sio_cluster_bus_errors_total\S* [1-9]/);
+    assert.match(metrics, /sio_cluster_redis_up\S* 0/);
+    await redis.restart();
+    await until(async () => json(await request({ port: n1.port, path: '/health' })).status === 'ok',
+      10000, 'health ok again');
+    await until(async () => json(await request({ port: n2.port, path: '/health' })).status === 'ok',
+      10000, 'node 2 healthy again');
+    await sleep(500); // heartbeats heard again
+    const ga = recorder(a);
+    await via2.sendToAll('42["back",1]', text);
+    await until(() => ga.length === 1, 3000, 'send after recovery');
+    assert.deepEqual(ga, [['back', 1]]);
+  });
+});
+
+/** A REST bearer token as the Azure SDK signs one (aud = the request URL). */
+function restToken(srv, pathWithQuery) {
+  const now = Math.floor(Date.now() / 1000);
+  return signJwt({ aud: `${srv.origin}${pathWithQuery}`, iat: now, exp: now + 300 }, KEY);
+}
+
+/** A REST call with a bearer token. */
+function rest(srv, method, path, body) {
+  const headers = { Authorization: `Bearer ${restToken(srv, path)}` };
+  if (body !== undefined) headers['Content-Type'] = 'text/plain';
+  return request({ port: srv.port, method, path, headers, body });
+}
