@@ -13,6 +13,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <ctime>
+#include <optional>
 #include <future>
 #include <chrono>
 #include <mutex>
@@ -32,7 +34,7 @@ constexpr std::string_view leave_word = "leave ";
 
 } // namespace
 
-struct cluster_link::impl : std::enable_shared_from_this<impl> {
+struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory {
   asio::io_context& io;
   config::cluster_setting cfg;
   cluster::redis_endpoint endpoint;
@@ -43,6 +45,9 @@ struct cluster_link::impl : std::enable_shared_from_this<impl> {
   std::shared_ptr<cluster::redis_connection> sub;
   std::unordered_map<std::string, caf::actor> routes;
   std::vector<std::pair<std::string, caf::actor>> pattern_routes;
+  orphans_handler on_orphans;
+  std::string nodes_key;    ///< <p>:nodes
+  std::string sockets_key;  ///< <p>:sockets:<id>
   asio::steady_timer heartbeat;
   std::atomic<bool> pub_up{false};
   std::atomic<bool> sub_up{false};
@@ -61,6 +66,112 @@ struct cluster_link::impl : std::enable_shared_from_this<impl> {
     endpoint = std::move(*ep);
     id = cfg.node_id.empty() ? auth::random_id(16) : cfg.node_id;
     nodes_channel = cfg.channel_prefix + "#nodes";
+    nodes_key = cfg.channel_prefix + ":nodes";
+    sockets_key = sockets_key_of(id);
+  }
+
+  std::string node_key_of(const std::string& node) const {
+    return cfg.channel_prefix + ":node:" + node;
+  }
+
+  std::string sockets_key_of(const std::string& node) const {
+    return cfg.channel_prefix + ":sockets:" + node;
+  }
+
+  /// A command whose answer does not matter (records kept best-effort:
+  /// with Redis away they are simply not written).
+  void fire(std::vector<std::string> argv) {
+    pub->command(std::move(argv), [](protocol::result<cluster::redis_reply>) {});
+  }
+
+  /// Each heartbeat: nodes that announced themselves and no longer beat.
+  void look_for_dead_nodes() {
+    pub->command({"SMEMBERS", nodes_key}, [weak = weak_from_this()](
+                                           protocol::result<cluster::redis_reply> r) {
+      auto self = weak.lock();
+      if (!self || !r || r->type != cluster::redis_reply::kind::array)
+        return;
+      for (auto& e : r->elements)
+        if (e.type == cluster::redis_reply::kind::string && e.str != self->id)
+          self->check_node(e.str);
+    });
+  }
+
+  void check_node(const std::string& node) {
+    pub->command({"EXISTS", node_key_of(node)},
+                 [weak = weak_from_this(), node](protocol::result<cluster::redis_reply> r) {
+                   auto self = weak.lock();
+                   if (!self || !r || r->type != cluster::redis_reply::kind::integer
+                       || r->integer != 0)
+                     return;
+                   self->claim(node);
+                 });
+  }
+
+  /// The first node to claim a dead one ends its sockets.
+  void claim(const std::string& node) {
+    pub->command({"SET", cfg.channel_prefix + ":reap:" + node, id, "NX", "PX", "60000"},
+                 [weak = weak_from_this(), node](protocol::result<cluster::redis_reply> r) {
+                   auto self = weak.lock();
+                   if (!self || !r || r->type != cluster::redis_reply::kind::status)
+                     return; // another node has it (nil), or Redis failed
+                   self->reap(node);
+                 });
+  }
+
+  void reap(const std::string& node) {
+    spdlog::warn("cluster node {}: node {} stopped beating; ending its sockets", id, node);
+    {
+      std::lock_guard<std::mutex> lock{mu};
+      seen.erase(node);
+    }
+    pub->command({"HGETALL", sockets_key_of(node)},
+                 [weak = weak_from_this(), node](protocol::result<cluster::redis_reply> r) {
+                   auto self = weak.lock();
+                   if (!self || !r || r->type != cluster::redis_reply::kind::array)
+                     return;
+                   std::vector<socket_ref> sockets;
+                   auto& e = r->elements;
+                   for (size_t i = 0; i + 1 < e.size(); i += 2)
+                     if (auto ref = parse_socket_field(e[i].str, e[i + 1].str))
+                       sockets.push_back(std::move(*ref));
+                   if (self->metrics)
+                     self->metrics
+                       ->get_counter("sio_cluster_nodes_reaped_total",
+                                     "dead nodes whose sockets this node ended")
+                       .inc();
+                   if (self->on_orphans && !sockets.empty())
+                     self->on_orphans(std::move(sockets), "node lost");
+                   self->fire({"DEL", self->sockets_key_of(node)});
+                   self->fire({"SREM", self->nodes_key, node});
+                 });
+  }
+
+  static std::string socket_field(const socket_ref& s) {
+    std::string f;
+    f.reserve(s.hub.size() + s.connection_id.size() + s.socket_id.size() + s.nsp.size() + 3);
+    f.append(s.hub).append(1, '\x1f').append(s.connection_id).append(1, '\x1f');
+    f.append(s.socket_id).append(1, '\x1f').append(s.nsp);
+    return f;
+  }
+
+  static std::optional<socket_ref> parse_socket_field(std::string_view f,
+                                                      std::string_view user) {
+    socket_ref s;
+    std::string_view hub, conn, sid;
+    for (auto* p : {&hub, &conn, &sid}) {
+      auto cut = f.find('\x1f');
+      if (cut == std::string_view::npos)
+        return std::nullopt;
+      *p = f.substr(0, cut);
+      f.remove_prefix(cut + 1);
+    }
+    s.hub = std::string{hub};
+    s.connection_id = std::string{conn};
+    s.socket_id = std::string{sid};
+    s.nsp = std::string{f};
+    s.user_id = std::string{user};
+    return s;
   }
 
   void count(std::string_view name, std::string_view help) {
@@ -130,6 +241,14 @@ struct cluster_link::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  void joined(const socket_ref& s) override {
+    fire({"HSET", sockets_key, socket_field(s), s.user_id});
+  }
+
+  void left(const socket_ref& s) override {
+    fire({"HDEL", sockets_key, socket_field(s)});
+  }
+
   void beat() {
     if (stopped)
       return;
@@ -137,8 +256,13 @@ struct cluster_link::impl : std::enable_shared_from_this<impl> {
       std::lock_guard<std::mutex> lock{mu};
       seen[id] = clock::now();
     }
-    pub->command({"PUBLISH", nodes_channel, std::string{alive_word} + id},
-                 [](protocol::result<cluster::redis_reply>) {});
+    // The key outlives a beat by at least one more interval (config keeps
+    // nodeTimeout >= 3 x heartbeatInterval): a live node never looks dead.
+    auto ttl = cfg.node_timeout - cfg.heartbeat_interval;
+    fire({"SET", node_key_of(id), std::to_string(std::time(nullptr)), "PX", std::to_string(ttl)});
+    fire({"SADD", nodes_key, id});
+    fire({"PUBLISH", nodes_channel, std::string{alive_word} + id});
+    look_for_dead_nodes();
     heartbeat.expires_after(std::chrono::milliseconds{cfg.heartbeat_interval});
     heartbeat.async_wait([weak = weak_from_this()](const std::error_code& ec) {
       if (ec)
@@ -210,6 +334,11 @@ void cluster_link::stop() {
   // bounded, and not from the I/O thread, which must run the reply.
   auto said = std::make_shared<std::promise<void>>();
   auto heard = said->get_future();
+  // Its sockets ended one by one (each with its disconnected event, sent
+  // by this node); what is left of its records goes now.
+  d.fire({"DEL", d.sockets_key});
+  d.fire({"SREM", d.nodes_key, d.id});
+  d.fire({"DEL", d.node_key_of(d.id)});
   d.pub->command({"PUBLISH", d.nodes_channel, std::string{leave_word} + d.id},
                  [said](protocol::result<cluster::redis_reply>) { said->set_value(); });
   if (!d.io.get_executor().running_in_this_thread())
@@ -230,6 +359,14 @@ void cluster_link::publish(std::string channel, std::string payload,
                         else
                           done(true, {});
                       });
+}
+
+std::shared_ptr<socket_directory> cluster_link::directory() {
+  return impl_;
+}
+
+void cluster_link::on_orphans(orphans_handler h) {
+  impl_->on_orphans = std::move(h);
 }
 
 bool cluster_link::up() const {

@@ -1,12 +1,21 @@
 // actors/cluster_link.hpp
 // A node's link to the cluster: the two Redis connections (one publishes and
-// runs commands, one subscribes), the node's id and heartbeat, and the table
-// of live nodes. Messages on a routed channel go to the actor that asked for
+// runs commands, one subscribes), the node's id and heartbeat, the table
+// of live nodes, the node's record of its sockets, and the reaping of dead
+// nodes. In Redis, with p = channelPrefix:
+//   <p>:nodes            set of the nodes that announced themselves
+//   <p>:node:<id>        exists while <id> beats (PX nodeTimeout - heartbeatInterval)
+//   <p>:sockets:<id>     hash: "<hub>\x1f<connection>\x1f<socket>\x1f<nsp>" -> user id
+//   <p>:reap:<id>        the node ending a dead <id>'s sockets (SET NX, 60 s)
+// Each heartbeat a node also looks for members of <p>:nodes whose key has
+// expired; the first to claim one sends its sockets' disconnected events
+// (through its own hubs' handlers) and removes its records. Messages on a routed channel go to the actor that asked for
 // them as (bus_atom, channel, payload). Everything it publishes goes over one
 // connection, so a node's messages reach Redis, and every node, in the
 // order it sent them.
 #pragma once
 
+#include "actors/socket_directory.hpp"
 #include <sio/config.hpp>
 
 #include <caf/actor.hpp>
@@ -67,6 +76,17 @@ public:
 
   /// Nodes whose heartbeat is newer than nodeTimeout, this one included.
   std::vector<std::string> live_nodes() const;
+
+  /// This node's sockets as recorded in Redis (hash
+  /// `<prefix>:sockets:<node>`): what a surviving node needs to end them if
+  /// this one dies. Shared by the node's hubs.
+  std::shared_ptr<socket_directory> directory();
+
+  /// Before start(): gets the sockets of a dead node this node took over
+  /// ending (on the I/O thread), with the reason for their events.
+  using orphans_handler =
+    std::function<void(std::vector<socket_ref> sockets, const std::string& reason)>;
+  void on_orphans(orphans_handler h);
 
 private:
   struct impl;

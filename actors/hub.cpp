@@ -215,11 +215,24 @@ void hold(self_ptr self, connection_entry& e, const wire_batch& batch) {
   send_handoff_marker(self, e);
 }
 
+/// Tells the directory (if any) that a socket ended.
+void directory_left(hub_state& st, const std::string& connection_id,
+                    std::string nsp, std::string socket_id, std::string user_id) {
+  if (st.cfg.directory)
+    st.cfg.directory->left(
+      {st.cfg.name, connection_id, std::move(nsp), std::move(socket_id), std::move(user_id)});
+}
+
 void forget_connection(hub_state& st, const std::string& id) {
   auto i = st.connections.find(id);
   if (i == st.connections.end())
     return;
   auto& e = *i->second;
+  // Its sockets still open end with it: their own rooms say which.
+  if (st.cfg.directory)
+    for (auto g : e.managed)
+      if (auto ref = routing::parse_group(g); ref && !ref->room.empty())
+        directory_left(st, e.id, std::move(ref->nsp), std::move(ref->room), e.user_id);
   if (!e.user_id.empty()) {
     auto u = st.users.find(e.user_id);
     if (u != st.users.end()) {
@@ -303,6 +316,8 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       for (auto& g : j.groups)
         if (routing::is_valid_group_name(g))
           st.groups.join(key, g);
+      if (st.cfg.directory)
+        st.cfg.directory->joined({st.cfg.name, e->id, j.nsp, j.socket_id, e->user_id});
     },
     [self](socket_left& l) {
       // Every group of that namespace: its own room, the namespace, rooms.
@@ -315,6 +330,19 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
                                         }),
                          e->managed.end());
       st.groups.leave_prefix(l.connection_id, prefix);
+      directory_left(st, l.connection_id, std::move(l.nsp), std::move(l.socket_id), {});
+    },
+    [self](orphaned_sockets& o) {
+      // Sent by the node that found their node dead: the handler hears of
+      // each one's end as if this node had held it.
+      auto& st = self->state;
+      for (auto& s : o.sockets) {
+        disconnected_event ev{std::move(s), o.reason};
+        if (st.context->inline_events)
+          st.context->inline_events->on_disconnected(ev);
+        else if (st.cfg.handler)
+          self->send(st.cfg.handler, std::move(ev));
+      }
     },
     [self](closed_atom, std::string& connection_id) {
       forget_connection(self->state, connection_id);

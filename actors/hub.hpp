@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/client_session.hpp"
+#include "actors/socket_directory.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_actor.hpp>
@@ -21,6 +22,9 @@ struct hub_config {
   session_settings session;         ///< Engine.IO / Socket.IO settings
   std::shared_ptr<session_registry> registry;  ///< shared with the gateway
   std::shared_ptr<metrics::registry> metrics;  ///< may be null
+  /// Told of every accepted socket and its end (a cluster's Redis); may be
+  /// null.
+  std::shared_ptr<socket_directory> directory;
 };
 
 /// Spawns a hub. It runs until it gets an exit message (service::stop).

@@ -58,6 +58,8 @@ using hub_full_actor = hub_actor::extend<
   /// hand-over marker the hub sent it (fan-out goes to the WebSocket).
   caf::reacts_to<socket_upgraded>,
   caf::reacts_to<fanout_handoff>,
+  /// A dead node's sockets, ended by this node (cluster).
+  caf::reacts_to<orphaned_sockets>,
   /// Replaces the hub's event handler (for handlers that need the hub).
   /// Sessions opened afterwards send their events to it; open ones keep
   /// the handler they started with.

@@ -97,6 +97,13 @@ struct fanout_handoff {
   uint64_t round = 0;
 };
 
+/// Cluster -> hub: sockets of a node that died, which this node ends for
+/// it: the hub's handler gets each one's disconnected_event.
+struct orphaned_sockets {
+  std::vector<socket_ref> sockets;
+  std::string reason;
+};
+
 } // namespace sio
 
 // Local-only messages: they carry sockets and HTTP exchanges.
@@ -104,4 +111,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::ws_link)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::open_session)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::socket_upgraded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::fanout_handoff)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::orphaned_sockets)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::http::exchange)

@@ -248,6 +248,8 @@ struct service::impl {
     hc.session = ss;
     hc.registry = registry;
     hc.metrics = metrics;
+    if (link)
+      hc.directory = link->directory();
     auto local = spawn_hub(sys, hc);
     hubs.emplace(h.name, local);
     // What the application's code sees as the hub: in a cluster its front,
@@ -291,8 +293,22 @@ struct service::impl {
     make_gateway();
     for (auto& h : cfg.hubs)
       start_hub(h, ss);
-    if (link)
+    if (link) {
+      // A dead node's sockets, as its records say: each to its hub here,
+      // whose handler sends their disconnected events.
+      link->on_orphans([this](std::vector<socket_ref> sockets, const std::string& reason) {
+        std::map<std::string, orphaned_sockets> by_hub;
+        for (auto& s : sockets) {
+          auto& o = by_hub[s.hub];
+          o.reason = reason;
+          o.sockets.push_back(std::move(s));
+        }
+        for (auto& [name, o] : by_hub)
+          if (auto h = hubs.find(name); h != hubs.end())
+            caf::anon_send(h->second, std::move(o));
+      });
       link->start();
+    }
     // Bound first: the public endpoint needs the port (listen.port 0).
     gw->listen();
     gw->set_public_endpoint(public_endpoint());

@@ -260,8 +260,10 @@ bool parse_cluster(checker& c, const value& v, cluster_setting& out) {
                       {"nodeTimeout", &out.node_timeout, 300, 3600000},
                       {"requestTimeout", &out.request_timeout, 10, 600000}}))
     return false;
-  if (out.node_timeout < 2 * out.heartbeat_interval)
-    return c.fail("cluster.nodeTimeout", "must be at least twice cluster.heartbeatInterval");
+  // A node's liveness key lives nodeTimeout - heartbeatInterval, so it
+  // outlives each beat by at least one more interval.
+  if (out.node_timeout < 3 * uint64_t{out.heartbeat_interval})
+    return c.fail("cluster.nodeTimeout", "must be at least 3 x cluster.heartbeatInterval");
   return true;
 }
 

@@ -5,6 +5,8 @@
 // rather than a 202 that loses the message, then recovers by itself.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { createClient } from 'redis';
 import { WebPubSubServiceClient } from '@azure/web-pubsub';
 import { startSioServer } from './support/server.mjs';
 import { startRedis } from './support/redis.mjs';
@@ -173,3 +175,119 @@ function rest(srv, method, path, body) {
   if (body !== undefined) headers['Content-Type'] = 'text/plain';
   return request({ port: srv.port, method, path, headers, body });
 }
+
+/** An upstream that records every webhook POST and accepts everything. */
+async function recordingUpstream() {
+  const posts = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method === 'OPTIONS') {
+        res.setHeader('WebHook-Allowed-Origin', '*');
+        res.end();
+        return;
+      }
+      posts.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.end();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    posts,
+    url: `http://127.0.0.1:${server.address().port}/{hub}/{event}`,
+    async close() {
+      server.closeAllConnections?.();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe('cluster: a node that dies, a node that leaves', () => {
+  let redis;
+  let upstream;
+  let n1;
+  let n2;
+
+  function webhookNode(id) {
+    return startSioServer({
+      hubs: {
+        chat: {
+          anonymousConnectPolicy: 'allow',
+          eventHandlers: [{ urlTemplate: upstream.url, systemEvents: ['connected', 'disconnected'] }],
+        },
+      },
+      config: {
+        accessKeys: { primary: KEY },
+        cluster: { redis: redis.url, nodeId: id, heartbeatInterval: 200, nodeTimeout: 1000, requestTimeout: 1000 },
+      },
+    });
+  }
+
+  before(async () => {
+    redis = await startRedis();
+    upstream = await recordingUpstream();
+    n1 = await webhookNode('d1');
+    n2 = await webhookNode('d2');
+    await sleep(500);
+  });
+  after(async () => {
+    closeAll();
+    await n1?.stop();
+    await redis?.cleanup();
+    await upstream?.close();
+  });
+
+  const disconnectedOf = (cid) => upstream.posts.filter((p) =>
+    p.headers['ce-type'] === 'azure.webpubsub.sys.disconnected' && p.headers['ce-connectionid'] === cid);
+
+  it('SIGKILL: a survivor sends the disconnected events of its sockets, and queries stop waiting for it', async () => {
+    const a = await connectSocket(manager(n2, { hub: 'chat', transports: ['websocket'] }), '/');
+    const b = await connectSocket(manager(n2, { hub: 'chat', transports: ['websocket'] }), '/admin');
+    const cid = a.io.engine.id;
+    const cidB = b.io.engine.id;
+    const sid = a.id;
+    await until(() => upstream.posts.filter((p) => p.headers['ce-type'] === 'azure.webpubsub.sys.connected').length >= 2,
+      3000, 'connected webhooks');
+    const killedAt = Date.now();
+    await n2.stop('SIGKILL');
+    await until(() => disconnectedOf(cid).length === 1 && disconnectedOf(cidB).length === 1,
+      4000, 'disconnected webhooks of the dead node\'s sockets');
+    const took = Date.now() - killedAt;
+    assert.ok(took < 1000 + 200 + 1500, `noticed within nodeTimeout (+ a beat and the webhook): ${took} ms`);
+    const [ev] = disconnectedOf(cid);
+    assert.equal(ev.headers['ce-socketid'], sid);
+    assert.equal(ev.headers['ce-namespace'], '/');
+    assert.equal(JSON.parse(ev.body).reason, 'node lost');
+    assert.equal(disconnectedOf(cidB)[0].headers['ce-namespace'], '/admin');
+    // Only once, whatever the number of survivors.
+    await sleep(600);
+    assert.equal(disconnectedOf(cid).length, 1);
+    // A cluster-wide query does not wait for the dead node.
+    const started = Date.now();
+    const res = await rest(n1, 'HEAD', `/api/hubs/chat/connections/${cid}`);
+    assert.equal(res.status, 404);
+    assert.ok(Date.now() - started < 500, 'answered without waiting out requestTimeout');
+  });
+
+  it('SIGTERM: a node leaving sends its own disconnected events and removes its records', async () => {
+    n2 = await webhookNode('d2');
+    await sleep(400);
+    const a = await connectSocket(manager(n2, { hub: 'chat', transports: ['websocket'] }), '/');
+    const cid = a.io.engine.id;
+    await until(() => upstream.posts.some((p) => p.headers['ce-type'] === 'azure.webpubsub.sys.connected'
+      && p.headers['ce-connectionid'] === cid), 3000, 'connected');
+    await n2.stop();
+    await until(() => disconnectedOf(cid).length === 1, 3000, 'its own disconnected event');
+    await sleep(1500); // past nodeTimeout: nothing more is sent for it
+    assert.equal(disconnectedOf(cid).length, 1);
+    const c = createClient({ url: redis.url });
+    await c.connect();
+    try {
+      assert.equal(await c.exists('sio:sockets:d2'), 0);
+      assert.equal(await c.sIsMember('sio:nodes', 'd2'), false);
+    } finally {
+      await c.quit();
+    }
+  });
+});

@@ -122,8 +122,8 @@ BOOST_AUTO_TEST_CASE(bad_cluster_settings_name_the_field) {
              == "cluster.nodeId: must be letters, digits, '_' or '-'");
   BOOST_TEST(parse_error(R"({"cluster":{"redis":"redis://h","channelPrefix":"a b"}})")
              == "cluster.channelPrefix: must be printable ASCII without spaces, '#', '*', '?', '[' or ']'");
-  BOOST_TEST(parse_error(R"({"cluster":{"redis":"redis://h","heartbeatInterval":5000,"nodeTimeout":6000}})")
-             == "cluster.nodeTimeout: must be at least twice cluster.heartbeatInterval");
+  BOOST_TEST(parse_error(R"({"cluster":{"redis":"redis://h","heartbeatInterval":5000,"nodeTimeout":14999}})")
+             == "cluster.nodeTimeout: must be at least 3 x cluster.heartbeatInterval");
   BOOST_TEST(parse_error(R"({"cluster":{"redis":"redis://h","requestTimeout":0}})")
              == "cluster.requestTimeout: must be between 10 and 600000");
   BOOST_TEST(parse_error(R"({"hubs":{"chat":{"adapterKey":"a#b"}}})")
