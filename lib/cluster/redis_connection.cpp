@@ -380,6 +380,10 @@ void redis_connection::go_up(session* s) {
   s->up = true;
   backoff_ = opts_.backoff_initial;
   ++connects_;
+  // The connect deadline is moot (and its wait holds a reference).
+  ++deadline_gen_;
+  deadline_armed_ = false;
+  deadline_timer_.cancel();
   set_state(true, {});
   arm_deadline();
 }

@@ -649,4 +649,27 @@ BOOST_AUTO_TEST_CASE(connect_timeout_when_nothing_answers) {
   BOOST_TEST(!c->up());
 }
 
+BOOST_AUTO_TEST_CASE(dropped_without_stop_frees_its_connection) {
+  // Not the documented way (stop() first), but nothing leaks or crashes: an
+  // idle connection that is up holds no reference to itself.
+  redis_server srv;
+  auto c = redis_connection::create(io, endpoint(srv), "test-dropped",
+                                    fast_options());
+  std::weak_ptr<redis_connection> weak = c;
+  c->start();
+  BOOST_REQUIRE(run_until(io, [&] { return c->up(); }));
+  run_for(io, 20ms);
+  c.reset();
+  BOOST_TEST(weak.expired());
+  run_for(io, 50ms); // the aborted waits find the context gone
+  // The server saw the client go.
+  auto probe = make(endpoint(srv), "test-probe");
+  probe->start();
+  BOOST_REQUIRE(wait_up(probe));
+  BOOST_REQUIRE(run_until(io, [&] {
+    auto r = cmd(probe, {"CLIENT", "LIST"});
+    return r && r->str.find("name=test-dropped") == std::string::npos;
+  }));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
