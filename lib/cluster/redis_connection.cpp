@@ -341,7 +341,8 @@ void redis_connection::send_handshake(const std::shared_ptr<session>& s) {
         });
         return;
       }
-      if (what == "PING")
+      // An earlier step failed (SELECT's error does not stop PING's PONG).
+      if (what == "PING" && raw->close_reason.empty())
         handshake_done(raw);
     };
   };

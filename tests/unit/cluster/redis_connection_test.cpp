@@ -444,10 +444,14 @@ BOOST_AUTO_TEST_CASE(select_db) {
 
   // A database Redis does not have: down, with SELECT's answer.
   auto bad = make(endpoint(srv, 99), "test-db99");
+  auto& log = log_of(*bad);
   bad->start();
   BOOST_REQUIRE(run_until(io, [&] { return !bad->last_error().empty(); }));
   BOOST_TEST(contains(bad->last_error(), "SELECT 99 failed"), bad->last_error());
+  run_for(io, 200ms); // retries, never up
   BOOST_TEST(!bad->up());
+  BOOST_TEST(log.ups() == 0u);
+  BOOST_TEST(bad->stats().connects == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(redis_restart_reconnects_and_resubscribes) {
