@@ -341,7 +341,8 @@ void redis_connection::send_handshake(const std::shared_ptr<session>& s) {
         });
         return;
       }
-      if (what == "PING")
+      // An earlier step failed (SELECT's error does not stop PING's PONG).
+      if (what == "PING" && raw->close_reason.empty())
         handshake_done(raw);
     };
   };
@@ -380,6 +381,10 @@ void redis_connection::go_up(session* s) {
   s->up = true;
   backoff_ = opts_.backoff_initial;
   ++connects_;
+  // The connect deadline is moot (and its wait holds a reference).
+  ++deadline_gen_;
+  deadline_armed_ = false;
+  deadline_timer_.cancel();
   set_state(true, {});
   arm_deadline();
 }

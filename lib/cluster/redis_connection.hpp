@@ -85,8 +85,8 @@ struct redis_options {
 /// cross hiredis's C frames).
 ///
 /// Lifetime: call stop() before dropping the last reference; the
-/// connection keeps itself alive while it waits to reconnect. The
-/// io_context must outlive it.
+/// connection keeps itself alive while it waits to reconnect or for a
+/// command's deadline. The io_context must outlive it.
 class redis_connection : public std::enable_shared_from_this<redis_connection> {
 public:
   /// The outcome of one command: the reply (a Redis error reply is a

@@ -4,6 +4,7 @@
 
 #include "redis_server.hpp"
 
+#include <asio/executor_work_guard.hpp>
 #include <asio/ip/tcp.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -108,6 +109,7 @@ struct fixture {
   std::vector<reply_result> results;
   std::vector<long long> ints;
   std::atomic<int> ok{0};
+  std::atomic<int> messages{0};
 
   ~fixture() {
     for (auto& c : conns)
@@ -442,10 +444,14 @@ BOOST_AUTO_TEST_CASE(select_db) {
 
   // A database Redis does not have: down, with SELECT's answer.
   auto bad = make(endpoint(srv, 99), "test-db99");
+  auto& log = log_of(*bad);
   bad->start();
   BOOST_REQUIRE(run_until(io, [&] { return !bad->last_error().empty(); }));
   BOOST_TEST(contains(bad->last_error(), "SELECT 99 failed"), bad->last_error());
+  run_for(io, 200ms); // retries, never up
   BOOST_TEST(!bad->up());
+  BOOST_TEST(log.ups() == 0u);
+  BOOST_TEST(bad->stats().connects == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(redis_restart_reconnects_and_resubscribes) {
@@ -647,6 +653,72 @@ BOOST_AUTO_TEST_CASE(connect_timeout_when_nothing_answers) {
   BOOST_REQUIRE(run_until(io, [&] { return !c->last_error().empty(); }, 3000ms));
   BOOST_TEST(contains(c->last_error(), "within 200 ms"), c->last_error());
   BOOST_TEST(!c->up());
+}
+
+BOOST_AUTO_TEST_CASE(dropped_without_stop_frees_its_connection) {
+  // Not the documented way (stop() first), but nothing leaks or crashes: an
+  // idle connection that is up holds no reference to itself.
+  redis_server srv;
+  auto c = redis_connection::create(io, endpoint(srv), "test-dropped",
+                                    fast_options());
+  std::weak_ptr<redis_connection> weak = c;
+  c->start();
+  BOOST_REQUIRE(run_until(io, [&] { return c->up(); }));
+  run_for(io, 20ms);
+  c.reset();
+  BOOST_TEST(weak.expired());
+  run_for(io, 50ms); // the aborted waits find the context gone
+  // The server saw the client go.
+  auto probe = make(endpoint(srv), "test-probe");
+  probe->start();
+  BOOST_REQUIRE(wait_up(probe));
+  BOOST_REQUIRE(run_until(io, [&] {
+    auto r = cmd(probe, {"CLIENT", "LIST"});
+    return r && r->str.find("name=test-dropped") == std::string::npos;
+  }));
+}
+
+BOOST_AUTO_TEST_CASE(io_context_run_by_two_threads) {
+  // The strand keeps hiredis and the handlers on one thread at a time.
+  redis_server srv;
+  auto pub = make(endpoint(srv), "test-mt-pub");
+  auto sub = make(endpoint(srv), "test-mt-sub");
+  sub->on_message([this](std::string_view, std::string_view, std::string_view) {
+    ++messages;
+  });
+  sub->subscribe("mt");
+  auto guard = asio::make_work_guard(io);
+  std::vector<std::thread> runners;
+  for (int i = 0; i < 2; ++i)
+    runners.emplace_back([this] { io.run(); });
+  pub->start();
+  sub->start();
+  auto wait = [](auto done) {
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!done() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(2ms);
+    return done();
+  };
+  bool both_up = wait([&] { return pub->up() && sub->up(); });
+  if (both_up)
+    for (int i = 0; i < 1000; ++i)
+      pub->command({"PUBLISH", "mt", std::to_string(i)}, [this](reply_result r) {
+        if (r && r->integer == 1)
+          ++ok;
+      });
+  bool all = both_up
+             && wait([&] { return ok.load() == 1000 && messages.load() == 1000; });
+  pub->stop();
+  sub->stop();
+  wait([&] { return !pub->up() && !sub->up(); });
+  guard.reset();
+  io.stop();
+  for (auto& t : runners)
+    t.join();
+  BOOST_TEST(both_up);
+  BOOST_TEST(all);
+  BOOST_TEST(ok.load() == 1000);
+  BOOST_TEST(messages.load() == 1000);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
