@@ -1,5 +1,6 @@
 #include "actors/cluster_hub.hpp"
 
+#include "actors/adapter_broadcasts.hpp"
 #include "actors/cluster_link.hpp"
 #include "lib/cluster/adapter_channels.hpp"
 #include "lib/cluster/adapter_codec.hpp"
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <type_traits>
 #include <unordered_map>
 
 namespace sio {
@@ -52,6 +54,7 @@ struct front_state {
   std::string node;
   std::string bus_channel;
   std::string uid_prefix;  ///< "<channelPrefix>:": adapter uids of our nodes
+  std::string adapter_uid; ///< this node's uid in the adapter's messages
   std::chrono::milliseconds request_timeout{5000};
   uint64_t next_id = 1;
   /// Confirmed commands waiting for Redis, by token.
@@ -133,6 +136,14 @@ void publish(front_actor self, bus_message m, uint64_t token) {
     [me, token](bool ok, const std::string& error) {
       caf::anon_send(me, published_atom::value, token, ok, error);
     });
+}
+
+/// The same send for the clients of Node.js servers on the adapter's
+/// channels (best effort: our own nodes skip these, they have the bus).
+void publish_for_node_peers(front_actor self, const send_command& c) {
+  auto& st = self->state;
+  for (auto& [channel, bytes] : adapter_broadcasts_for(c, st.cfg.adapter_key, st.adapter_uid))
+    st.cfg.link->publish(std::move(channel), std::move(bytes), [](bool, const std::string&) {});
 }
 
 /// Applies a command from the bus to this node's hub.
@@ -293,6 +304,8 @@ void send_unconfirmed(front_actor self, Command&& c) {
     return;
   }
   publish(self, command_message(c), token);
+  if constexpr (std::is_same_v<std::decay_t<Command>, send_command>)
+    publish_for_node_peers(self, c);
   self->state.unconfirmed.emplace(token, std::forward<Command>(c));
 }
 
@@ -308,6 +321,7 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
   self->state.node = cfg.link->node_id();
   self->state.bus_channel = cluster_bus_channel(cfg.link->settings().channel_prefix, cfg.hub);
   self->state.uid_prefix = cfg.link->settings().channel_prefix + ":";
+  self->state.adapter_uid = adapter_uid(cfg.link->settings().channel_prefix, cfg.link->node_id());
   self->state.request_timeout = std::chrono::milliseconds{cfg.link->settings().request_timeout};
   self->state.cfg = std::move(cfg);
   return {
@@ -326,6 +340,8 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
       auto token = self->state.next_id++;
       std::visit([&](auto& cmd) { publish(self, command_message(cmd), token); },
                  c.command);
+      if (auto* send = std::get_if<send_command>(&c.command))
+        publish_for_node_peers(self, *send);
       auto rp = self->make_response_promise<bool>();
       self->state.publishing.emplace(token, rp);
       return rp;

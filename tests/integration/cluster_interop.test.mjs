@@ -116,6 +116,21 @@ describe('Socket.IO Redis ecosystem interop', () => {
       io.to('green').emit('green', 1);
       await until(() => got.length === 2, 3000, 'Node server emits');
       assert.deepEqual(got, [['from-node', 'hello'], ['green', 1]]);
+      // The other way: our REST sends reach the Node server's client.
+      const theirsGot = recorder(theirs);
+      await svc.sendToAll('42["rest-all",1]', text);
+      await svc.group(roomGroup('/', 'green')).sendToAll('42["rest-green",2]', text);
+      await svc.group(`0~${b64u('/')}~`).sendToAll('42["rest-ns",3]', text);
+      const bin = `451-["rest-bin",{"_placeholder":true,"num":0}]\x1eb${Buffer.from([9, 8, 7]).toString('base64')}`;
+      await svc.sendToAll(bin, text);
+      await until(() => theirsGot.length === 3 && got.length === 6, 3000, 'REST sends on both sides');
+      assert.deepEqual(theirsGot.slice(0, 2), [['rest-all', 1], ['rest-ns', 3]]);
+      assert.equal(theirsGot[2][0], 'rest-bin');
+      assert.deepEqual([...theirsGot[2][1]], [9, 8, 7]);
+      // Our socket got each exactly once (our nodes skip our adapter copies).
+      assert.deepEqual(got.slice(2, 5), [['rest-all', 1], ['rest-green', 2], ['rest-ns', 3]]);
+      await sleep(200);
+      assert.equal(got.length, 6);
       theirs.close();
     } finally {
       io.close();
