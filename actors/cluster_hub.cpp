@@ -57,6 +57,7 @@ struct front_state {
   std::string adapter_uid; ///< this node's uid in the adapter's messages
   std::chrono::milliseconds request_timeout{5000};
   uint64_t next_id = 1;
+  uint64_t bad_messages = 0;
   /// Confirmed commands waiting for Redis, by token.
   std::unordered_map<uint64_t, caf::typed_response_promise<bool>> publishing;
   /// Unconfirmed ones (application code), by token: if Redis cannot take
@@ -146,12 +147,27 @@ void publish_for_node_peers(front_actor self, const send_command& c) {
     st.cfg.link->publish(std::move(channel), std::move(bytes), [](bool, const std::string&) {});
 }
 
+/// A message on our channels or the adapter's that cannot be read (another
+/// version, or someone else writing there) is dropped and counted; the log
+/// says so at the 1st, 2nd, 4th, 8th... time, so a flood cannot fill it.
+void dropped(front_actor self, const std::string& channel, const std::string& why) {
+  auto& st = self->state;
+  uint64_t n = ++st.bad_messages;
+  if (st.cfg.metrics)
+    st.cfg.metrics
+      ->get_counter("sio_cluster_bad_messages_total",
+                    "messages on the cluster's channels dropped as unreadable")
+      .inc();
+  if ((n & (n - 1)) == 0)
+    spdlog::warn("cluster hub {}: unreadable message on {} dropped ({} so far): {}",
+                 st.cfg.hub, channel, n, why);
+}
+
 /// Applies a command from the bus to this node's hub.
-void apply(front_actor self, bus_message&& m) {
+void apply(front_actor self, const std::string& channel, bus_message&& m) {
   auto to = from_bus(std::move(m.to));
   if (!to) {
-    spdlog::warn("cluster hub {}: bus message with an unreadable filter dropped",
-                 self->state.cfg.hub);
+    dropped(self, channel, "a target filter that does not parse");
     return;
   }
   auto& local = self->state.cfg.local;
@@ -217,11 +233,7 @@ void on_adapter_broadcast(front_actor self, const std::string& channel,
                           const std::string& payload) {
   auto b = cluster::decode_broadcast(payload);
   if (!b) {
-    spdlog::warn("cluster hub {}: unreadable adapter broadcast on {} dropped: {}",
-                 self->state.cfg.hub, channel, b.error());
-    if (auto& m = self->state.cfg.metrics)
-      m->get_counter("sio_cluster_bad_messages_total", "bus messages dropped as unreadable")
-        .inc();
+    dropped(self, channel, b.error());
     return;
   }
   if (b->uid.rfind(self->state.uid_prefix, 0) == 0 || b->opts.flags.is_local())
@@ -388,14 +400,13 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
       }
       auto m = cluster::decode_bus_message(payload);
       if (!m) {
-        spdlog::warn("cluster hub {}: unreadable bus message on {} dropped: {}",
-                     self->state.cfg.hub, channel, m.error());
+        dropped(self, channel, m.error());
         return;
       }
       if (m->op == bus_op::answer)
         on_answer(self, std::move(*m));
       else if (channel == self->state.bus_channel)
-        apply(self, std::move(*m));
+        apply(self, channel, std::move(*m));
     },
     [self](published_atom, uint64_t token, bool ok, const std::string& error) {
       if (token & (uint64_t{1} << 63)) {

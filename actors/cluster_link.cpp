@@ -32,6 +32,9 @@ using clock = std::chrono::steady_clock;
 constexpr std::string_view alive_word = "alive ";
 constexpr std::string_view leave_word = "leave ";
 
+/// Nodes the live table holds at most.
+constexpr size_t max_nodes = 1024;
+
 } // namespace
 
 struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory {
@@ -228,7 +231,10 @@ struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory
     std::lock_guard<std::mutex> lock{mu};
     if (payload.substr(0, alive_word.size()) == alive_word) {
       auto node = payload.substr(alive_word.size());
-      if (!node.empty() && node.size() <= 128)
+      // Bounded: anyone can publish here; a flood of made-up nodes stops
+      // at max_nodes (they would only make queries wait requestTimeout).
+      if (!node.empty() && node.size() <= 128
+          && (seen.size() < max_nodes || seen.count(std::string{node}) > 0))
         seen[std::string{node}] = clock::now();
     } else if (payload.substr(0, leave_word.size()) == leave_word) {
       seen.erase(std::string{payload.substr(leave_word.size())});
@@ -236,9 +242,19 @@ struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory
       // Not ours: someone else writes on our channel. Dropped, counted.
       if (metrics)
         metrics->get_counter("sio_cluster_bad_messages_total",
-                             "bus messages dropped as unreadable")
+                             "messages on the cluster's channels dropped as unreadable")
           .inc();
     }
+  }
+
+  /// Live nodes (heard within nodeTimeout), this one included.
+  size_t live_count() {
+    auto limit = clock::now() - std::chrono::milliseconds{cfg.node_timeout};
+    std::lock_guard<std::mutex> lock{mu};
+    size_t n = 1;
+    for (auto& [node, at] : seen)
+      n += node != id && at >= limit;
+    return n;
   }
 
   void joined(const socket_ref& s) override {
@@ -263,6 +279,9 @@ struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory
     fire({"SADD", nodes_key, id});
     fire({"PUBLISH", nodes_channel, std::string{alive_word} + id});
     look_for_dead_nodes();
+    if (metrics)
+      metrics->get_gauge("sio_cluster_nodes", "live nodes of the cluster, this one included")
+        .set(static_cast<int64_t>(live_count()));
     heartbeat.expires_after(std::chrono::milliseconds{cfg.heartbeat_interval});
     heartbeat.async_wait([weak = weak_from_this()](const std::error_code& ec) {
       if (ec)

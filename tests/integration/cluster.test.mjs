@@ -125,6 +125,39 @@ describe('cluster: two nodes on one Redis', () => {
     await until(async () => !(await via1.connectionExists(id)), 3000, 'connection gone');
   });
 
+  it('drops and counts what is not a message on our channels and the adapter\'s', async () => {
+    const a = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'] }), '/');
+    const got = recorder(a);
+    const c = createClient({ url: redis.url });
+    await c.connect();
+    try {
+      const junk = [
+        Buffer.from('not msgpack at all'),
+        Buffer.from([0x9e, 0x01]),                          // truncated bus message
+        Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff]),        // array of 4G elements, declared
+        Buffer.alloc(100000, 0x91),                         // nested 100,000 deep
+        Buffer.from([0x93, 0xa1, 0x78, 0xc1, 0x80]),        // reserved byte
+      ];
+      for (const bytes of junk) {
+        for (const ch of ['sio#chat#bus', 'sio#chat#answer#n1', 'socket.io-chat#/#', 'socket.io-chat#/#r#']) {
+          await c.publish(ch, bytes);
+        }
+      }
+      await c.publish('sio#nodes', 'hello there');
+    } finally {
+      await c.quit();
+    }
+    await via2.sendToAll('42["still",1]', text);
+    await until(() => got.length === 1, 3000, 'a send after the junk');
+    assert.deepEqual(got, [['still', 1]]);
+    for (const n of [n1, n2]) {
+      const metrics = (await request({ port: n.port, path: '/metrics' })).body;
+      const m = /sio_cluster_bad_messages_total (\d+)/.exec(metrics);
+      assert.ok(m && Number(m[1]) >= 16, `bad messages counted: ${m && m[1]}`);
+      assert.equal(json(await request({ port: n.port, path: '/health' })).status, 'ok');
+    }
+  });
+
   it('with Redis away: own sockets go on, health says degraded, REST answers 503, then recovers', async () => {
     const a = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'] }), '/');
     await redis.stop();
