@@ -28,7 +28,9 @@ result<bool> parse_json(rapidjson::Document& doc, std::string_view text, const c
   auto scanned = protocol::detail::scan_json(text, o);
   if (!scanned)
     return result<bool>::fail(scanned.error());
-  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  // Full precision: a double must come back as the same bits Node sent.
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(
+    text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject())
     return result<bool>::fail("not a JSON object");
   return result<bool>::ok(true);

@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 
 #include <cmath>
+#include <cstring>
 
 namespace sio::cluster {
 
@@ -111,8 +112,14 @@ void mp_writer::number(double v) {
     else integer(static_cast<int64_t>(v));
     return;
   }
-  string_sink s{out_};
-  packer{s}.pack_double(v);
+  // float64 written by hand: msgpack-c 4.1's pack_double turns integral
+  // values into integers and converts 2^64 to uint64_t (undefined; UBSan
+  // and the fuzzer caught it). Integral values below 2^63 went above.
+  uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof bits);
+  out_.push_back(static_cast<char>(0xcb));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out_.push_back(static_cast<char>((bits >> shift) & 0xff));
 }
 
 result<bool> append_json_as_msgpack(mp_writer& w, std::string_view json,
@@ -124,7 +131,9 @@ result<bool> append_json_as_msgpack(mp_writer& w, std::string_view json,
   if (!scanned)
     return result<bool>::fail(scanned.error());
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  // Full precision: a double must come back as the same bits Node sent.
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(
+    json.data(), json.size());
   if (doc.HasParseError())
     return result<bool>::fail("invalid JSON");
   walker wk{w, attachments};
