@@ -440,7 +440,8 @@ cluster_hub_actor spawn_cluster_hub(caf::actor_system& sys, cluster_hub_config c
   auto key = cfg.adapter_key;
   auto actor = sys.spawn(front, std::move(cfg));
   auto& s = link->settings();
-  link->route_pattern(cluster::all_broadcasts_pattern(key), caf::actor_cast<caf::actor>(actor));
+  // The adapter's broadcasts ("<key>#*") go to the hub's adapter peer
+  // (adapter_peer.hpp), which orders them with the adapter's requests.
   link->route(cluster_bus_channel(s.channel_prefix, hub), caf::actor_cast<caf::actor>(actor));
   link->route(cluster_answer_channel(s.channel_prefix, hub, link->node_id()),
               caf::actor_cast<caf::actor>(actor));

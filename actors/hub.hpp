@@ -21,6 +21,9 @@ struct hub_config {
   session_settings session;         ///< Engine.IO / Socket.IO settings
   std::shared_ptr<session_registry> registry;  ///< shared with the gateway
   std::shared_ptr<metrics::registry> metrics;  ///< may be null
+  /// Cluster: keep each connection's handshake facts for the fetchSockets
+  /// of Node.js peers (sockets_query); off, a connection costs nothing more.
+  bool keep_handshakes = false;
 };
 
 /// Spawns a hub. It runs until it gets an exit message (service::stop).
