@@ -131,6 +131,8 @@ std::string handshake_of(const std::string& hub, const socket_facts& s) {
     std::string lower = name;
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == "authorization")
+      continue; // a client token, like the query's access_token: not shown
     std::string joined;
     for (auto& v : values)
       joined += (joined.empty() ? "" : ", ") + v;
