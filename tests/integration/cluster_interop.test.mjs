@@ -271,4 +271,21 @@ describe('Socket.IO Redis ecosystem interop', () => {
       await until(async () => (await peer.io.fetchSockets()).length === 0, 2000, 'no sockets left');
     });
   });
+
+  it('after a Redis restart our nodes subscribe the request channels again, /admin included', async () => {
+    for (const c of clients.splice(0)) await c.quit().catch(() => {});
+    const numsub = async (c, ch) => Number((await c.sendCommand(['PUBSUB', 'NUMSUB', ch]))[1]);
+    const before = await redisClient();
+    assert.equal(await numsub(before, 'socket.io-chat-request#/#'), 2);
+    assert.equal(await numsub(before, 'socket.io-chat-request#/admin#'), 2);
+    assert.equal(await numsub(before, 'socket.io-chat-response#/admin#'), 2);
+    await before.quit();
+    clients.length = 0;
+    await redis.stop();
+    await sleep(200);
+    await redis.restart();
+    const c = await redisClient();
+    await until(async () => (await numsub(c, 'socket.io-chat-request#/#')) === 2
+      && (await numsub(c, 'socket.io-chat-request#/admin#')) === 2, 10000, 'subscribed again');
+  });
 });
