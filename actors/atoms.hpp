@@ -40,5 +40,8 @@ using bus_atom = caf::atom_constant<caf::atom("bus")>;
 using published_atom = caf::atom_constant<caf::atom("published")>;
 /// A cluster query's time is up (request id).
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
+/// Hub -> adapter peer: a namespace has local sockets (namespace name);
+/// adapter peer -> hub: tell me those (the peer's handle).
+using namespace_atom = caf::atom_constant<caf::atom("namespace")>;
 
 } // namespace sio

@@ -2,11 +2,9 @@
 
 #include "actors/adapter_broadcasts.hpp"
 #include "actors/cluster_link.hpp"
-#include "lib/cluster/adapter_channels.hpp"
-#include "lib/cluster/adapter_codec.hpp"
+#include "actors/dropped_messages.hpp"
 #include "lib/cluster/bus_codec.hpp"
 #include "lib/metrics/metrics.hpp"
-#include "lib/routing/group_name.hpp"
 #include "lib/routing/odata_filter.hpp"
 
 #include <caf/all.hpp>
@@ -57,7 +55,7 @@ struct front_state {
   std::string adapter_uid; ///< this node's uid in the adapter's messages
   std::chrono::milliseconds request_timeout{5000};
   uint64_t next_id = 1;
-  uint64_t bad_messages = 0;
+  dropped_messages drops;
   /// Confirmed commands waiting for Redis, by token.
   std::unordered_map<uint64_t, caf::typed_response_promise<bool>> publishing;
   /// Unconfirmed ones (application code), by token: if Redis cannot take
@@ -147,20 +145,9 @@ void publish_for_node_peers(front_actor self, const send_command& c) {
     st.cfg.link->publish(std::move(channel), std::move(bytes), [](bool, const std::string&) {});
 }
 
-/// A message on our channels or the adapter's that cannot be read (another
-/// version, or someone else writing there) is dropped and counted; the log
-/// says so at the 1st, 2nd, 4th, 8th... time, so a flood cannot fill it.
 void dropped(front_actor self, const std::string& channel, const std::string& why) {
   auto& st = self->state;
-  uint64_t n = ++st.bad_messages;
-  if (st.cfg.metrics)
-    st.cfg.metrics
-      ->get_counter("sio_cluster_bad_messages_total",
-                    "messages on the cluster's channels dropped as unreadable")
-      .inc();
-  if ((n & (n - 1)) == 0)
-    spdlog::warn("cluster hub {}: unreadable message on {} dropped ({} so far): {}",
-                 st.cfg.hub, channel, n, why);
+  st.drops.drop(st.cfg.metrics, "cluster hub " + st.cfg.hub, channel, why);
 }
 
 /// Applies a command from the bus to this node's hub.
@@ -225,34 +212,6 @@ void apply(front_actor self, const std::string& channel, bus_message&& m) {
     case bus_op::answer:
       break;
   }
-}
-
-/// A broadcast of a Node.js server or emitter (the Socket.IO adapter's
-/// format): the same fan-out to this node's sockets as one of ours.
-void on_adapter_broadcast(front_actor self, const std::string& channel,
-                          const std::string& payload) {
-  auto b = cluster::decode_broadcast(payload);
-  if (!b) {
-    dropped(self, channel, b.error());
-    return;
-  }
-  if (b->uid.rfind(self->state.uid_prefix, 0) == 0 || b->opts.flags.is_local())
-    return; // ours, delivered by our own bus
-  target to;
-  if (b->opts.rooms.empty()) {
-    to = target::group(routing::namespace_group(b->nsp));
-  } else {
-    to = target::group(routing::room_group(b->nsp, b->opts.rooms.front()));
-    for (size_t i = 1; i < b->opts.rooms.size(); ++i)
-      to.extra_groups.push_back(routing::room_group(b->nsp, b->opts.rooms[i]));
-  }
-  for (auto& e : b->opts.except)
-    to.excluded_groups.push_back(routing::room_group(b->nsp, e));
-  auto frames = std::make_shared<std::vector<wire_packet>>();
-  frames->reserve(b->frames.size());
-  for (auto& f : b->frames)
-    frames->push_back({f.binary, std::make_shared<const std::string>(std::move(f.bytes))});
-  self->send(self->state.cfg.local, send_command{std::move(to), std::move(frames)});
 }
 
 /// Delivers a query's merged answer and forgets it.
@@ -393,11 +352,6 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
       return self->delegate(self->state.cfg.local, stats_atom::value);
     },
     [self](bus_atom, std::string& channel, std::string& payload) {
-      auto kind = cluster::classify_channel(self->state.cfg.adapter_key, channel).kind;
-      if (kind == cluster::channel_kind::broadcast) {
-        on_adapter_broadcast(self, channel, payload);
-        return;
-      }
       auto m = cluster::decode_bus_message(payload);
       if (!m) {
         dropped(self, channel, m.error());
@@ -467,7 +421,8 @@ cluster_hub_actor spawn_cluster_hub(caf::actor_system& sys, cluster_hub_config c
   auto key = cfg.adapter_key;
   auto actor = sys.spawn(front, std::move(cfg));
   auto& s = link->settings();
-  link->route_pattern(cluster::all_broadcasts_pattern(key), caf::actor_cast<caf::actor>(actor));
+  // The adapter's broadcasts ("<key>#*") go to the hub's adapter peer
+  // (adapter_peer.hpp), which orders them with the adapter's requests.
   link->route(cluster_bus_channel(s.channel_prefix, hub), caf::actor_cast<caf::actor>(actor));
   link->route(cluster_answer_channel(s.channel_prefix, hub, link->node_id()),
               caf::actor_cast<caf::actor>(actor));

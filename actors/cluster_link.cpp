@@ -46,6 +46,7 @@ struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory
   std::shared_ptr<metrics::registry> metrics;
   std::shared_ptr<cluster::redis_connection> pub;
   std::shared_ptr<cluster::redis_connection> sub;
+  std::mutex routes_mu;  // guards routes (add_route runs on any thread)
   std::unordered_map<std::string, caf::actor> routes;
   std::vector<std::pair<std::string, caf::actor>> pattern_routes;
   orphans_handler on_orphans;
@@ -223,8 +224,14 @@ struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory
       on_heartbeat(payload);
       return;
     }
-    if (auto r = routes.find(std::string{channel}); r != routes.end())
-      caf::anon_send(r->second, bus_atom::value, std::string{channel}, std::string{payload});
+    caf::actor to;
+    {
+      std::lock_guard<std::mutex> lock{routes_mu};
+      if (auto r = routes.find(std::string{channel}); r != routes.end())
+        to = r->second;
+    }
+    if (to)
+      caf::anon_send(to, bus_atom::value, std::string{channel}, std::string{payload});
   }
 
   void on_heartbeat(std::string_view payload) {
@@ -310,7 +317,24 @@ const config::cluster_setting& cluster_link::settings() const noexcept {
 }
 
 void cluster_link::route(std::string channel, caf::actor to) {
+  std::lock_guard<std::mutex> lock{impl_->routes_mu};
   impl_->routes.emplace(std::move(channel), std::move(to));
+}
+
+bool cluster_link::add_route(std::string channel, caf::actor to) {
+  auto& d = *impl_;
+  std::shared_ptr<cluster::redis_connection> sub;
+  {
+    std::lock_guard<std::mutex> lock{d.routes_mu};
+    if (!d.routes.emplace(channel, std::move(to)).second)
+      return false;
+    sub = d.sub;
+  }
+  // Before start() the channel goes out with the others; after, the
+  // connection adds it to the set it subscribes on every (re)connect.
+  if (sub)
+    sub->subscribe(std::move(channel));
+  return true;
 }
 
 void cluster_link::route_pattern(std::string pattern, caf::actor to) {
@@ -321,7 +345,10 @@ void cluster_link::start() {
   auto& d = *impl_;
   std::weak_ptr<impl> weak = impl_;
   d.pub = cluster::redis_connection::create(d.io, d.endpoint, "sio-" + d.id + "-pub");
-  d.sub = cluster::redis_connection::create(d.io, d.endpoint, "sio-" + d.id + "-sub");
+  {
+    std::lock_guard<std::mutex> lock{d.routes_mu};  // add_route reads sub
+    d.sub = cluster::redis_connection::create(d.io, d.endpoint, "sio-" + d.id + "-sub");
+  }
   d.pub->on_state([weak](bool up, const std::string& why) {
     if (auto self = weak.lock())
       self->set_state(true, up, why);
@@ -336,8 +363,11 @@ void cluster_link::start() {
       self->on_message(channel, pattern, payload);
   });
   d.sub->subscribe(d.nodes_channel);
-  for (auto& [channel, to] : d.routes)
-    d.sub->subscribe(channel);
+  {
+    std::lock_guard<std::mutex> lock{d.routes_mu};
+    for (auto& [channel, to] : d.routes)
+      d.sub->subscribe(channel);
+  }
   for (auto& [pattern, to] : d.pattern_routes)
     d.sub->psubscribe(pattern);
   d.pub->start();

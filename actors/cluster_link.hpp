@@ -55,6 +55,11 @@ public:
   /// go to `to`.
   void route_pattern(std::string pattern, caf::actor to);
 
+  /// Any time, from any thread: messages on `channel` go to `to` (the
+  /// subscriber connection subscribes now if up, and again after every
+  /// reconnect). A channel already routed keeps its first actor; false then.
+  bool add_route(std::string channel, caf::actor to);
+
   /// Connects (and keeps reconnecting), subscribes, starts the heartbeat.
   void start();
 

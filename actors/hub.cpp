@@ -1,5 +1,6 @@
 #include "actors/hub.hpp"
 
+#include "actors/packed_handshake.hpp"
 #include "lib/http/ws_connection.hpp"
 #include "lib/routing/group_index.hpp"
 #include "lib/routing/group_name.hpp"
@@ -8,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string_view>
 #include <unordered_map>
@@ -48,6 +50,8 @@ struct connection_entry {
   /// while this connection is a member, and every path that makes it leave
   /// one (socket_left, an explicit remove) drops the view first.
   std::vector<std::string_view> managed;
+  /// Cluster only (hub_config::keep_handshakes): for sockets_query.
+  std::shared_ptr<const handshake_facts> handshake;
 };
 
 struct hub_state {
@@ -62,6 +66,10 @@ struct hub_state {
   /// user id -> its connections (views into the entries)
   std::unordered_map<std::string, std::unordered_set<std::string_view>> users;
   routing::group_index groups;
+  /// Namespaces that have had local sockets, and who wants to know them
+  /// (the cluster's adapter peer; see namespace_atom).
+  std::unordered_set<std::string> namespaces;
+  caf::actor namespace_watcher;
 
   static inline const char* name = "hub";
 };
@@ -257,6 +265,57 @@ void set_handler(hub_state& st, event_handler_actor actor,
   }
 }
 
+/// The handshake facts a Node peer's fetchSockets shows (cluster only).
+std::shared_ptr<const handshake_facts> make_handshake_facts(const handshake_info& info) {
+  auto f = std::make_shared<handshake_facts>();
+  f->packed = pack_handshake(info);
+  f->remote_address = info.remote_address;
+  f->issued_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  return f;
+}
+
+/// sockets_query: the namespace's sockets in the rooms, minus `except`.
+sockets_answer local_sockets(hub_state& st, const sockets_query& q) {
+  target to;
+  if (q.rooms.empty()) {
+    to = target::group(routing::namespace_group(q.nsp));
+  } else {
+    to = target::group(routing::room_group(q.nsp, q.rooms.front()));
+    for (size_t i = 1; i < q.rooms.size(); ++i)
+      to.extra_groups.push_back(routing::room_group(q.nsp, q.rooms[i]));
+  }
+  for (auto& e : q.except)
+    to.excluded_groups.push_back(routing::room_group(q.nsp, e));
+  auto prefix = routing::namespace_group(q.nsp);
+  sockets_answer out;
+  for_each_target(st, to, [&](connection_entry& e) {
+    // The socket's id is the room of its managed own-room group.
+    socket_facts s;
+    for (auto g : e.managed)
+      if (g.size() > prefix.size() && g.compare(0, prefix.size(), prefix) == 0)
+        if (auto ref = routing::parse_group(g); ref && ref->nsp == q.nsp)
+          s.socket_id = std::move(ref->room);
+    if (s.socket_id.empty())
+      return; // in a room group of the namespace, but no socket in it
+    s.rooms.push_back(s.socket_id);
+    if (auto* gs = st.groups.groups_of(e.id))
+      for (auto g : *gs) {
+        if (g.size() <= prefix.size() || g.compare(0, prefix.size(), prefix) != 0)
+          continue;
+        auto ref = routing::parse_group(g);
+        if (ref && ref->nsp == q.nsp && !ref->room.empty() && ref->room != s.socket_id)
+          s.rooms.push_back(std::move(ref->room));
+      }
+    s.connection_id = e.id;
+    s.user_id = e.user_id;
+    s.handshake = e.handshake;
+    out.sockets.push_back(std::move(s));
+  });
+  return out;
+}
+
 hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
   self->state.cfg = std::move(cfg);
   auto& c = self->state.cfg;
@@ -275,12 +334,15 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       auto id = open.connection_id;
       auto user = sc.info.user_id;
       auto initial_groups = std::move(sc.info.groups);
+      std::shared_ptr<const handshake_facts> facts;
+      if (st.cfg.keep_handshakes)
+        facts = make_handshake_facts(sc.info);
       auto ws = open.websocket ? open.ws.conn : nullptr;
       auto session = spawn_client_session(self->system(), std::move(sc),
                                           std::move(open));
       auto entry = std::make_unique<connection_entry>(
         connection_entry{std::move(id), std::move(user), std::move(session),
-                         std::move(ws), nullptr, {}});
+                         std::move(ws), nullptr, {}, std::move(facts)});
       std::string_view key = entry->id;
       st.connections.erase(key); // ids are random; never reuse a stale key
       if (!entry->user_id.empty())
@@ -318,6 +380,11 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
           st.groups.join(key, g);
       if (st.cfg.directory)
         st.cfg.directory->joined({st.cfg.name, e->id, j.nsp, j.socket_id, e->user_id});
+      if (st.namespaces.count(j.nsp) == 0) {
+        st.namespaces.insert(j.nsp);
+        if (st.namespace_watcher)
+          caf::anon_send(st.namespace_watcher, namespace_atom::value, j.nsp);
+      }
     },
     [self](socket_left& l) {
       // Every group of that namespace: its own room, the namespace, rooms.
@@ -466,6 +533,15 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
     },
     [self](handler_atom, inline_handler_ptr& handler) {
       set_handler(self->state, {}, std::move(handler));
+    },
+    [self](sockets_query& q) -> sockets_answer {
+      return local_sockets(self->state, q);
+    },
+    [self](namespace_atom, caf::actor& watcher) {
+      auto& st = self->state;
+      st.namespace_watcher = std::move(watcher);
+      for (auto& nsp : st.namespaces)
+        caf::anon_send(st.namespace_watcher, namespace_atom::value, nsp);
     },
   };
 }

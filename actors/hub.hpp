@@ -25,6 +25,9 @@ struct hub_config {
   /// Told of every accepted socket and its end (a cluster's Redis); may be
   /// null.
   std::shared_ptr<socket_directory> directory;
+  /// Cluster: keep each connection's handshake facts for the fetchSockets
+  /// of Node.js peers (sockets_query); off, a connection costs nothing more.
+  bool keep_handshakes = false;
 };
 
 /// Spawns a hub. It runs until it gets an exit message (service::stop).

@@ -65,6 +65,11 @@ using hub_full_actor = hub_actor::extend<
   /// the handler they started with.
   caf::reacts_to<handler_atom, event_handler_actor>,
   /// The same with an inline handler, which those sessions call directly.
-  caf::reacts_to<handler_atom, inline_handler_ptr>>;
+  caf::reacts_to<handler_atom, inline_handler_ptr>,
+  /// Cluster: the local sockets a Node.js peer's request names.
+  caf::replies_to<sockets_query>::with<sockets_answer>,
+  /// Cluster: the adapter peer to tell, now and from then on, each
+  /// namespace that has local sockets (namespace_atom, nsp).
+  caf::reacts_to<namespace_atom, caf::actor>>;
 
 } // namespace sio

@@ -104,6 +104,40 @@ struct orphaned_sockets {
   std::string reason;
 };
 
+// -- adapter peer <-> hub (a Node.js Redis adapter's requests) -------------
+
+/// What a Node peer's fetchSockets shows of a connection's handshake,
+/// kept by the hub (cluster mode only) and shared by its sockets.
+struct handshake_facts {
+  std::string packed;          ///< pack_handshake(): query, headers, claims
+  std::string remote_address;
+  int64_t issued_ms = 0;       ///< when the hub opened the session
+};
+
+/// The local sockets of `nsp` in any of `rooms` (every socket of `nsp` when
+/// empty) and in none of `except` (Socket.IO room names, a socket's own id
+/// included: they map to routing::room_group(nsp, room)).
+struct sockets_query {
+  std::string nsp;
+  std::vector<std::string> rooms;
+  std::vector<std::string> except;
+};
+
+/// One socket of a sockets_query answer.
+struct socket_facts {
+  std::string socket_id;
+  std::string connection_id;
+  std::string user_id;
+  /// Its rooms in the namespace, decoded; its own id first.
+  std::vector<std::string> rooms;
+  /// Null when the hub keeps no handshakes (outside a cluster).
+  std::shared_ptr<const handshake_facts> handshake;
+};
+
+struct sockets_answer {
+  std::vector<socket_facts> sockets;
+};
+
 } // namespace sio
 
 // Local-only messages: they carry sockets and HTTP exchanges.
@@ -113,3 +147,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::socket_upgraded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::fanout_handoff)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::orphaned_sockets)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::http::exchange)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::sockets_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::sockets_answer)

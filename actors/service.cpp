@@ -2,6 +2,7 @@
 
 #include "actors/asio_scheduler.hpp"
 #include "actors/gateway.hpp"
+#include "actors/adapter_peer.hpp"
 #include "actors/cluster_hub.hpp"
 #include "actors/cluster_link.hpp"
 #include "actors/hub.hpp"
@@ -83,6 +84,8 @@ struct service::impl {
   /// the REST API, handlers and service::hub() use instead of the hub.
   std::shared_ptr<cluster_link> link;
   std::map<std::string, cluster_hub_actor> fronts;
+  /// With `cluster`: each hub's adapter peer (Node.js redis-adapter requests).
+  std::vector<caf::actor> peers;
   std::vector<event_handler_actor> handlers;
   std::vector<caf::actor> adopted;
   std::shared_ptr<session_registry> registry;
@@ -250,6 +253,7 @@ struct service::impl {
     hc.metrics = metrics;
     if (link)
       hc.directory = link->directory();
+    hc.keep_handshakes = static_cast<bool>(link);
     auto local = spawn_hub(sys, hc);
     hubs.emplace(h.name, local);
     // What the application's code sees as the hub: in a cluster its front,
@@ -260,6 +264,8 @@ struct service::impl {
                                            metrics});
       fronts.emplace(h.name, front);
       hub = front;
+      peers.push_back(caf::actor_cast<caf::actor>(spawn_adapter_peer(
+        sys, {h.name, local, link, config::adapter_key_of(h), metrics})));
     }
     event_handler_actor handler;
     inline_handler_ptr inline_events;
@@ -380,8 +386,10 @@ struct service::impl {
     std::vector<caf::actor> front_handles;
     for (auto& entry : fronts)
       front_handles.push_back(caf::actor_cast<caf::actor>(entry.second));
+    front_handles.insert(front_handles.end(), peers.begin(), peers.end());
     stop_and_await(waiter, front_handles, bound());
     fronts.clear();
+    peers.clear();
     if (link)
       link->stop();
     stop_handlers();

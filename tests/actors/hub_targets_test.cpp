@@ -4,7 +4,11 @@
 // polling sessions.
 #include "tests/actors/service_fixture.hpp"
 
+#include "actors/interfaces.hpp"
+#include "lib/routing/group_name.hpp"
+
 #include <algorithm>
+#include <map>
 #include <set>
 
 using namespace std::chrono_literals;
@@ -119,6 +123,46 @@ BOOST_AUTO_TEST_CASE(unions_and_exclusions_of_groups) {
     left = list(sio::target::all());
   }
   BOOST_TEST((left == set{s2, s3}));
+}
+
+// sockets_query (a Node.js adapter peer's fetchSockets): the sockets of a
+// namespace, their decoded rooms (own id first, plain groups left out),
+// filtered by rooms and except.
+BOOST_AUTO_TEST_CASE(sockets_query_lists_sockets_with_rooms) {
+  auto s1 = connected_session(), s2 = connected_session();
+  auto full = caf::actor_cast<sio::hub_full_actor>(hub());
+  auto query = [&](std::string nsp, std::vector<std::string> rooms,
+                   std::vector<std::string> except) {
+    std::map<std::string, sio::socket_facts> by_connection;
+    (*observer)->request(full, 5s, sio::sockets_query{nsp, rooms, except})
+      .receive(
+        [&](sio::sockets_answer& a) {
+          for (auto& s : a.sockets)
+            by_connection[s.connection_id] = std::move(s);
+        },
+        [](caf::error&) { BOOST_FAIL("hub did not answer"); });
+    return by_connection;
+  };
+  auto all = query("/", {}, {});
+  BOOST_REQUIRE_EQUAL(all.size(), 2u);
+  auto id1 = all[s1].socket_id, id2 = all[s2].socket_id;
+  BOOST_TEST(!id1.empty());
+  BOOST_TEST(id1 != id2);
+  BOOST_TEST((all[s1].rooms == std::vector<std::string>{id1}));
+  BOOST_TEST(!all[s1].handshake); // kept in a cluster only
+
+  join(s1, {sio::routing::room_group("/", "red"), "plain",
+            sio::routing::room_group("/admin", "red")});
+  auto red = query("/", {"red"}, {});
+  BOOST_REQUIRE_EQUAL(red.size(), 1u);
+  BOOST_TEST((red[s1].rooms == std::vector<std::string>{id1, "red"}));
+  BOOST_TEST((query("/", {}, {"red"}).count(s2) == 1u));
+  BOOST_TEST((query("/", {}, {"red"}).size() == 1u));
+  BOOST_TEST((query("/", {id2, "red"}, {}).size() == 2u));
+  BOOST_TEST((query("/", {id2, "red"}, {id1}).size() == 1u));
+  // A room group of a namespace the connection has no socket in: no socket.
+  BOOST_TEST(query("/admin", {}, {}).empty());
+  BOOST_TEST(query("/admin", {"red"}, {}).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -137,4 +137,170 @@ describe('Socket.IO Redis ecosystem interop', () => {
       await new Promise((r) => httpServer.close(r));
     }
   });
+
+  // A Node.js server with the Redis adapter as a peer of our nodes: its
+  // cluster-wide requests are answered by our nodes (not waited out: its
+  // requestsTimeout is 3 s, every answer must come well within 1 s).
+  async function nodePeer() {
+    const pub = await redisClient();
+    const sub = pub.duplicate();
+    await sub.connect();
+    clients.push(sub);
+    const httpServer = http.createServer();
+    const io = new Server(httpServer, {
+      adapter: createAdapter(pub, sub, { key: 'socket.io-chat', requestsTimeout: 3000 }),
+    });
+    await new Promise((r) => httpServer.listen(0, '127.0.0.1', r));
+    return {
+      io,
+      async close() {
+        io.close();
+        await new Promise((r) => httpServer.close(r));
+      },
+    };
+  }
+
+  async function timed(f) {
+    const t0 = Date.now();
+    const v = await f();
+    return [v, Date.now() - t0];
+  }
+
+  describe('a Node.js peer\'s cluster-wide requests', () => {
+    let peer;
+    let a;
+    let b;
+    let ga;
+    let gb;
+    before(async () => {
+      peer = await nodePeer();
+      a = await connectSocket(manager(nodes[0], { hub: 'chat', transports: ['websocket'], query: { app: 'x y' } }), '/');
+      b = await connectSocket(manager(nodes[1], { hub: 'chat', transports: ['polling'] }), '/');
+      ga = recorder(a);
+      gb = recorder(b);
+      await svc.group(roomGroup('/', 'peer-r1')).addConnection(a.io.engine.id);
+      await svc.group(roomGroup('/', 'peer-r2')).addConnection(b.io.engine.id);
+      await sleep(100);
+    });
+    after(async () => {
+      await peer?.close();
+    });
+
+    it('serverCount counts our nodes', async () => {
+      assert.equal(await peer.io.of('/').adapter.serverCount(), 3);
+    });
+
+    it('fetchSockets lists our sockets with their rooms and handshake, without a timeout', async () => {
+      const [all, ms] = await timed(() => peer.io.fetchSockets());
+      assert.ok(ms < 1000, `fetchSockets took ${ms} ms`);
+      const byId = new Map(all.map((s) => [s.id, s]));
+      assert.ok(byId.has(a.id) && byId.has(b.id), 'our sockets listed');
+      assert.deepEqual([...byId.get(a.id).rooms], [a.id, 'peer-r1']);
+      assert.deepEqual([...byId.get(b.id).rooms], [b.id, 'peer-r2']);
+      const h = byId.get(a.id).handshake;
+      assert.equal(h.query.app, 'x y');
+      assert.equal(h.query.EIO, '4');
+      assert.equal(typeof h.issued, 'number');
+      assert.ok(Math.abs(Date.now() - h.issued) < 60000);
+      assert.equal(typeof h.headers, 'object');
+      assert.ok(h.address.length > 0);
+      assert.deepEqual(byId.get(a.id).data, {});
+
+      const [inR1, ms2] = await timed(() => peer.io.in('peer-r1').fetchSockets());
+      assert.ok(ms2 < 1000);
+      assert.deepEqual(inR1.map((s) => s.id), [a.id]);
+      const both = await peer.io.in(['peer-r1', 'peer-r2']).except(a.id).fetchSockets();
+      assert.deepEqual(both.map((s) => s.id), [b.id]);
+      const rooms = await peer.io.of('/').adapter.allRooms();
+      for (const r of ['peer-r1', 'peer-r2', a.id, b.id]) assert.ok(rooms.has(r), `allRooms has ${r}`);
+    });
+
+    it('socketsJoin then to(room).emit reaches ours; REST sends to the room group too; socketsLeave', async () => {
+      peer.io.in('peer-r1').socketsJoin('x');
+      peer.io.in(b.id).socketsJoin(['x', 'y']);
+      peer.io.to('x').emit('to-x', 1);
+      await until(() => ga.some((e) => e[0] === 'to-x') && gb.some((e) => e[0] === 'to-x'), 2000, 'emit to joined room');
+      await svc.group(roomGroup('/', 'x')).sendToAll('42["rest-x",2]', text);
+      await until(() => ga.some((e) => e[0] === 'rest-x') && gb.some((e) => e[0] === 'rest-x'), 2000, 'REST send to the joined room');
+      const inX = await peer.io.in('x').fetchSockets();
+      assert.deepEqual(inX.map((s) => s.id).sort(), [a.id, b.id].sort());
+
+      peer.io.in(a.id).socketsLeave('x');
+      peer.io.to('x').emit('to-x-after', 3);
+      peer.io.to('y').emit('to-y', 4);
+      await until(() => gb.some((e) => e[0] === 'to-y'), 2000, 'emit to y');
+      await sleep(100);
+      assert.ok(!ga.some((e) => e[0] === 'to-x-after'), 'a left x');
+      assert.ok(gb.some((e) => e[0] === 'to-x-after'));
+      const inX2 = await peer.io.in('x').fetchSockets();
+      assert.deepEqual(inX2.map((s) => s.id), [b.id]);
+      peer.io.socketsLeave('x');
+      await until(async () => (await peer.io.in('x').fetchSockets()).length === 0, 2000, 'everyone left x');
+    });
+
+    it('serverSideEmit with an ack and timeout().emit with acks end at once', async () => {
+      const [responses, ms] = await timed(() => new Promise((resolve, reject) => {
+        peer.io.serverSideEmit('ping', 1, (err, res) => (err ? reject(err) : resolve(res)));
+      }));
+      assert.ok(ms < 1000, `serverSideEmit took ${ms} ms`);
+      assert.deepEqual(responses, [null, null]);
+
+      const [acks, ms2] = await timed(() => new Promise((resolve, reject) => {
+        peer.io.timeout(2000).emit('with-ack', 5, (err, res) => (err ? reject(err) : resolve(res)));
+      }));
+      assert.ok(ms2 < 1000, `emit with acks took ${ms2} ms`);
+      assert.deepEqual(acks, []);
+      await until(() => ga.some((e) => e[0] === 'with-ack') && gb.some((e) => e[0] === 'with-ack'), 2000, 'emit with acks reached ours');
+    });
+
+    it('the /admin namespace: subscribed once a socket joins it', async () => {
+      const m0 = manager(nodes[0], { hub: 'chat', transports: ['websocket'] });
+      const root0 = await connectSocket(m0, '/');
+      const admin0 = await connectSocket(m0, '/admin');
+      const admin1 = await connectSocket(manager(nodes[1], { hub: 'chat', transports: ['websocket'] }), '/admin');
+      const nsp = peer.io.of('/admin');
+      await until(async () => (await nsp.adapter.serverCount()) === 3, 2000, '/admin server count 3');
+      const [list, ms] = await timed(() => nsp.fetchSockets());
+      assert.ok(ms < 1000);
+      const ids = list.map((s) => s.id);
+      assert.ok(ids.includes(admin0.id) && ids.includes(admin1.id));
+      assert.ok(!ids.includes(a.id));
+      const got = recorder(admin0);
+      nsp.socketsJoin('ops');
+      nsp.to('ops').emit('ops', 1);
+      await until(() => got.length === 1, 2000, '/admin emit');
+      assert.deepEqual(got, [['ops', 1]]);
+      nsp.in(admin0.id).disconnectSockets();
+      await until(() => !admin0.connected, 2000, '/admin socket disconnected');
+      await sleep(100);
+      assert.ok(root0.connected, 'close=false keeps the connection and its other sockets');
+      admin1.close();
+    });
+
+    it('disconnectSockets(true) disconnects ours', async () => {
+      peer.io.in('peer-r1').disconnectSockets(true);
+      await until(() => !a.connected, 2000, 'a disconnected');
+      assert.ok(b.connected);
+      peer.io.disconnectSockets(true);
+      await until(() => !b.connected, 2000, 'b disconnected');
+      await until(async () => (await peer.io.fetchSockets()).length === 0, 2000, 'no sockets left');
+    });
+  });
+
+  it('after a Redis restart our nodes subscribe the request channels again, /admin included', async () => {
+    for (const c of clients.splice(0)) await c.quit().catch(() => {});
+    const numsub = async (c, ch) => Number((await c.sendCommand(['PUBSUB', 'NUMSUB', ch]))[1]);
+    const before = await redisClient();
+    assert.equal(await numsub(before, 'socket.io-chat-request#/#'), 2);
+    assert.equal(await numsub(before, 'socket.io-chat-request#/admin#'), 2);
+    assert.equal(await numsub(before, 'socket.io-chat-response#/admin#'), 2);
+    await before.quit();
+    clients.length = 0;
+    await redis.stop();
+    await sleep(200);
+    await redis.restart();
+    const c = await redisClient();
+    await until(async () => (await numsub(c, 'socket.io-chat-request#/#')) === 2
+      && (await numsub(c, 'socket.io-chat-request#/admin#')) === 2, 10000, 'subscribed again');
+  });
 });

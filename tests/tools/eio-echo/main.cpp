@@ -100,7 +100,11 @@ int main(int argc, char** argv) {
     ss.ping_timeout = std::chrono::milliseconds{ping_timeout};
     ss.max_payload = static_cast<uint32_t>(max_payload);
     ss.engineio_echo = true;
-    auto hub = sio::spawn_hub(sys, {"echo", {}, ss, registry, nullptr});
+    sio::hub_config hc;
+    hc.name = "echo";
+    hc.session = ss;
+    hc.registry = registry;
+    auto hub = sio::spawn_hub(sys, hc);
     sio::gateway_config gc;
     gc.http.host = "127.0.0.1";
     gc.http.port = static_cast<uint16_t>(port);
