@@ -6,6 +6,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { WebPubSubServiceClient } from '@azure/web-pubsub';
 import { startSioServer } from './support/server.mjs';
@@ -86,6 +90,30 @@ describe('cluster: two nodes on one Redis', () => {
     assert.deepEqual(seq(gb), [...Array(50).keys()]);
   });
 
+  it('python3-socketio on one node gets REST sends through the other', async () => {
+    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'python_listener.py');
+    const child = spawn('/usr/bin/python3', [script, n1.origin, n1.path('chat'), '3'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines = [];
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+    readline.createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+    try {
+      await until(() => lines.some((l) => l.startsWith('ready ')), 8000, 'the python client connected');
+      const cid = lines.find((l) => l.startsWith('ready ')).slice(6);
+      await via2.sendToConnection(cid, '42["news",1]', text);
+      await via2.sendToAll('42["news",2]', text);
+      await via2.group(nsGroup('/')).sendToAll('42["news",{"n":3}]', text);
+      const code = await exited;
+      const result = JSON.parse(lines.at(-1));
+      assert.equal(code, 0, `python client: ${lines.join(' | ')} ${stderr}`);
+      assert.deepEqual(result.news, [[1], [2], [{ n: 3 }]]);
+    } finally {
+      child.kill();
+    }
+  });
+
   it('manages groups, users and filters across nodes', async () => {
     const a = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'] }), '/');
     const b = await connectSocket(manager(n2, { hub: 'chat', transports: ['websocket'] }), '/');
@@ -114,6 +142,29 @@ describe('cluster: two nodes on one Redis', () => {
     // A PUT for a connection no node has is 404 (every node answered 0).
     const missing = await rest(n2, 'PUT', `/api/hubs/chat/groups/${encodeURIComponent(room)}/connections/nobody`);
     assert.equal(missing.status, 404);
+  });
+
+  it('reaches a user\'s connections on both nodes, and their groups', async () => {
+    // Tokens name the node's endpoint (behind a load balancer all nodes share one).
+    const t1 = (await via1.getClientAccessToken({ userId: 'alice', clientProtocol: 'socketio' })).token;
+    const t2 = (await via2.getClientAccessToken({ userId: 'alice', clientProtocol: 'socketio' })).token;
+    const a1 = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'], query: { access_token: t1 } }), '/');
+    const a2 = await connectSocket(manager(n2, { hub: 'chat', transports: ['polling'], query: { access_token: t2 } }), '/');
+    const g1 = recorder(a1);
+    const g2 = recorder(a2);
+    assert.equal(await via2.userExists('alice'), true);
+    assert.equal(await via2.userExists('bob'), false);
+    await via1.sendToUser('alice', '42["for-alice",1]', text);
+    const team = roomGroup('/', 'team');
+    await via2.group(team).addUser('alice');
+    await via1.group(team).sendToAll('42["team",2]', text);
+    await via1.removeUserFromAllGroups('alice');
+    await via2.group(team).sendToAll('42["team",3]', text);
+    await via2.sendToUser('alice', '42["for-alice",4]', text);
+    await until(() => g1.length === 3 && g2.length === 3, 3000, 'user sends');
+    for (const g of [g1, g2]) assert.deepEqual(g, [['for-alice', 1], ['team', 2], ['for-alice', 4]]);
+    await via2.closeUserConnections('alice');
+    await until(async () => !(await via1.userExists('alice')), 3000, 'alice gone');
   });
 
   it('closes a connection that lives on the other node', async () => {
