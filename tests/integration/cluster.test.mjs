@@ -16,27 +16,10 @@ import { startSioServer } from './support/server.mjs';
 import { startRedis } from './support/redis.mjs';
 import { manager, connectSocket, closeAll, once, sleep, request, json } from './support/clients.mjs';
 import { signJwt } from './support/hostile.mjs';
+import { recorder, until, nsGroup, roomGroup } from './support/records.mjs';
 
-const b64u = (s) => Buffer.from(s).toString('base64url');
-const nsGroup = (ns) => `0~${b64u(ns)}~`;
-const roomGroup = (ns, room) => `0~${b64u(ns)}~${b64u(room)}`;
 const KEY = 'cluster-test-key-0123456789abcdef0123456789';
 const text = { contentType: 'text/plain' };
-
-function recorder(socket) {
-  const got = [];
-  socket.onAny((...args) => got.push(args));
-  return got;
-}
-
-async function until(pred, timeoutMs = 3000, what = 'condition') {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await pred()) return;
-    await sleep(20);
-  }
-  assert.fail(`${what} not met within ${timeoutMs} ms`);
-}
 
 function node(redis, id, extra = {}) {
   return startSioServer({

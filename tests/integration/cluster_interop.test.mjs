@@ -14,26 +14,10 @@ import { WebPubSubServiceClient } from '@azure/web-pubsub';
 import { startSioServer } from './support/server.mjs';
 import { startRedis } from './support/redis.mjs';
 import { manager, connectSocket, closeAll, sleep } from './support/clients.mjs';
+import { recorder, until, nsGroup, roomGroup } from './support/records.mjs';
 
-const b64u = (s) => Buffer.from(s).toString('base64url');
-const roomGroup = (ns, room) => `0~${b64u(ns)}~${b64u(room)}`;
 const KEY = 'interop-test-key-0123456789abcdef0123456789ab';
 const text = { contentType: 'text/plain' };
-
-function recorder(socket) {
-  const got = [];
-  socket.onAny((...args) => got.push(args));
-  return got;
-}
-
-async function until(pred, timeoutMs = 3000, what = 'condition') {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await pred()) return;
-    await sleep(20);
-  }
-  assert.fail(`${what} not met within ${timeoutMs} ms`);
-}
 
 describe('Socket.IO Redis ecosystem interop', () => {
   let redis;
@@ -120,7 +104,7 @@ describe('Socket.IO Redis ecosystem interop', () => {
       const theirsGot = recorder(theirs);
       await svc.sendToAll('42["rest-all",1]', text);
       await svc.group(roomGroup('/', 'green')).sendToAll('42["rest-green",2]', text);
-      await svc.group(`0~${b64u('/')}~`).sendToAll('42["rest-ns",3]', text);
+      await svc.group(nsGroup('/')).sendToAll('42["rest-ns",3]', text);
       const bin = `451-["rest-bin",{"_placeholder":true,"num":0}]\x1eb${Buffer.from([9, 8, 7]).toString('base64')}`;
       await svc.sendToAll(bin, text);
       await until(() => theirsGot.length === 3 && got.length === 6, 3000, 'REST sends on both sides');

@@ -14,20 +14,12 @@ import { WebPubSubServiceClient } from '@azure/web-pubsub';
 import { startSioServer, superviseProcess } from './support/server.mjs';
 import { startRedis, freePort } from './support/redis.mjs';
 import { manager, connectSocket, closeAll, sleep, request } from './support/clients.mjs';
+import { until } from './support/records.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const template = path.join(here, '..', '..', 'examples', 'cluster', 'nginx.conf.in');
 const KEY = 'nginx-cluster-test-key-0123456789abcdef012345';
 const text = { contentType: 'text/plain' };
-
-async function until(pred, timeoutMs = 3000, what = 'condition') {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await pred()) return;
-    await sleep(20);
-  }
-  assert.fail(`${what} not met within ${timeoutMs} ms`);
-}
 
 /** nginx from the example's template, in a temp dir, on `port`. */
 async function startNginx(port, nodes) {
