@@ -344,7 +344,12 @@ void cluster_link::route_pattern(std::string pattern, caf::actor to) {
 void cluster_link::start() {
   auto& d = *impl_;
   std::weak_ptr<impl> weak = impl_;
-  d.pub = cluster::redis_connection::create(d.io, d.endpoint, "sio-" + d.id + "-pub");
+  // A PUBLISH that Redis does not answer within requestTimeout fails (the
+  // REST call answers 503) and the connection is recycled.
+  cluster::redis_options pub_options;
+  pub_options.command_timeout = std::chrono::milliseconds{d.cfg.request_timeout};
+  d.pub = cluster::redis_connection::create(d.io, d.endpoint, "sio-" + d.id + "-pub",
+                                            pub_options);
   {
     std::lock_guard<std::mutex> lock{d.routes_mu};  // add_route reads sub
     d.sub = cluster::redis_connection::create(d.io, d.endpoint, "sio-" + d.id + "-sub");

@@ -192,6 +192,29 @@ describe('cluster: two nodes on one Redis', () => {
     }
   });
 
+  it('a Redis that stops answering: REST answers 503 within requestTimeout, then recovers', async () => {
+    const a = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'] }), '/');
+    const got = recorder(a);
+    process.kill(redis.pid(), 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const res = await rest(n2, 'POST', '/api/hubs/chat/:send', '42["hung?",1]');
+      assert.equal(res.status, 503);
+      assert.match(json(res).message, /did not answer within 1000 ms/);
+      assert.ok(Date.now() - started < 2500, `503 after ${Date.now() - started} ms`);
+    } finally {
+      process.kill(redis.pid(), 'SIGCONT');
+    }
+    await until(async () => json(await request({ port: n2.port, path: '/health' })).status === 'ok',
+      15000, 'node 2 healthy again');
+    await sleep(300);
+    await via2.sendToAll('42["after",2]', text);
+    await until(() => got.some((e) => e[0] === 'after'), 3000, 'a send after Redis answered again');
+    // The unconfirmed send was written before Redis stopped: Redis may
+    // still have taken it (the README says so); if so, exactly once.
+    assert.ok(got.filter((e) => e[0] === 'hung?').length <= 1);
+  });
+
   it('with Redis away: own sockets go on, health says degraded, REST answers 503, then recovers', async () => {
     const a = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'] }), '/');
     await redis.stop();
