@@ -51,7 +51,6 @@ struct front_state {
   cluster_hub_config cfg;
   std::string node;
   std::string bus_channel;
-  std::string uid_prefix;  ///< "<channelPrefix>:": adapter uids of our nodes
   std::string adapter_uid; ///< this node's uid in the adapter's messages
   std::chrono::milliseconds request_timeout{5000};
   uint64_t next_id = 1;
@@ -67,6 +66,10 @@ struct front_state {
 };
 
 using front_actor = cluster_hub_actor::stateful_pointer<front_state>;
+
+/// A PUBLISH token with this bit set is a query's request (the rest of the
+/// token is the request id); others are commands.
+constexpr uint64_t query_token_bit = uint64_t{1} << 63;
 
 cluster::bus_target to_bus(const target& t) {
   cluster::bus_target b;
@@ -260,7 +263,7 @@ pending_query& ask(front_actor self, bus_message m, bus_op op) {
   q.waiting = self->state.cfg.link->live_nodes();
   m.op = op;
   m.request_id = id;
-  publish(self, std::move(m), id | (uint64_t{1} << 63));
+  publish(self, std::move(m), id | query_token_bit);
   self->delayed_send(self, self->state.request_timeout, expire_atom::value, id);
   return q;
 }
@@ -291,7 +294,6 @@ std::optional<caf::error> unavailable(front_actor self) {
 cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg) {
   self->state.node = cfg.link->node_id();
   self->state.bus_channel = cluster_bus_channel(cfg.link->settings().channel_prefix, cfg.hub);
-  self->state.uid_prefix = cfg.link->settings().channel_prefix + ":";
   self->state.adapter_uid = adapter_uid(cfg.link->settings().channel_prefix, cfg.link->node_id());
   self->state.request_timeout = std::chrono::milliseconds{cfg.link->settings().request_timeout};
   self->state.cfg = std::move(cfg);
@@ -363,10 +365,10 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
         apply(self, channel, std::move(*m));
     },
     [self](published_atom, uint64_t token, bool ok, const std::string& error) {
-      if (token & (uint64_t{1} << 63)) {
+      if (token & query_token_bit) {
         // A query's request: without it no node answers; fail it now.
         if (!ok) {
-          auto id = token & ~(uint64_t{1} << 63);
+          auto id = token & ~query_token_bit;
           auto it = self->state.queries.find(id);
           if (it != self->state.queries.end()) {
             auto err = caf::make_error(caf::sec::runtime_error,
