@@ -481,20 +481,23 @@ export function render(r) {
       + ` ${sizes.map((n) => fmt(Math.ceil(n / cl.roomPerNode))).join(' / ')} rooms); ours joined them with \`PUT groups/{room}/connections/{id}\``
       + ' through node 1 (reaching the node that holds the socket over Redis), Node with a `join` event on each socket\'s'
       + ` own server; the driver sends to random rooms through node 1 from 32 concurrent requests for ${(S.clusterRoomMs ?? 0) / 1000} s.`);
-    p(`- latency: one broadcast to every socket every ${S.clusterLatGapMs} ms (${S.clusterLatSends} in all, not waiting for`
-      + ' the previous: a moderate, paced load), from the trigger timestamp in the payload to receipt, for node 1\'s'
+    p(`- latency: one broadcast to every socket at ${fmt(S.clusterLatRate)} deliveries/s (${S.clusterLatSends} broadcasts, not waiting for`
+      + ' the previous: a moderate, paced load, well below either side\'s capacity), from the trigger timestamp in the payload to receipt, for node 1\'s'
       + ' sockets (local) and nodes 2 and 3\'s (through Redis; the worse of the two).');
     p('- CPU: from `/proc/PID/task/*/schedstat` (nanoseconds) of the three servers summed ("server CPU") and of'
-      + ' `redis-server` alone ("Redis CPU"); "cores busy" = CPU seconds / wall seconds. "PUBLISH per broadcast" counts'
-      + ' Redis\'s `cmdstat_publish` calls. The tables show each side\'s best run by deliveries/s of'
+      + ' `redis-server` alone ("Redis CPU"); "cores busy" = CPU seconds / wall seconds. PUBLISH calls, their execution time'
+      + ' and bytes out are Redis\'s own exact counters (`INFO`: `cmdstat_publish`, `total_net_output_bytes`); the'
+      + ' execution time leaves out Redis\'s socket reads and writes, which its CPU includes. The tables show each side\'s best run by deliveries/s of'
       + ` ${S.reps} alternating run(s) (ours, Node, ours, ...); rates list all runs.`);
     if (cl.separateRun) {
       p(`- this section comes from a separate run (\`scripts/bench --only cluster --merge\`, finished`
         + ` ${cl.separateRun.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${fmt(cl.separateRun.secs)} s, load average before`
         + ` ${cl.separateRun.load}, after ${cl.separateRun.loadAfter}); the other sections are from the run named at the top.`);
     }
-    p(`- Redis alone with its nodes up and idle: ours ${fmt(1e6 * cl.ours.redisIdleCpuPerSec)} us, Node`
-      + ` ${fmt(1e6 * cl.node.redisIdleCpuPerSec)} us of CPU per second (heartbeats, its timers), included in the Redis figures.`);
+    p(`- Redis with its nodes up and idle: ours ${fmt(1e6 * cl.ours.redisIdleCpuPerSec)} us of CPU and`
+      + ` ${fmt(cl.ours.redisIdleCommandsPerSec, 1)} commands per second (heartbeats, its timers), Node`
+      + ` ${fmt(1e6 * cl.node.redisIdleCpuPerSec)} us and ${fmt(cl.node.redisIdleCommandsPerSec, 1)}; "Redis CPU per broadcast / send" is net of`
+      + ' that idle rate over the measurement ("cores busy" is not).');
     p();
     const per = (cpu, n) => (cpu > 0 && n ? n / cpu : undefined);
     const rat = (a, b, d = 2) => (a && b ? `${fmt(a / b, d)}x` : '');
@@ -515,23 +518,27 @@ export function render(r) {
         rat(per(fo.serverCpuS, fo.recv), per(fd.serverCpuS, fd.recv)));
       line('broadcast, bursts: cores busy, servers + Redis', `${fmt(fo.serverCpuS / fo.secs, 2)} + ${fmt(fo.redisCpuS / fo.secs, 3)}`,
         `${fmt(fd.serverCpuS / fd.secs, 2)} + ${fmt(fd.redisCpuS / fd.secs, 3)}`);
-      line('broadcast, bursts: Redis CPU per broadcast (us)', fmt(usPer(fo.redisCpuS, fo.sends), 1), fmt(usPer(fd.redisCpuS, fd.sends), 1),
-        rat(fo.redisCpuS, fd.redisCpuS));
-      line('broadcast, bursts: Redis PUBLISH / bytes out per broadcast', `${fmt(fo.redisPublish / fo.sends, 1)} / ${fmt(fo.redisOutBytes / fo.sends)}`,
-        `${fmt(fd.redisPublish / fd.sends, 1)} / ${fmt(fd.redisOutBytes / fd.sends)}`);
+      line('broadcast, bursts: Redis CPU per broadcast (us)', fmt(usPer(fo.redisNetCpuS, fo.sends), 1), fmt(usPer(fd.redisNetCpuS, fd.sends), 1),
+        rat(fo.redisNetCpuS / fo.sends, fd.redisNetCpuS / fd.sends));
+      const pubUs = (x) => (x.redisPublishUs !== undefined ? fmt(x.redisPublishUs / x.sends, 1) : 'n/a');
+      line('broadcast, bursts: Redis PUBLISH calls / their execution time (us, INFO commandstats) / bytes out, per broadcast',
+        `${fmt(fo.redisPublish / fo.sends, 1)} / ${pubUs(fo)} / ${fmt(fo.redisOutBytes / fo.sends)}`,
+        `${fmt(fd.redisPublish / fd.sends, 1)} / ${pubUs(fd)} / ${fmt(fd.redisOutBytes / fd.sends)}`);
       line('broadcast, bursts: p50 / p99 (ms)', `${ms(fo.p50)} / ${ms(fo.p99)}`, `${ms(fd.p50)} / ${ms(fd.p99)}`);
       line('broadcast, back to back: deliveries/s (all runs)', fanRuns(o, 'seq'), fanRuns(d, 'seq'), rat(so.deliveriesPerSec, sd.deliveriesPerSec));
       line('broadcast, back to back: deliveries per server CPU second', fmt(per(so.serverCpuS, so.recv)), fmt(per(sd.serverCpuS, sd.recv)),
         rat(per(so.serverCpuS, so.recv), per(sd.serverCpuS, sd.recv)));
-      line('broadcast, back to back: Redis CPU per broadcast (us)', fmt(usPer(so.redisCpuS, so.sends), 1), fmt(usPer(sd.redisCpuS, sd.sends), 1));
+      line('broadcast, back to back: Redis CPU per broadcast (us)', fmt(usPer(so.redisNetCpuS, so.sends), 1), fmt(usPer(sd.redisNetCpuS, sd.sends), 1),
+        rat(so.redisNetCpuS / so.sends, sd.redisNetCpuS / sd.sends));
       line('rooms: sends/s (all runs)', all(o.rooms, 'sendsPerSec'), all(d.rooms, 'sendsPerSec'), rat(ro.sendsPerSec, rd.sendsPerSec));
       line('rooms: deliveries/s', fmt(ro.deliveriesPerSec), fmt(rd.deliveriesPerSec), rat(ro.deliveriesPerSec, rd.deliveriesPerSec));
       line('rooms: delivered / expected', `${fmt(ro.recv)} / ${fmt(ro.expected)}`, `${fmt(rd.recv)} / ${fmt(rd.expected)}`);
       line('rooms: deliveries per server CPU second', fmt(per(ro.serverCpuS, ro.recv)), fmt(per(rd.serverCpuS, rd.recv)),
         rat(per(ro.serverCpuS, ro.recv), per(rd.serverCpuS, rd.recv)));
       line('rooms: server CPU per send (us, 3 servers)', fmt(usPer(ro.serverCpuS, ro.sends), 1), fmt(usPer(rd.serverCpuS, rd.sends), 1));
-      line('rooms: Redis CPU per send (us); PUBLISH per send', `${fmt(usPer(ro.redisCpuS, ro.sends), 1)}; ${fmt(ro.redisPublish / ro.sends, 1)}`,
-        `${fmt(usPer(rd.redisCpuS, rd.sends), 1)}; ${fmt(rd.redisPublish / rd.sends, 1)}`);
+      line('rooms: Redis CPU per send (us); PUBLISH calls / their execution time (us) per send',
+        `${fmt(usPer(ro.redisNetCpuS, ro.sends), 1)}; ${fmt(ro.redisPublish / ro.sends, 1)} / ${pubUs(ro)}`,
+        `${fmt(usPer(rd.redisNetCpuS, rd.sends), 1)}; ${fmt(rd.redisPublish / rd.sends, 1)} / ${pubUs(rd)}`);
       line('rooms: cores busy, servers + Redis + driver', `${fmt(ro.serverCpuS / ro.secs, 2)} + ${fmt(ro.redisCpuS / ro.secs, 3)} + ${fmt(ro.driverCpuS / ro.secs, 2)}`,
         `${fmt(rd.serverCpuS / rd.secs, 2)} + ${fmt(rd.redisCpuS / rd.secs, 3)} + ${fmt(rd.driverCpuS / rd.secs, 2)}`);
       line('rooms: p50 / p99 (ms)', `${ms(ro.p50)} / ${ms(ro.p99)}`, `${ms(rd.p50)} / ${ms(rd.p99)}`);
@@ -539,7 +546,7 @@ export function render(r) {
       const rate = lo[0] ? `${fmt(lo[0].perSec)} broadcasts/s = ${fmt(lo[0].deliveriesPerSec)} deliveries/s` : '';
       line(`latency at ${rate}: local p50 / p99 (ms, all runs)`, `${latAll(lo, 'localP50')} / ${latAll(lo, 'localP99')}`, `${latAll(ld, 'localP50')} / ${latAll(ld, 'localP99')}`);
       line('latency: other nodes p50 / p99 (ms, all runs)', `${latAll(lo, 'remoteP50')} / ${latAll(lo, 'remoteP99')}`, `${latAll(ld, 'remoteP50')} / ${latAll(ld, 'remoteP99')}`);
-      const added = (runs, k) => runs.map((x) => ms(x[`remote${k}`] - x[`local${k}`])).join(', ');
+      const added = (runs, k) => runs.map((x) => fmt((x[`remote${k}`] - x[`local${k}`]) / 1000, 1)).join(', ');
       line('latency: added by the other node, p50 / p99 (ms)', `${added(lo, 'P50')} / ${added(lo, 'P99')}`, `${added(ld, 'P50')} / ${added(ld, 'P99')}`);
       const lr = (runs) => runs.map((x) => `${fmt(x.localRecv + x.remoteRecv)} / ${fmt(x.localExpected + x.remoteExpected)}`).join(', ');
       line('latency: delivered / expected', lr(lo), lr(ld));
@@ -548,13 +555,26 @@ export function render(r) {
     p();
     if (sizes.length >= 2) {
       const [a, b] = sizes;
-      const rpb = (side, n) => { const f = best(cl[side][n].fan, 'deliveriesPerSec').bursts; return usPer(f.redisCpuS, f.sends); };
+      // Every run of a size counts here (bursts and back to back): the best
+      // run by deliveries/s says nothing about Redis.
+      const rpb = (side, n) => {
+        const fs_ = cl[side][n].fan.flatMap((x) => [x.bursts, x.seq]);
+        return usPer(fs_.reduce((a, x) => a + x.redisNetCpuS, 0), fs_.reduce((a, x) => a + x.sends, 0));
+      };
       const flat = (side) => {
         const x = rpb(side, a), y = rpb(side, b);
         return `${fmt(x, 1)} us at ${tot(a)} sockets, ${fmt(y, 1)} us at ${tot(b)} (${fmt(y / x, 2)}x)`;
       };
       const verdict = (side) => { const q = rpb(side, b) / rpb(side, a); return q <= 1.25 && q >= 0.8 ? 'flat' : q > 1.25 ? 'grows' : 'falls'; };
-      p(`Redis CPU per broadcast when the sockets double: ours ${flat('ours')}, ${verdict('ours')}; Node ${flat('node')},`
+      const pooled = (side, n, k) => {
+        const fs_ = cl[side][n].fan.flatMap((x) => [x.bursts, x.seq]);
+        return fs_.reduce((q, x) => q + (x[k] ?? NaN), 0) / fs_.reduce((q, x) => q + x.sends, 0);
+      };
+      const exact = (side) => `PUBLISH execution ${fmt(pooled(side, a, 'redisPublishUs'), 1)} -> ${fmt(pooled(side, b, 'redisPublishUs'), 1)} us,`
+        + ` bytes out ${fmt(pooled(side, a, 'redisOutBytes'))} -> ${fmt(pooled(side, b, 'redisOutBytes'))}`;
+      p(`Redis's exact counters per broadcast at ${tot(a)} -> ${tot(b)} sockets: ours ${exact('ours')}; Node ${exact('node')}.`);
+      p();
+      p(`Redis CPU per broadcast (all broadcast runs of a size pooled, bursts and back to back, net of idle) when the sockets double: ours ${flat('ours')}, ${verdict('ours')}; Node ${flat('node')},`
         + ` ${verdict('node')} ("flat" within 0.8x to 1.25x). Redis receives a broadcast once and passes it to each`
         + ' subscribed node connection, whatever the number of sockets behind them; the sockets cost the nodes, not Redis.');
       p();

@@ -53,8 +53,8 @@ const S = QUICK
 // The cluster scenario (three nodes on one Redis): sockets per node, run at
 // the first count and again at the second (twice as many).
 Object.assign(S, QUICK
-  ? { clusterPerNode: [500, 1000], clusterBurstRounds: 4, clusterRoomMs: 3000, clusterLatSends: 40, clusterLatGapMs: 50 }
-  : { clusterPerNode: [1500, 3000], clusterBurstRounds: 8, clusterRoomMs: 5000, clusterLatSends: 80, clusterLatGapMs: 50 });
+  ? { clusterPerNode: [500, 1000], clusterBurstRounds: 2, clusterRoomMs: 3000, clusterLatSends: 8, clusterLatGapMs: 50, clusterLatRate: 10000 }
+  : { clusterPerNode: [1500, 3000], clusterBurstRounds: 4, clusterRoomMs: 5000, clusterLatSends: 12, clusterLatGapMs: 50, clusterLatRate: 10000 });
 
 // The Node.js setups every scenario runs (bench/node-server.mjs); a row's
 // ratios are taken against the best of them in that row.
@@ -729,7 +729,7 @@ async function startRedis() {
   p.counters = () => {
     const info = execFileSync('redis-cli', ['-p', String(port), 'INFO', 'all'], { encoding: 'utf8', timeout: 5000 });
     const num = (re) => Number(re.exec(info)?.[1] ?? 0);
-    return { publish: num(/cmdstat_publish:calls=(\d+)/), commands: num(/total_commands_processed:(\d+)/),
+    return { publish: num(/cmdstat_publish:calls=(\d+)/), publishUs: num(/cmdstat_publish:calls=\d+,usec=(\d+)/), commands: num(/total_commands_processed:(\d+)/),
              outBytes: num(/total_net_output_bytes:(\d+)/), inBytes: num(/total_net_input_bytes:(\d+)/) };
   };
   return p;
@@ -808,12 +808,17 @@ async function clusterJoin(side) {
 async function clusterMeasured(side, work) {
   const s0 = cpuPrecise(side.pids), r0 = cpuPrecise(side.redis.pids), c0 = side.redis.counters();
   const d0 = process.cpuUsage();
+  const w0 = performance.now();
   const out = await work();
+  const wallS = (performance.now() - w0) / 1000;
   const d = process.cpuUsage(d0);
   const c1 = side.redis.counters();
-  return { out, serverCpuS: cpuPrecise(side.pids) - s0, redisCpuS: cpuPrecise(side.redis.pids) - r0,
+  const redisCpuS = cpuPrecise(side.redis.pids) - r0;
+  return { out, serverCpuS: cpuPrecise(side.pids) - s0, redisCpuS, wallS,
+           // less what Redis spends idle with the nodes up (see clusterScenario)
+           redisNetCpuS: Math.max(0, redisCpuS - side.redisIdleCpuPerSec * wallS),
            driverCpuS: (d.user + d.system) / 1e6,
-           redisPublish: c1.publish - c0.publish, redisCommands: c1.commands - c0.commands - 1,
+           redisPublish: c1.publish - c0.publish, redisPublishUs: c1.publishUs - c0.publishUs, redisCommands: c1.commands - c0.commands - 1,
            redisOutBytes: c1.outBytes - c0.outBytes, redisInBytes: c1.inBytes - c0.inBytes };
 }
 
@@ -879,18 +884,21 @@ async function clusterRooms(side) {
            p50: mergePct(st, 'p50'), p99: mergePct(st, 'p99'), ...m };
 }
 
-/** Latency at a moderate, paced load: one broadcast to every socket every
- *  S.clusterLatGapMs through node 1 (not waiting for the previous); from
+/** Latency at a moderate, paced load: one broadcast to every socket through
+ *  node 1 at S.clusterLatRate deliveries/s (not waiting for the previous); from
  *  the trigger time in the payload to receipt, on node 1's sockets (local)
  *  and on nodes 2 and 3's (through Redis). */
 async function clusterLatency(side) {
   const { lgs } = side;
   await lgStats(lgs, 'reset', 'reset');
   const pending = [];
+  // The same deliveries/s for both sides and both socket counts, well
+  // below either side's capacity (measured by clusterFan).
+  const gapMs = Math.max(S.clusterLatGapMs, (1000 * side.n) / S.clusterLatRate);
   const t0 = performance.now();
   for (let i = 0; i < S.clusterLatSends; i++) {
     pending.push(side.nodes[0].emit('l'));
-    const next = t0 + (i + 1) * S.clusterLatGapMs;
+    const next = t0 + (i + 1) * gapMs;
     await sleep(Math.max(0, next - performance.now()));
   }
   const rs = await Promise.all(pending);
@@ -900,7 +908,7 @@ async function clusterLatency(side) {
   const st = await lgStats(lgs);
   const remote = st.slice(1);
   return {
-    sends: S.clusterLatSends, perSec: 1000 / S.clusterLatGapMs, deliveriesPerSec: (1000 / S.clusterLatGapMs) * side.n,
+    sends: S.clusterLatSends, perSec: 1000 / gapMs, deliveriesPerSec: (1000 / gapMs) * side.n,
     localRecv: st[0].recv, localExpected: S.clusterLatSends * lgs[0].clients,
     remoteRecv: remote.reduce((a, s) => a + s.recv, 0),
     remoteExpected: S.clusterLatSends * lgs.slice(1).reduce((a, lg) => a + lg.clients, 0),
@@ -919,9 +927,11 @@ async function clusterScenario() {
       sides[kind].notes = out.notes;
       await sleep(1000);
       // Redis's own CPU with the nodes up and idle (heartbeats, its timers).
-      const r0 = cpuPrecise(sides[kind].redis.pids);
-      await sleep(2000);
-      out[kind].redisIdleCpuPerSec = (cpuPrecise(sides[kind].redis.pids) - r0) / 2;
+      const r0 = cpuPrecise(sides[kind].redis.pids), c0 = sides[kind].redis.counters();
+      await sleep(3000);
+      const c1 = sides[kind].redis.counters();
+      sides[kind].redisIdleCpuPerSec = out[kind].redisIdleCpuPerSec = (cpuPrecise(sides[kind].redis.pids) - r0) / 3;
+      out[kind].redisIdleCommandsPerSec = (c1.commands - c0.commands - 1) / 3;
     }
     for (const perNode of S.clusterPerNode) {
       for (const kind of ['ours', 'node']) {
