@@ -498,7 +498,7 @@ export function render(r) {
       + ' drop those), whether or not a Node peer is there: hence 2 PUBLISH calls per broadcast or room send against'
       + ' Node\'s 1.');
     if (cl.separateRun) {
-      p(`- this section comes from a separate run (\`scripts/bench --only cluster --merge\`, finished`
+      p(`- this section comes from a separate run (\`node bench/run.mjs --build build-bench --only cluster --merge\`, what \`scripts/bench --only cluster --merge\` runs after its build; finished`
         + ` ${cl.separateRun.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${fmt(cl.separateRun.secs)} s, load average before`
         + ` ${cl.separateRun.load}, after ${cl.separateRun.loadAfter}); the other sections are from the run named at the top.`);
     }
