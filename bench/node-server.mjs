@@ -6,6 +6,7 @@
 // and GET /stats (clients, disconnect reasons).
 //
 //   node bench/node-server.mjs [--ping-interval MS] [--workers N] [--ws-engine eiows]
+//                              [--redis redis://127.0.0.1:PORT]
 //
 // One process by default. --workers N is socket.io's documented way to use
 // N cores: a node:cluster primary that hands each connection to a worker
@@ -15,6 +16,9 @@
 // through node:cluster (stateless HTTP needs no stickiness, and sticky's
 // workers close every HTTP connection after one response).
 // --ws-engine eiows swaps in the eiows native WebSocket server (`wsEngine`).
+// --redis URL (one process only) joins the server to the others on that
+// Redis with @socket.io/redis-adapter (`createAdapter(pub, sub)` on two
+// clients of the npm `redis` package): the cluster scenario's Node side.
 //
 // Prints "listening PORT api PORT pids PID,..." (every process of the server,
 // the primary first) once it accepts.
@@ -29,6 +33,7 @@ const arg = (name, dflt) => {
 const pingInterval = Number(arg('--ping-interval', '25000'));
 const workers = Number(arg('--workers', '1'));
 const wsEngineName = arg('--ws-engine', '');
+const redisUrl = arg('--redis', '');
 const PATH = '/clients/socketio/hubs/bench/';
 
 if (workers > 1 && cluster.isPrimary) {
@@ -114,6 +119,14 @@ async function serve(inCluster) {
   };
   if (wsEngineName) opts.wsEngine = (await import(wsEngineName)).default.Server;
   if (inCluster) opts.adapter = (await import('@socket.io/cluster-adapter')).createAdapter();
+  else if (redisUrl) {
+    const { createClient } = await import('redis');
+    const { createAdapter } = await import('@socket.io/redis-adapter');
+    const pub = createClient({ url: redisUrl });
+    const sub = pub.duplicate();
+    await Promise.all([pub.connect(), sub.connect()]);
+    opts.adapter = createAdapter(pub, sub);
+  }
   io = new Server(srv, opts);
 
   io.on('connection', (socket) => {

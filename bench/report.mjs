@@ -456,6 +456,150 @@ export function render(r) {
     ]);
     p();
   }
+  const cl = r.cluster;
+  if (cl && cl.perNode?.every((n) => cl.ours[n]?.fan?.length && cl.node[n]?.fan?.length)) {
+    p('## 7. Cluster: three nodes on one Redis');
+    p();
+    const sizes = cl.perNode;
+    const tot = (n) => fmt(n * cl.nodes);
+    p(`Three servers of each side on one Redis each, all on this machine's ${m.nproc} cores at once (the servers, both`
+      + ' `redis-server`s and the client processes share them): ours is three `sio-server` nodes, each with'
+      + ' `"cluster": {"redis": ..., "nodeId": "nK"}`, the same access key, the hub with anonymous clients and the'
+      + ' `echo` handler, default threads (a loop thread per core, so 3 x 2 loop threads); Node is three'
+      + ` \`socket.io\` ${m.sioVersion} processes (bench/node-server.mjs \`--redis\`) with \`@socket.io/redis-adapter\``
+      + ' (`createAdapter(pub, sub)` on the npm `redis` client), one thread each. Each side has its own'
+      + ' `redis-server` (7, `--save "" --appendonly no`, on 127.0.0.1). One `sio-bench-client` process per'
+      + ` node holds that node's WebSocket clients: ${sizes.map((n) => `${fmt(n)} per node (${tot(n)} in all)`).join(', then ')}.`
+      + ' The backend sends through node 1 only, so two thirds of the sockets are reached through Redis:'
+      + ' ours with a REST send to the namespace group `0~Lw~` (`POST /api/hubs/bench/groups/0~Lw~/:send`, HS256 bearer'
+      + ' token) or a room group on node 1; Node with `POST /emit` on server 1 -> `io.emit` / `io.to(room).emit`.');
+    p();
+    p(`- broadcasts: ${S.clusterBurstRounds ?? 'n/a'} bursts of ${S.burst} concurrent broadcasts to every socket, each burst`
+      + ` once the previous one arrived; then ${S.seqSends} back to back (each sent when the previous send was answered).`
+      + ' deliveries/s = deliveries / (last receipt - first trigger).');
+    p(`- rooms: room \`r<k>\` holds ${cl.roomPerNode} sockets on every node (${cl.roomPerNode * cl.nodes} in all;`
+      + ` ${sizes.map((n) => fmt(Math.ceil(n / cl.roomPerNode))).join(' / ')} rooms); ours joined them with \`PUT groups/{room}/connections/{id}\``
+      + ' through node 1 (reaching the node that holds the socket over Redis), Node with a `join` event on each socket\'s'
+      + ` own server; the driver sends to random rooms through node 1 from 32 concurrent requests for ${(S.clusterRoomMs ?? 0) / 1000} s.`);
+    p(`- latency: one broadcast to every socket at ${fmt(S.clusterLatRate)} deliveries/s (${S.clusterLatSends} broadcasts, not waiting for`
+      + ' the previous: a moderate, paced load, well below either side\'s capacity), from the trigger timestamp in the payload to receipt, for node 1\'s'
+      + ' sockets (local) and nodes 2 and 3\'s (through Redis; the worse of the two).');
+    p('- CPU: from `/proc/PID/task/*/schedstat` (nanoseconds) of the three servers summed ("server CPU") and of'
+      + ' `redis-server` alone ("Redis CPU"); "cores busy" = CPU seconds / wall seconds. PUBLISH calls, their execution time'
+      + ' and bytes out are Redis\'s own exact counters (`INFO`: `cmdstat_publish`, `total_net_output_bytes`); the'
+      + ' execution time leaves out Redis\'s socket reads and writes, which its CPU includes. The tables show each side\'s best run by deliveries/s of'
+      + ` ${S.reps} alternating run(s) (ours, Node, ours, ...); rates list all runs.`);
+    p('- cores: ours runs 3 processes x 2 loop threads, Node 3 single-threaded processes; each side\'s servers, its'
+      + ' Redis and its 3 client processes share the 2 cores with the other side\'s idle servers (and, on this shared'
+      + ' machine, other people\'s work: see the load averages), so "cores busy" shows what each side got; the'
+      + ' ratio per server CPU second is the steadier comparison.');
+    p('- ours publishes each send twice: once on its own bus channel (`sio#<hub>#bus`, what its nodes act on) and'
+      + ' once in `@socket.io/redis-adapter`\'s format (for Node.js peers and emitters on the same key; its own nodes'
+      + ' drop those), whether or not a Node peer is there: hence 2 PUBLISH calls per broadcast or room send against'
+      + ' Node\'s 1.');
+    if (cl.separateRun) {
+      p(`- this section comes from a separate run (\`node bench/run.mjs --build build-bench --only cluster --merge\`, what \`scripts/bench --only cluster --merge\` runs after its build; finished`
+        + ` ${cl.separateRun.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${fmt(cl.separateRun.secs)} s, load average before`
+        + ` ${cl.separateRun.load}, after ${cl.separateRun.loadAfter}); the other sections are from the run named at the top.`);
+    }
+    p(`- Redis with its nodes up and idle: ours ${fmt(1e6 * cl.ours.redisIdleCpuPerSec)} us of CPU and`
+      + ` ${fmt(cl.ours.redisIdleCommandsPerSec, 1)} commands per second (heartbeats, its timers), Node`
+      + ` ${fmt(1e6 * cl.node.redisIdleCpuPerSec)} us and ${fmt(cl.node.redisIdleCommandsPerSec, 1)}; "Redis CPU per broadcast / send" is net of`
+      + ' that idle rate over the measurement ("cores busy" is not).');
+    p();
+    const per = (cpu, n) => (cpu > 0 && n ? n / cpu : undefined);
+    /** Redis CPU per send net of its idle rate; 0 means no more than idle. */
+    const rcpu = (x) => (x.redisNetCpuS > 0 ? fmt(usPer(x.redisNetCpuS, x.sends), 1) : 'within idle');
+    const rat = (a, b, d = 2) => (a && b ? `${fmt(a / b, d)}x` : '');
+    const latAll = (runs, k) => runs.map((x) => ms(x[k])).join(', ');
+    p('| | sockets | ours | Node | ours / Node |');
+    p('|---|---:|---:|---:|---:|');
+    for (const n of sizes) {
+      const o = cl.ours[n], d = cl.node[n];
+      const fo = best(o.fan, 'deliveriesPerSec').bursts, fd = best(d.fan, 'deliveriesPerSec').bursts;
+      const so = best(o.fan.map((x) => x.seq), 'deliveriesPerSec'), sd = best(d.fan.map((x) => x.seq), 'deliveriesPerSec');
+      const ro = best(o.rooms, 'deliveriesPerSec'), rd = best(d.rooms, 'deliveriesPerSec');
+      const sk = `${fmt(o.sockets)} / ${fmt(d.sockets)}`;
+      const line = (lbl, a, b, ratioCell = '') => p(`| ${lbl} | ${sk} | ${a} | ${b} | ${ratioCell} |`);
+      const fanRuns = (x, k) => x.fan.map((f) => fmt(f[k].deliveriesPerSec)).join(', ');
+      line('broadcast, bursts: deliveries/s (all runs)', fanRuns(o, 'bursts'), fanRuns(d, 'bursts'), rat(fo.deliveriesPerSec, fd.deliveriesPerSec));
+      line('broadcast, bursts: delivered / expected', `${fmt(fo.recv)} / ${fmt(fo.expected)}`, `${fmt(fd.recv)} / ${fmt(fd.expected)}`);
+      line('broadcast, bursts: deliveries per server CPU second (3 servers)', fmt(per(fo.serverCpuS, fo.recv)), fmt(per(fd.serverCpuS, fd.recv)),
+        rat(per(fo.serverCpuS, fo.recv), per(fd.serverCpuS, fd.recv)));
+      line('broadcast, bursts: cores busy, servers + Redis', `${fmt(fo.serverCpuS / fo.secs, 2)} + ${fmt(fo.redisCpuS / fo.secs, 3)}`,
+        `${fmt(fd.serverCpuS / fd.secs, 2)} + ${fmt(fd.redisCpuS / fd.secs, 3)}`);
+      line('broadcast, bursts: Redis CPU per broadcast, net of idle (us)', rcpu(fo), rcpu(fd),
+        rat(fo.redisNetCpuS / fo.sends, fd.redisNetCpuS / fd.sends));
+      const pubUs = (x) => (x.redisPublishUs !== undefined ? fmt(x.redisPublishUs / x.sends, 1) : 'n/a');
+      line('broadcast, bursts: Redis PUBLISH calls / their execution time (us, INFO commandstats) / bytes out, per broadcast',
+        `${fmt(fo.redisPublish / fo.sends, 1)} / ${pubUs(fo)} / ${fmt(fo.redisOutBytes / fo.sends)}`,
+        `${fmt(fd.redisPublish / fd.sends, 1)} / ${pubUs(fd)} / ${fmt(fd.redisOutBytes / fd.sends)}`);
+      line('broadcast, bursts: p50 / p99 (ms)', `${ms(fo.p50)} / ${ms(fo.p99)}`, `${ms(fd.p50)} / ${ms(fd.p99)}`);
+      line('broadcast, back to back: deliveries/s (all runs)', fanRuns(o, 'seq'), fanRuns(d, 'seq'), rat(so.deliveriesPerSec, sd.deliveriesPerSec));
+      line('broadcast, back to back: deliveries per server CPU second', fmt(per(so.serverCpuS, so.recv)), fmt(per(sd.serverCpuS, sd.recv)),
+        rat(per(so.serverCpuS, so.recv), per(sd.serverCpuS, sd.recv)));
+      line('broadcast, back to back: Redis CPU per broadcast, net of idle (us)', rcpu(so), rcpu(sd),
+        rat(so.redisNetCpuS / so.sends, sd.redisNetCpuS / sd.sends));
+      line('rooms: sends/s (all runs)', all(o.rooms, 'sendsPerSec'), all(d.rooms, 'sendsPerSec'), rat(ro.sendsPerSec, rd.sendsPerSec));
+      line('rooms: deliveries/s', fmt(ro.deliveriesPerSec), fmt(rd.deliveriesPerSec), rat(ro.deliveriesPerSec, rd.deliveriesPerSec));
+      line('rooms: delivered / expected', `${fmt(ro.recv)} / ${fmt(ro.expected)}`, `${fmt(rd.recv)} / ${fmt(rd.expected)}`);
+      line('rooms: deliveries per server CPU second', fmt(per(ro.serverCpuS, ro.recv)), fmt(per(rd.serverCpuS, rd.recv)),
+        rat(per(ro.serverCpuS, ro.recv), per(rd.serverCpuS, rd.recv)));
+      line('rooms: server CPU per send (us, 3 servers)', fmt(usPer(ro.serverCpuS, ro.sends), 1), fmt(usPer(rd.serverCpuS, rd.sends), 1));
+      line('rooms: Redis CPU per send (us); PUBLISH calls / their execution time (us) per send',
+        `${rcpu(ro)}; ${fmt(ro.redisPublish / ro.sends, 1)} / ${pubUs(ro)}`,
+        `${rcpu(rd)}; ${fmt(rd.redisPublish / rd.sends, 1)} / ${pubUs(rd)}`);
+      line('rooms: cores busy, servers + Redis + driver', `${fmt(ro.serverCpuS / ro.secs, 2)} + ${fmt(ro.redisCpuS / ro.secs, 3)} + ${fmt(ro.driverCpuS / ro.secs, 2)}`,
+        `${fmt(rd.serverCpuS / rd.secs, 2)} + ${fmt(rd.redisCpuS / rd.secs, 3)} + ${fmt(rd.driverCpuS / rd.secs, 2)}`);
+      line('rooms: p50 / p99 (ms)', `${ms(ro.p50)} / ${ms(ro.p99)}`, `${ms(rd.p50)} / ${ms(rd.p99)}`);
+      const lo = o.latency, ld = d.latency;
+      const rate = lo[0] ? `${fmt(lo[0].perSec, 1)} broadcasts/s = ${fmt(lo[0].deliveriesPerSec)} deliveries/s` : '';
+      line(`latency at ${rate}: local p50 / p99 (ms, all runs)`, `${latAll(lo, 'localP50')} / ${latAll(lo, 'localP99')}`, `${latAll(ld, 'localP50')} / ${latAll(ld, 'localP99')}`);
+      line('latency: other nodes p50 / p99 (ms, all runs)', `${latAll(lo, 'remoteP50')} / ${latAll(lo, 'remoteP99')}`, `${latAll(ld, 'remoteP50')} / ${latAll(ld, 'remoteP99')}`);
+      const added = (runs, k) => runs.map((x) => fmt((x[`remote${k}`] - x[`local${k}`]) / 1000, 1)).join(', ');
+      line('latency: other node minus local, p50 / p99 (ms)', `${added(lo, 'P50')} / ${added(lo, 'P99')}`, `${added(ld, 'P50')} / ${added(ld, 'P99')}`);
+      const lr = (runs) => runs.map((x) => `${fmt(x.localRecv + x.remoteRecv)} / ${fmt(x.localExpected + x.remoteExpected)}`).join(', ');
+      line('latency: delivered / expected', lr(lo), lr(ld));
+      line(`rooms joined in (s; ours over REST through node 1)`, fmt(o.joinSecs, 1), fmt(d.joinSecs, 1));
+    }
+    p();
+    if (sizes.length >= 2) {
+      const [a, b] = sizes;
+      // Every run of a size counts here (bursts and back to back): the best
+      // run by deliveries/s says nothing about Redis.
+      const rpb = (side, n) => {
+        const fs_ = cl[side][n].fan.flatMap((x) => [x.bursts, x.seq]);
+        return usPer(fs_.reduce((a, x) => a + x.redisNetCpuS, 0), fs_.reduce((a, x) => a + x.sends, 0));
+      };
+      const flat = (side) => {
+        const x = rpb(side, a), y = rpb(side, b);
+        return `${fmt(x, 1)} us at ${tot(a)} sockets, ${fmt(y, 1)} us at ${tot(b)} (${fmt(y / x, 2)}x)`;
+      };
+      const verdict = (side) => { const q = rpb(side, b) / rpb(side, a); return q <= 1.25 && q >= 0.8 ? 'flat' : q > 1.25 ? 'grows' : 'falls'; };
+      const pooled = (side, n, k) => {
+        const fs_ = cl[side][n].fan.flatMap((x) => [x.bursts, x.seq]);
+        return fs_.reduce((q, x) => q + (x[k] ?? NaN), 0) / fs_.reduce((q, x) => q + x.sends, 0);
+      };
+      const exact = (side) => `PUBLISH calls ${fmt(pooled(side, a, 'redisPublish'), 2)} -> ${fmt(pooled(side, b, 'redisPublish'), 2)},`
+        + ` their execution ${fmt(pooled(side, a, 'redisPublishUs'), 1)} -> ${fmt(pooled(side, b, 'redisPublishUs'), 1)} us,`
+        + ` bytes out ${fmt(pooled(side, a, 'redisOutBytes'))} -> ${fmt(pooled(side, b, 'redisOutBytes'))}`;
+      const exactFlat = (side) => ['redisOutBytes', 'redisPublish']
+        .every((k) => Math.abs(pooled(side, b, k) / pooled(side, a, k) - 1) < 0.05);
+      p(`Redis's exact counters per broadcast (all broadcast runs of a size pooled, bursts and back to back) at ${tot(a)} -> ${tot(b)} sockets:`
+        + ` ours ${exact('ours')}; Node ${exact('node')}:`
+        + ` ${exactFlat('ours') && exactFlat('node') ? 'flat on both sides' : 'not flat on both sides'} (PUBLISH calls and bytes out within 5 %).`
+        + ' Redis receives a broadcast once and writes it to each subscribed node connection, whatever the number of'
+        + ' sockets behind them; the sockets cost the nodes, not Redis.');
+      p();
+      p('Redis CPU per broadcast from /proc, pooled the same way, net of idle:'
+        + ` ours ${flat('ours')}, ${verdict('ours')}; Node ${flat('node')}, ${verdict('node')} ("flat" within 0.8x to 1.25x).`
+        + ' Redis\'s idle activity (its timers) costs about as much CPU per second as the broadcasts of a second do,'
+        + ' so over a measurement of several seconds this figure is noisy, most on the Node side, whose measurements'
+        + ' last longest; the exact counters above are the firmer answer. During the broadcasts Redis kept below 1 % of'
+        + ' a core on both sides ("cores busy").');
+      p();
+    }
+  }
   p('## Is the load generator the bottleneck?');
   p();
   if (fo && eo) {

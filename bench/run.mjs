@@ -9,14 +9,17 @@
 // It reports; it never fails CI.
 //
 //   node bench/run.mjs --build build-bench [--quick] [--out BENCHMARKS.md]
-//   --only idle,fan,echo,rooms,poll,webhook runs those scenarios and writes
-//   bench-partial.md/.json in the build directory instead.
+//   --only idle,fan,echo,rooms,poll,webhook,cluster runs those scenarios and
+//   writes bench-partial.md/.json in the build directory instead;
+//   --only cluster --merge then also puts its cluster section into
+//   BENCHMARKS.json (the other sections kept) and renders BENCHMARKS.md.
 //   BENCH_IO_THREADS=n sets ours' ioThreads (default: the service's own).
 //   BENCH_SCHEDULER=asio|caf sets ours' scheduler (default: asio).
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -47,6 +50,11 @@ const S = QUICK
       seqSends: 20, roomMs: 3000, echoK: 200, echoMs: 3000, reps: 1, echoReps: 1, echoNormalReps: 1, poll: 300, pollMs: 4000, hookMs: 3000 }
   : { idle1: 10000, idle2: 19000, hold: 60000, fan: 10000, latRounds: 10, burst: 20, burstRounds: 4,
       seqSends: 40, roomMs: 5000, echoK: 200, echoMs: 5000, reps: 2, echoReps: 6, echoNormalReps: 2, poll: 1000, pollMs: 8000, hookMs: 5000 };
+// The cluster scenario (three nodes on one Redis): sockets per node, run at
+// the first count and again at the second (twice as many).
+Object.assign(S, QUICK
+  ? { clusterPerNode: [500, 1000], clusterBurstRounds: 2, clusterRoomMs: 3000, clusterLatSends: 8, clusterLatGapMs: 50, clusterLatRate: 10000 }
+  : { clusterPerNode: [1500, 3000], clusterBurstRounds: 4, clusterRoomMs: 5000, clusterLatSends: 12, clusterLatGapMs: 50, clusterLatRate: 10000 });
 
 // The Node.js setups every scenario runs (bench/node-server.mjs); a row's
 // ratios are taken against the best of them in that row.
@@ -191,8 +199,9 @@ function hs256(payload, key) {
   return `${head}.${body}.${sig}`;
 }
 
-async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: 'echo' }, threads } = {}) {
+async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: 'echo' }, threads, extra = {} } = {}) {
   const cfg = {
+    ...extra,
     listen: { host: '127.0.0.1', port: 0 },
     ...(threads ? { workerThreads: threads, ioThreads: threads } : {}),
     ...(process.env.BENCH_IO_THREADS ? { ioThreads: Number(process.env.BENCH_IO_THREADS) } : {}),
@@ -673,6 +682,289 @@ async function webhook() {
            oursDefault: best(defaultRuns, 'acksPerSec'), aloneRuns, oursRuns, defaultRuns };
 }
 
+// ---------------------------------------------------------------- cluster
+// Three nodes on one Redis, each side with its own redis-server: ours
+// (sio-server with `cluster`) and Node's (socket.io with
+// @socket.io/redis-adapter). One load generator per node holds that node's
+// sockets; the backend sends through node 1 only, so the other two nodes'
+// sockets are reached through Redis. CPU here is read from
+// /proc/PID/task/TID/schedstat (nanoseconds, not 10 ms ticks): Redis's share
+// per broadcast is a few microseconds.
+
+const CLUSTER_NODES = 3;
+const ROOM_PER_NODE = 10;  // sockets of one room on each node
+
+/** A free TCP port on 127.0.0.1 (closed again before use). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+/** CPU seconds of every thread of the processes so far (schedstat: ns). */
+function cpuPrecise(pids) {
+  let ns = 0;
+  for (const pid of pids) {
+    for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+      try { ns += Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch { /* ended */ }
+    }
+  }
+  return ns / 1e9;
+}
+
+/** redis-server on a free 127.0.0.1 port in a temporary directory, no
+ *  persistence; kill() stops it by its PID and removes the directory. */
+async function startRedis() {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-bench-redis-'));
+  const p = await start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', 'no', '--dir', dir, '--loglevel', 'notice'], /Ready to accept connections/, 'redis-server');
+  p.port = port;
+  p.pids = [p.pid];
+  const kill = p.kill;
+  p.kill = async () => { await kill(); fs.rmSync(dir, { recursive: true, force: true }); };
+  /** Counters of INFO: PUBLISH calls, commands, network bytes. */
+  p.counters = () => {
+    const info = execFileSync('redis-cli', ['-p', String(port), 'INFO', 'all'], { encoding: 'utf8', timeout: 5000 });
+    const num = (re) => Number(re.exec(info)?.[1] ?? 0);
+    return { publish: num(/cmdstat_publish:calls=(\d+)/), publishUs: num(/cmdstat_publish:calls=\d+,usec=(\d+)/), commands: num(/total_commands_processed:(\d+)/),
+             outBytes: num(/total_net_output_bytes:(\d+)/), inBytes: num(/total_net_input_bytes:(\d+)/) };
+  };
+  return p;
+}
+
+/** One side of the cluster comparison: its Redis, three servers, one load
+ *  generator per server (all with base 0, so room r<k> holds ROOM_PER_NODE
+ *  sockets on every node). */
+async function startClusterSide(kind) {
+  const redis = await startRedis();
+  const url = `redis://127.0.0.1:${redis.port}`;
+  const nodes = [];
+  if (kind === 'ours') {
+    const key = crypto.randomBytes(32).toString('base64');
+    for (let i = 1; i <= CLUSTER_NODES; i++) {
+      nodes.push(await startOurs({ extra: { accessKeys: { primary: key }, cluster: { redis: url, nodeId: `n${i}` } } }));
+    }
+  } else {
+    for (let i = 1; i <= CLUSTER_NODES; i++) {
+      const p = await start(process.execPath, [path.join(here, 'node-server.mjs'), '--redis', url],
+        /^listening \d+/, 'node-server', 60000);
+      const m = /listening (\d+) api (\d+) pids ([\d,]+)/.exec(p.readyLine);
+      Object.assign(p, { port: Number(m[1]), apiPort: Number(m[2]), pids: m[3].split(',').map(Number), kind: 'node' });
+      p.emit = (name, room) => request(p.apiPort, 'POST', `/emit${room === undefined ? '' : `?room=${room}`}`,
+        JSON.stringify([name, nowUs()]), { 'Content-Type': 'application/json' });
+      nodes.push(p);
+    }
+  }
+  const lgs = [];
+  for (const n of nodes) lgs.push(await startLoadgen(n.port, 0));
+  return { kind, redis, nodes, lgs, pids: nodes.flatMap((n) => n.pids), perNode: 0, joined: 0 };
+}
+
+/** Brings every node to `perNode` sockets. */
+async function clusterConnect(side, perNode) {
+  const add = perNode - side.perNode;
+  const res = await Promise.all(side.lgs.map((lg) => lg.cmd(`connect ${add} 100`, 'connected', 300000)));
+  res.forEach((r, i) => { side.lgs[i].clients = r.ok; });
+  side.perNode = perNode;
+  const failed = res.reduce((a, r) => a + r.failed, 0);
+  if (failed) side.notes.push(`${side.kind}: ${failed} of ${perNode * CLUSTER_NODES} clients failed to connect`);
+  side.n = side.lgs.reduce((a, lg) => a + lg.clients, 0);
+}
+
+/** Every socket not yet in a room joins r<index/ROOM_PER_NODE> on its node:
+ *  ours through node 1's REST API (`PUT groups/{room}/connections/{id}`,
+ *  which reaches the node that holds the socket over Redis), Node's with a
+ *  `join` event (socket.join on its own server). */
+async function clusterJoin(side) {
+  const t0 = performance.now();
+  if (side.kind === 'ours') {
+    const rest = side.nodes[0];
+    const nsGroup = `0~${b64u('/')}~`;
+    for (const lg of side.lgs) {
+      const { sids } = await lg.cmd('sids', 'sids');
+      let i = side.joined;
+      const work = async () => {
+        while (i < sids.length) {
+          const k = i++;
+          if (!sids[k]) continue;
+          const g = `${nsGroup}${b64u(`r${Math.floor(k / ROOM_PER_NODE)}`)}`;
+          const r = await rest.rest('PUT', `/groups/${g}/connections/${encodeURIComponent(sids[k])}`);
+          if (r.status >= 300) throw new Error(`cluster join: ${r.status} ${r.body}`);
+        }
+      };
+      await Promise.all(Array.from({ length: 32 }, work));
+    }
+  } else {
+    await Promise.all(side.lgs.map((lg) => lg.cmd('join', 'joined', 120000)));
+  }
+  side.joined = side.perNode;
+  return (performance.now() - t0) / 1000;
+}
+
+/** Runs `work`, measuring the three servers' CPU, Redis's CPU and counters. */
+async function clusterMeasured(side, work) {
+  const s0 = cpuPrecise(side.pids), r0 = cpuPrecise(side.redis.pids), c0 = side.redis.counters();
+  const d0 = process.cpuUsage();
+  const w0 = performance.now();
+  const out = await work();
+  const wallS = (performance.now() - w0) / 1000;
+  const d = process.cpuUsage(d0);
+  const c1 = side.redis.counters();
+  const redisCpuS = cpuPrecise(side.redis.pids) - r0;
+  return { out, serverCpuS: cpuPrecise(side.pids) - s0, redisCpuS, wallS,
+           // less what Redis spends idle with the nodes up (see clusterScenario)
+           redisNetCpuS: Math.max(0, redisCpuS - side.redisIdleCpuPerSec * wallS),
+           driverCpuS: (d.user + d.system) / 1e6,
+           redisPublish: c1.publish - c0.publish, redisPublishUs: c1.publishUs - c0.publishUs, redisCommands: c1.commands - c0.commands - 1,
+           redisOutBytes: c1.outBytes - c0.outBytes, redisInBytes: c1.inBytes - c0.inBytes };
+}
+
+/** Broadcasts to every socket through node 1: bursts of S.burst concurrent
+ *  sends, then S.seqSends back to back. */
+async function clusterFan(side) {
+  const { lgs, n } = side;
+  const emit = async () => {
+    const r = await side.nodes[0].emit('b');
+    if (r.status >= 300) throw new Error(`cluster broadcast: ${r.status} ${r.body}`);
+  };
+  const waitAll = (perClient, share, ms = 30000) => Promise.all(lgs.map((lg) =>
+    lg.cmd(`wait ${Math.floor(perClient * lg.clients * share)} ${ms}`, 'wait', ms + 10000)));
+  const phase = async (sends, go) => {
+    await lgStats(lgs, 'reset', 'reset');
+    const t0 = nowUs();
+    const m = await clusterMeasured(side, async () => { await go(); await waitAll(sends, 1); await sleep(200); });
+    const st = await lgStats(lgs);
+    const recv = st.reduce((a, s) => a + s.recv, 0);
+    const secs = (Math.max(...st.map((s) => s.last_us)) - t0) / 1e6;
+    delete m.out;
+    return { sends, recv, expected: sends * n, secs, deliveriesPerSec: recv / secs,
+             p50: mergePct(st, 'p50'), p99: mergePct(st, 'p99'), ...m };
+  };
+  const bursts = await phase(S.clusterBurstRounds * S.burst, async () => {
+    for (let round = 0; round < S.clusterBurstRounds; round++) {
+      await Promise.all(Array.from({ length: S.burst }, emit));
+      await waitAll((round + 1) * S.burst, 1);
+    }
+  });
+  const seq = await phase(S.seqSends, async () => { for (let i = 0; i < S.seqSends; i++) await emit(); });
+  return { sockets: n, bursts, seq, deliveriesPerSec: bursts.deliveriesPerSec };
+}
+
+/** Sends to random rooms (ROOM_PER_NODE sockets on each node) through node
+ *  1 from 32 concurrent backend requests for S.clusterRoomMs. */
+async function clusterRooms(side) {
+  const { lgs } = side;
+  const nRooms = Math.ceil(side.perNode / ROOM_PER_NODE);
+  await lgStats(lgs, 'reset', 'reset');
+  let sends = 0;
+  const t0 = performance.now();
+  const m = await clusterMeasured(side, async () => {
+    const end = t0 + S.clusterRoomMs;
+    const worker = async () => {
+      while (performance.now() < end) {
+        const r = await side.nodes[0].emit('r', `r${Math.floor(Math.random() * nRooms)}`);
+        if (r.status >= 300) throw new Error(`cluster room send: ${r.status} ${r.body}`);
+        sends++;
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    const secs = (performance.now() - t0) / 1000;
+    // All of them (bounded): a straggler counted in the next phase would
+    // be a delivery of this one, with this one's timestamp.
+    await Promise.all(lgs.map((lg) => lg.cmd(`wait ${sends * ROOM_PER_NODE} 20000`, 'wait', 30000)));
+    return secs;
+  });
+  const secs = m.out;
+  delete m.out;
+  const st = await lgStats(lgs);
+  const recv = st.reduce((a, s) => a + s.recv, 0);
+  return { rooms: nRooms, roomSize: ROOM_PER_NODE * CLUSTER_NODES, sends, secs, sendsPerSec: sends / secs,
+           recv, expected: sends * ROOM_PER_NODE * CLUSTER_NODES, deliveriesPerSec: recv / secs,
+           p50: mergePct(st, 'p50'), p99: mergePct(st, 'p99'), ...m };
+}
+
+/** Latency at a moderate, paced load: one broadcast to every socket through
+ *  node 1 at S.clusterLatRate deliveries/s (not waiting for the previous); from
+ *  the trigger time in the payload to receipt, on node 1's sockets (local)
+ *  and on nodes 2 and 3's (through Redis). */
+async function clusterLatency(side) {
+  const { lgs } = side;
+  await sleep(500);
+  await lgStats(lgs, 'reset', 'reset');
+  const pending = [];
+  // The same deliveries/s for both sides and both socket counts, well
+  // below either side's capacity (measured by clusterFan).
+  const gapMs = Math.max(S.clusterLatGapMs, (1000 * side.n) / S.clusterLatRate);
+  const t0 = performance.now();
+  for (let i = 0; i < S.clusterLatSends; i++) {
+    pending.push(side.nodes[0].emit('l'));
+    const next = t0 + (i + 1) * gapMs;
+    await sleep(Math.max(0, next - performance.now()));
+  }
+  const rs = await Promise.all(pending);
+  const bad = rs.find((r) => r.status >= 300);
+  if (bad) throw new Error(`cluster latency send: ${bad.status} ${bad.body}`);
+  await Promise.all(lgs.map((lg) => lg.cmd(`wait ${S.clusterLatSends * lg.clients} 10000`, 'wait', 20000)));
+  const st = await lgStats(lgs);
+  const remote = st.slice(1);
+  return {
+    sends: S.clusterLatSends, perSec: 1000 / gapMs, deliveriesPerSec: (1000 / gapMs) * side.n,
+    localRecv: st[0].recv, localExpected: S.clusterLatSends * lgs[0].clients,
+    remoteRecv: remote.reduce((a, s) => a + s.recv, 0),
+    remoteExpected: S.clusterLatSends * lgs.slice(1).reduce((a, lg) => a + lg.clients, 0),
+    localP50: st[0].p50, localP99: st[0].p99, remoteP50: mergePct(remote, 'p50'), remoteP99: mergePct(remote, 'p99'),
+    remoteByNode: remote.map((s) => ({ p50: s.p50, p99: s.p99 })),
+  };
+}
+
+async function clusterScenario() {
+  const out = { nodes: CLUSTER_NODES, roomPerNode: ROOM_PER_NODE, perNode: S.clusterPerNode, ours: {}, node: {}, notes: [] };
+  const sides = {};
+  try {
+    for (const kind of ['ours', 'node']) {
+      log(`cluster: starting ${kind} (redis-server and ${CLUSTER_NODES} servers)`);
+      sides[kind] = await startClusterSide(kind);
+      sides[kind].notes = out.notes;
+      await sleep(1000);
+      // Redis's own CPU with the nodes up and idle (heartbeats, its timers).
+      const r0 = cpuPrecise(sides[kind].redis.pids), c0 = sides[kind].redis.counters();
+      await sleep(3000);
+      const c1 = sides[kind].redis.counters();
+      sides[kind].redisIdleCpuPerSec = out[kind].redisIdleCpuPerSec = (cpuPrecise(sides[kind].redis.pids) - r0) / 3;
+      out[kind].redisIdleCommandsPerSec = (c1.commands - c0.commands - 1) / 3;
+    }
+    for (const perNode of S.clusterPerNode) {
+      for (const kind of ['ours', 'node']) {
+        const side = sides[kind];
+        log(`cluster ${kind}: ${perNode} sockets per node`);
+        await clusterConnect(side, perNode);
+        const joinSecs = await clusterJoin(side);
+        out[kind][perNode] = { sockets: side.n, joinSecs, fan: [], rooms: [], latency: [] };
+        log(`cluster ${kind}: ${side.n} connected, rooms joined in ${joinSecs.toFixed(1)} s`);
+      }
+      await sleep(1000);
+      for (let rep = 0; rep < S.reps; rep++) {
+        for (const kind of ['ours', 'node']) {
+          const x = out[kind][perNode];
+          const side = sides[kind];
+          x.fan.push(await clusterFan(side));
+          log(`cluster fan ${kind} ${perNode}/node: ${JSON.stringify(x.fan.at(-1))}`);
+          x.rooms.push(await clusterRooms(side));
+          log(`cluster rooms ${kind} ${perNode}/node: ${JSON.stringify(x.rooms.at(-1))}`);
+          x.latency.push(await clusterLatency(side));
+          log(`cluster latency ${kind} ${perNode}/node: ${JSON.stringify(x.latency.at(-1))}`);
+        }
+      }
+    }
+  } finally {
+    for (const side of Object.values(sides)) await killAll(side.lgs, side.nodes, side.redis);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- main
 
 function machine() {
@@ -808,6 +1100,11 @@ async function main() {
     }
   }
 
+  if (want('cluster')) {
+    log('cluster: three nodes on one Redis, ours and Node');
+    results.cluster = await clusterScenario();
+  }
+
   results.totalSecs = (Date.now() - t0) / 1000;
   results.sizes = S;
   results.notes = notes;
@@ -820,6 +1117,18 @@ async function main() {
   fs.writeFileSync(OUT_JSON, `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(OUT, (await import('./report.mjs')).render(results));
   log(`wrote ${OUT} and ${OUT_JSON} (${results.totalSecs.toFixed(0)} s)`);
+  if (ONLY && flag('--merge') && results.cluster) {
+    // `--only cluster --merge`: the cluster section of this run replaces the
+    // one in the committed results; every other section stays as it was.
+    const file = path.join(repo, 'BENCHMARKS.json');
+    const full = JSON.parse(fs.readFileSync(file, 'utf8'));
+    full.cluster = { ...results.cluster, separateRun: { finishedAt: results.finishedAt, secs: results.totalSecs,
+      load: results.machine.load, loadAfter: results.loadAfter, quick: QUICK } };
+    for (const k of Object.keys(S)) if (k.startsWith('cluster')) full.sizes[k] = S[k];
+    fs.writeFileSync(file, `${JSON.stringify(full, null, 2)}\n`);
+    fs.writeFileSync(path.join(repo, 'BENCHMARKS.md'), (await import('./report.mjs')).render(full));
+    log('merged the cluster section into BENCHMARKS.json and BENCHMARKS.md');
+  }
 }
 
 main().then(() => process.exit(0), (e) => {
