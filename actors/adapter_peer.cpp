@@ -1,5 +1,6 @@
 #include "actors/adapter_peer.hpp"
 
+#include "actors/cluster_frames.hpp"
 #include "actors/cluster_hub.hpp"
 #include "actors/cluster_link.hpp"
 #include "actors/dropped_messages.hpp"
@@ -76,13 +77,6 @@ target target_of(const std::string& nsp, const std::vector<std::string>& rooms,
   return to;
 }
 
-wire_batch to_batch(std::vector<cluster::frame>& frames) {
-  auto batch = std::make_shared<std::vector<wire_packet>>();
-  batch->reserve(frames.size());
-  for (auto& f : frames)
-    batch->push_back({f.binary, std::make_shared<const std::string>(std::move(f.bytes))});
-  return batch;
-}
 
 /// A broadcast of a Node.js server or emitter: the same fan-out to this
 /// node's sockets as one of ours.
@@ -96,7 +90,7 @@ void on_broadcast(peer_actor self, const std::string& channel, const std::string
     return; // ours, delivered by our own bus
   self->send(self->state.cfg.local,
              send_command{target_of(b->nsp, b->opts.rooms, b->opts.except),
-                          to_batch(b->frames)});
+                          batch_of(b->frames)});
 }
 
 void publish_response(peer_actor self, const std::string& nsp, std::string payload) {
@@ -271,7 +265,7 @@ void on_request(peer_actor self, const std::string& nsp, const std::string& payl
       // so this node reports 0 clients waiting.
       self->send(st.cfg.local,
                  send_command{target_of(nsp, b.opts.rooms, b.opts.except),
-                              to_batch(b.frames)});
+                              batch_of(b.frames)});
       publish_response(self, nsp, cluster::encode_client_count(*r->request_id, 0));
       return;
     }

@@ -1,6 +1,7 @@
 #include "actors/cluster_hub.hpp"
 
 #include "actors/adapter_broadcasts.hpp"
+#include "actors/cluster_frames.hpp"
 #include "actors/cluster_link.hpp"
 #include "actors/dropped_messages.hpp"
 #include "lib/cluster/bus_codec.hpp"
@@ -105,9 +106,7 @@ bus_message command_message(const send_command& c) {
   bus_message m;
   m.op = bus_op::send;
   m.to = to_bus(c.to);
-  if (c.packets)
-    for (auto& p : *c.packets)
-      m.frames.push_back({p.binary, p.frame ? *p.frame : std::string{}});
+  m.frames = frames_of(c.packets);
   return m;
 }
 
@@ -171,14 +170,9 @@ void apply(front_actor self, const std::string& channel, bus_message&& m) {
       cluster::encode_bus_message(a), [](bool, const std::string&) {});
   };
   switch (m.op) {
-    case bus_op::send: {
-      auto frames = std::make_shared<std::vector<wire_packet>>();
-      frames->reserve(m.frames.size());
-      for (auto& f : m.frames)
-        frames->push_back({f.binary, std::make_shared<const std::string>(std::move(f.bytes))});
-      self->send(local, send_command{std::move(*to), std::move(frames)});
+    case bus_op::send:
+      self->send(local, send_command{std::move(*to), batch_of(m.frames)});
       break;
-    }
     case bus_op::disconnect:
       self->send(local, disconnect_command{std::move(*to), std::move(m.nsp), m.close});
       break;
@@ -425,8 +419,8 @@ cluster_hub_actor spawn_cluster_hub(caf::actor_system& sys, cluster_hub_config c
   auto& s = link->settings();
   // The adapter's broadcasts ("<key>#*") go to the hub's adapter peer
   // (adapter_peer.hpp), which orders them with the adapter's requests.
-  link->route(cluster_bus_channel(s.channel_prefix, hub), caf::actor_cast<caf::actor>(actor));
-  link->route(cluster_answer_channel(s.channel_prefix, hub, link->node_id()),
+  link->add_route(cluster_bus_channel(s.channel_prefix, hub), caf::actor_cast<caf::actor>(actor));
+  link->add_route(cluster_answer_channel(s.channel_prefix, hub, link->node_id()),
               caf::actor_cast<caf::actor>(actor));
   return actor;
 }

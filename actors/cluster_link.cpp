@@ -316,11 +316,6 @@ const config::cluster_setting& cluster_link::settings() const noexcept {
   return impl_->cfg;
 }
 
-void cluster_link::route(std::string channel, caf::actor to) {
-  std::lock_guard<std::mutex> lock{impl_->routes_mu};
-  impl_->routes.emplace(std::move(channel), std::move(to));
-}
-
 bool cluster_link::add_route(std::string channel, caf::actor to) {
   auto& d = *impl_;
   std::shared_ptr<cluster::redis_connection> sub;

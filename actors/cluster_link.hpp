@@ -48,9 +48,6 @@ public:
   const std::string& node_id() const noexcept;
   const config::cluster_setting& settings() const noexcept;
 
-  /// Before start(): messages on `channel` go to `to`.
-  void route(std::string channel, caf::actor to);
-
   /// Before start(): messages on channels matching `pattern` (Redis glob)
   /// go to `to`.
   void route_pattern(std::string pattern, caf::actor to);

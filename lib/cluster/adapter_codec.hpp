@@ -17,6 +17,7 @@
 #pragma once
 
 #include "lib/cluster/msgpack_json.hpp"
+#include "lib/cluster/frame.hpp"
 #include "lib/cluster/msgpack_value.hpp"
 #include "lib/cluster/msgpack_writer.hpp"
 #include <sio/result.hpp>
@@ -28,17 +29,6 @@
 #include <vector>
 
 namespace sio::cluster {
-
-/// One WebSocket frame for a client: text "4<socket.io packet>" as
-/// protocol::encode_frame writes a message packet, or a binary attachment.
-struct frame {
-  bool binary = false;
-  std::string bytes;
-};
-
-inline bool operator==(const frame& a, const frame& b) {
-  return a.binary == b.binary && a.bytes == b.bytes;
-}
 
 /// The `flags` object: absent members stay absent on re-encoding.
 struct broadcast_flags {

@@ -6,6 +6,8 @@
 // turns them into bytes.
 #pragma once
 
+#include "lib/cluster/frame.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,12 +22,6 @@ struct bus_target {
   std::vector<std::string> extra_groups;
   std::vector<std::string> excluded_groups;
   std::string filter;  ///< OData filter text; empty = none
-};
-
-/// One client frame, as sio::wire_packet carries it.
-struct bus_frame {
-  bool binary = false;
-  std::string bytes;
 };
 
 enum class bus_op : uint8_t {
@@ -44,7 +40,7 @@ struct bus_message {
   std::string origin;      ///< the sending node's id
   uint64_t request_id = 0; ///< queries and answers: the asker's id for it
   bus_target to;
-  std::vector<bus_frame> frames;        ///< send
+  std::vector<frame> frames;        ///< send
   std::string nsp;                      ///< disconnect
   bool close = false;                   ///< disconnect
   std::string reason;                   ///< close

@@ -307,14 +307,19 @@ upstream_connection* self_of(http_parser* p) {
 
 } // namespace
 
+bool upstream_connection::count_response_bytes(size_t n) {
+  response_bytes_ += n;
+  if (response_bytes_ <= shared_->settings.max_response_size)
+    return true;
+  too_large_ = true;
+  return false;
+}
+
 int upstream_connection::on_header_field(http_parser* p, const char* at,
                                          size_t n) {
   auto* s = self_of(p);
-  s->response_bytes_ += n;
-  if (s->response_bytes_ > s->shared_->settings.max_response_size) {
-    s->too_large_ = true;
+  if (!s->count_response_bytes(n))
     return -1;
-  }
   if (s->in_value_ || s->res_.headers.empty()) {
     s->res_.headers.emplace_back();
     s->in_value_ = false;
@@ -326,11 +331,8 @@ int upstream_connection::on_header_field(http_parser* p, const char* at,
 int upstream_connection::on_header_value(http_parser* p, const char* at,
                                          size_t n) {
   auto* s = self_of(p);
-  s->response_bytes_ += n;
-  if (s->response_bytes_ > s->shared_->settings.max_response_size) {
-    s->too_large_ = true;
+  if (!s->count_response_bytes(n))
     return -1;
-  }
   if (s->res_.headers.empty())
     return -1;
   s->in_value_ = true;
@@ -355,11 +357,8 @@ int upstream_connection::on_headers_complete(http_parser* p) {
 
 int upstream_connection::on_body(http_parser* p, const char* at, size_t n) {
   auto* s = self_of(p);
-  s->response_bytes_ += n;
-  if (s->response_bytes_ > s->shared_->settings.max_response_size) {
-    s->too_large_ = true;
+  if (!s->count_response_bytes(n))
     return -1;
-  }
   s->res_.body.append(at, n);
   return 0;
 }

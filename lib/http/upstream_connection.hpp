@@ -71,6 +71,9 @@ private:
   void fail(client_error code, std::string why);
   void reset_parser();
 
+  /// Adds `n` bytes to the response's size; false (and too large) past
+  /// max_response_size.
+  bool count_response_bytes(size_t n);
   static int on_header_field(http_parser* p, const char* at, size_t n);
   static int on_header_value(http_parser* p, const char* at, size_t n);
   static int on_headers_complete(http_parser* p);
