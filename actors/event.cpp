@@ -17,9 +17,10 @@ namespace {
 
 using protocol::sio_packet_type;
 
-/// The Engine.IO payload of a packet carrying `data` and a's attachments:
-/// the text message (the binary type when there are attachments) followed
-/// by the attachments as base64 segments.
+/// The Engine.IO payload of a packet carrying `data` (the JSON array of
+/// a's elements when empty) and a's attachments: the text message (the
+/// binary type when there are attachments) followed by the attachments as
+/// base64 segments.
 std::string payload_of(sio_packet_type text_type, sio_packet_type binary_type,
                        std::string_view nsp, std::optional<uint64_t> id,
                        std::string_view data, const args& a) {
@@ -27,6 +28,12 @@ std::string payload_of(sio_packet_type text_type, sio_packet_type binary_type,
   std::string out = protocol::encode_message(
     attachments.empty() ? text_type : binary_type, nsp, id, data,
     attachments.size());
+  if (data.empty()) {
+    out.reserve(out.size() + a.elements().size() + 2);
+    out.push_back('[');
+    out.append(a.elements());
+    out.push_back(']');
+  }
   for (const auto& bytes : attachments)
     protocol::append_frame_to_payload(out, bytes, true);
   return out;
@@ -86,7 +93,7 @@ message_reply ack(const message_event& ev, const args& a) {
   if (!ev.has_ack)
     return {};
   return payload_of(sio_packet_type::ack, sio_packet_type::binary_ack,
-                    ev.socket.nsp, ev.ack_id, a.json(), a);
+                    ev.socket.nsp, ev.ack_id, {}, a);
 }
 
 message_reply emit_back(const message_event& ev, std::string_view name,

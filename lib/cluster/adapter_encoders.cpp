@@ -69,24 +69,27 @@ std::string join_leave(request_type type, std::string_view uid, const broadcast_
   return out;
 }
 
-} // namespace
-
-std::string encode_sockets_response(std::string_view request_id, const std::vector<std::string>& ids) {
+/// `{"requestId":…,"<field>":[…]}`: the answer shape of the list requests.
+std::string list_response(std::string_view request_id, std::string_view field,
+                          const std::vector<std::string>& items) {
   std::string out = R"({"requestId":)";
   add_string(out, request_id);
-  out += R"(,"sockets":)";
-  add_list(out, ids);
+  out += ",\"";
+  out += field;
+  out += "\":";
+  add_list(out, items);
   out += '}';
   return out;
 }
 
+} // namespace
+
+std::string encode_sockets_response(std::string_view request_id, const std::vector<std::string>& ids) {
+  return list_response(request_id, "sockets", ids);
+}
+
 std::string encode_all_rooms_response(std::string_view request_id, const std::vector<std::string>& rooms) {
-  std::string out = R"({"requestId":)";
-  add_string(out, request_id);
-  out += R"(,"rooms":)";
-  add_list(out, rooms);
-  out += '}';
-  return out;
+  return list_response(request_id, "rooms", rooms);
 }
 
 std::string encode_fetch_response(std::string_view request_id, const std::vector<fetched_socket>& sockets) {

@@ -84,6 +84,9 @@ public:
 
   /// The JSON array text, e.g. `[1,"two",{"_placeholder":true,"num":0}]`.
   std::string json() const;
+  /// The same without the brackets (`1,"two"`): for writing the array
+  /// into a larger text (a packet) without a temporary copy.
+  std::string_view elements() const noexcept { return elements_; }
   /// The attachments, in placeholder order.
   const std::vector<std::string>& attachments() const noexcept { return attachments_; }
   /// No argument at all.

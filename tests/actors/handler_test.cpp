@@ -90,13 +90,6 @@ struct handler_fixture : sio_test::service_fixture {
         ping_ms) {}
 
   /// Polls until `what` shows up (a ping may come first).
-  std::string poll_for(const std::string& sid, const std::string& what) {
-    std::string got;
-    for (int i = 0; i < 5 && !contains(got, what); ++i)
-      got += poll(sid).body;
-    return got;
-  }
-
   /// `n` disconnected events, then none more for a while; checks that none
   /// of them came twice and that the handler saw no lifecycle out of order.
   std::vector<sio::disconnected_event> expect_disconnects(size_t n) {
@@ -181,13 +174,7 @@ BOOST_AUTO_TEST_CASE(a_client_disconnect_ends_each_accepted_socket_once) {
 }
 
 BOOST_AUTO_TEST_CASE(a_server_close_command_ends_each_accepted_socket_once) {
-  auto sid = handshake();
-  post(sid, "40\x1e" "40/b,");
-  expect<sio::connect_event>();
-  expect<sio::connect_event>();
-  poll_for(sid, "40/b,");
-  expect<sio::connected_event>();
-  expect<sio::connected_event>();
+  auto sid = two_namespace_session();
   caf::anon_send(svc->hub("test"),
                  sio::close_command{sio::target::connection(sid), "kicked"});
   auto gone = expect_disconnects(2);

@@ -90,13 +90,6 @@ struct inline_fixture : made_holder, sio_test::service_fixture {
 
   /// Polls until `what` shows up (the CONNECT answer and acks are queued
   /// right after the POST; a ping may come first).
-  std::string poll_for(const std::string& sid, const std::string& what) {
-    std::string got;
-    for (int i = 0; i < 5 && got.find(what) == std::string::npos; ++i)
-      got += poll(sid).body;
-    return got;
-  }
-
   std::string rendered_metrics() { return svc->metrics().render(); }
 };
 
@@ -172,13 +165,7 @@ BOOST_AUTO_TEST_CASE(a_close_reply_closes_the_connection_with_its_reason) {
 }
 
 BOOST_AUTO_TEST_CASE(each_accepted_socket_is_disconnected_once) {
-  auto sid = handshake();
-  post(sid, "40\x1e" "40/b,");
-  expect<sio::connect_event>();
-  expect<sio::connect_event>();
-  poll_for(sid, "40/b,");
-  expect<sio::connected_event>();
-  expect<sio::connected_event>();
+  auto sid = two_namespace_session();
   post(sid, "41/b,");
   auto b = expect<sio::disconnected_event>();
   BOOST_CHECK_EQUAL(b.socket.nsp, "/b");

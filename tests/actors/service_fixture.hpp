@@ -162,6 +162,27 @@ struct service_fixture {
     return sid;
   }
 
+  /// Polls (at most five times) until the bodies hold `what`; returns them.
+  std::string poll_for(const std::string& sid, const std::string& what) {
+    std::string got;
+    for (int i = 0; i < 5 && got.find(what) == std::string::npos; ++i)
+      got += poll(sid).body;
+    return got;
+  }
+
+  /// A polling session with "/" and "/b" joined: the handler has seen
+  /// both connects and both connected events.
+  std::string two_namespace_session() {
+    auto sid = handshake();
+    post(sid, "40\x1e" "40/b,");
+    expect<sio::connect_event>();
+    expect<sio::connect_event>();
+    poll_for(sid, "40/b,");
+    expect<sio::connected_event>();
+    expect<sio::connected_event>();
+    return sid;
+  }
+
   /// The hub learns of a close right after the handler does: waits
   /// (bounded) until it holds no connection and no group.
   void expect_hub_empty() {
