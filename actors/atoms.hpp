@@ -24,10 +24,10 @@ using aborted_atom = caf::atom_constant<caf::atom("aborted")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 /// Server-initiated close of a session.
 using close_atom = caf::atom_constant<caf::atom("close")>;
-/// Marks a close as part of the service's shutdown.
-using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
-/// A session's own timer fired.
+/// A session's own timer fired (or the hub's fan-out hand-over marker).
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+/// A hub's own deadline passed (an acked send's).
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 /// A session tells its hub it is gone.
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 /// Server-side disconnect of a session's namespace.

@@ -134,14 +134,11 @@ session_behavior(self_ptr self, session_config cfg, open_session open) {
       for (auto& p : *batch)
         send_wire(self, p);
     },
-    [self](fanout_handoff& h) {
-      // Every delivery the hub sent before this marker came before it in
-      // this mailbox and is written: the hub may now write directly.
-      self->send(self->state.hub, std::move(h));
-    },
-    [self](close_atom, std::string& reason) { close_session(self, reason); },
-    [self](close_atom, std::string& reason, shutdown_atom) {
-      close_session(self, reason, close_wait::none);
+    [self](close_atom, std::string& reason, bool stopping) {
+      if (stopping)
+        close_session(self, reason, close_wait::none);
+      else
+        close_session(self, reason);
     },
     [self](disconnect_atom, std::string& nsp, bool close) {
       on_server_disconnect(self, nsp, close);
@@ -161,6 +158,12 @@ session_behavior(self_ptr self, session_config cfg, open_session open) {
           if (self->state.closed)
             finish(self);
           return;
+        case session_timer::fanout_marker:
+          // Every delivery the hub sent before this marker came before it
+          // in this mailbox and is written: the hub may now write directly.
+          self->send(self->state.hub,
+                     fanout_handoff{self->state.connection_id, gen});
+          return;
         default:
           return; // not a timer of this session (the tick's value is any byte)
       }
@@ -171,6 +174,13 @@ session_behavior(self_ptr self, session_config cfg, open_session open) {
 } // namespace
 
 } // namespace session
+
+// Every handler of the session's behavior costs each connection 40 bytes
+// in CAF 0.17: ten fit jemalloc's 448-byte class, eleven or twelve take 512
+// or 640 (bench/profile-notes.md, "Memory per idle WebSocket connection").
+static_assert(caf::detail::tl_size<client_session_actor::signatures>::value <= 10,
+              "a session handler more costs every idle connection 64-192 bytes: "
+              "fold it into an existing message (see tick_atom's marker)");
 
 client_session_actor spawn_client_session(caf::actor_system& sys,
                                           session_config cfg,

@@ -344,6 +344,16 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
       q.list_promise = self->make_response_promise<std::vector<connection_info>>();
       return q.list_promise;
     },
+    [](acked_send_command&) -> caf::result<ack_result> {
+      // Acks from other nodes' sockets do not travel on the bus: refused
+      // rather than answered from this node's sockets alone.
+      return caf::make_error(caf::sec::feature_disabled,
+                             "acked sends are not available in a cluster");
+    },
+    [](socket_list_query&) -> caf::result<socket_page> {
+      return caf::make_error(caf::sec::feature_disabled,
+                             "socket listings are not available in a cluster");
+    },
     [self](stats_atom) -> caf::result<hub_stats> {
       return self->delegate(self->state.cfg.local, stats_atom::value);
     },

@@ -103,6 +103,17 @@ void emitter::emit(std::string_view name, const args& a) const {
   caf::anon_send(hub_, send_command{to_target(), std::move(packets)});
 }
 
+acked_send_command emitter::with_acks(std::chrono::milliseconds timeout,
+                                     std::string_view name, const args& a) const {
+  acked_send_command cmd;
+  cmd.to = to_target();
+  cmd.nsp = nsp_;
+  cmd.data = protocol::event_array(name, a);
+  cmd.attachments = a.attachments();
+  cmd.timeout = timeout;
+  return cmd;
+}
+
 void emitter::join(std::string room) const {
   if (!hub_ || room.empty())
     return;

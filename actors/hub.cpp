@@ -1,14 +1,20 @@
 #include "actors/hub.hpp"
 
 #include "actors/packed_handshake.hpp"
+#include "actors/pending_acks.hpp"
 #include "lib/http/ws_connection.hpp"
+#include "lib/metrics/metrics.hpp"
+#include "lib/protocol/eio_codec.hpp"
+#include "lib/protocol/sio_encoder.hpp"
 #include "lib/routing/group_index.hpp"
 #include "lib/routing/group_name.hpp"
 
+#include <asio/ip/address.hpp>
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string_view>
@@ -52,7 +58,39 @@ struct connection_entry {
   std::vector<std::string_view> managed;
   /// Cluster only (hub_config::keep_handshakes): for sockets_query.
   std::shared_ptr<const handshake_facts> handshake;
+  /// When the connection opened (ms since the epoch) and the client's IP
+  /// (IPv6, IPv4 mapped): socket listings. 16 bytes rather than a string,
+  /// so that the entry keeps jemalloc's 160-byte class.
+  int64_t connected_ms = 0;
+  std::array<uint8_t, 16> address{};
 };
+
+#if defined(__GLIBCXX__) && defined(__x86_64__)
+static_assert(sizeof(connection_entry) <= 160,
+              "connection_entry grew past jemalloc's 160-byte class: every "
+              "connection costs 32 bytes more");
+#endif
+
+/// The client's IP as connection_entry keeps it (zero when unparsable).
+std::array<uint8_t, 16> pack_address(const std::string& text) {
+  asio::error_code ec;
+  auto a = asio::ip::make_address(text, ec);
+  if (ec)
+    return {};
+  auto v6 = a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4())
+                      : a.to_v6();
+  return v6.to_bytes();
+}
+
+/// The address pack_address kept, as text ("" for none).
+std::string address_text(const std::array<uint8_t, 16>& bytes) {
+  if (bytes == std::array<uint8_t, 16>{})
+    return {};
+  asio::ip::address_v6 v6{bytes};
+  if (v6.is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+  return v6.to_string();
+}
 
 struct hub_state {
   hub_config cfg;
@@ -70,6 +108,12 @@ struct hub_state {
   /// (the cluster's adapter peer; see namespace_atom).
   std::unordered_set<std::string> namespaces;
   caf::actor namespace_watcher;
+  /// Acked sends awaiting their sockets' answers, and who waits for each.
+  pending_acks acks{pending_acks::limits{}};
+  std::unordered_map<uint64_t, caf::typed_response_promise<ack_result>> ack_waiters;
+  metrics::counter* acked_sends = nullptr;  ///< sio_acked_sends_total
+  metrics::counter* acks_in = nullptr;      ///< sio_acks_received_total
+  metrics::counter* ack_timeouts = nullptr; ///< sio_ack_timeouts_total
 
   static inline const char* name = "hub";
 };
@@ -205,7 +249,7 @@ uint64_t write_direct(http::ws_connection& ws, const wire_batch& batch) {
 /// Starts (or restarts) the hand-over of `e`'s fan-out: a marker to the
 /// session, behind every delivery already sent to it.
 void send_handoff_marker(self_ptr self, connection_entry& e) {
-  self->send(e.session, fanout_handoff{e.id, ++e.handover->round});
+  self->send(e.session, tick_atom::value, fanout_marker_tick, ++e.handover->round);
 }
 
 /// Fan-out for a connection in hand-over: held until the marker's echo. A
@@ -221,6 +265,19 @@ void hold(self_ptr self, connection_entry& e, const wire_batch& batch) {
     self->send(e.session, deliver_atom::value, b);
   h.held.clear();
   send_handoff_marker(self, e);
+}
+
+/// Fan-out to one connection, the same path for every send so that each
+/// socket gets the hub's sends in the order the hub handled them. Returns
+/// the packets written here directly (the rest go through the session).
+uint64_t deliver(self_ptr self, connection_entry& e, const wire_batch& batch) {
+  if (e.ws)
+    return write_direct(*e.ws, batch);
+  if (e.handover)
+    hold(self, e, batch);
+  else
+    self->send(e.session, deliver_atom::value, batch);
+  return 0;
 }
 
 /// Tells the directory (if any) that a socket ended.
@@ -265,15 +322,147 @@ void set_handler(hub_state& st, event_handler_actor actor,
   }
 }
 
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
 /// The handshake facts a Node peer's fetchSockets shows (cluster only).
 std::shared_ptr<const handshake_facts> make_handshake_facts(const handshake_info& info) {
   auto f = std::make_shared<handshake_facts>();
   f->packed = pack_handshake(info);
   f->remote_address = info.remote_address;
-  f->issued_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
+  f->issued_ms = now_ms();
   return f;
+}
+
+/// The id of e's socket in the namespace whose group is `prefix`
+/// (routing::namespace_group): the room of its managed own-room group.
+/// Empty when the connection has no socket there.
+std::string socket_of(const connection_entry& e, const std::string& nsp,
+                      std::string_view prefix) {
+  for (auto g : e.managed)
+    if (g.size() > prefix.size() && g.compare(0, prefix.size(), prefix) == 0)
+      if (auto ref = routing::parse_group(g); ref && ref->nsp == nsp)
+        return std::move(ref->room);
+  return {};
+}
+
+/// Answers every acked send in `sends` that has nothing left to wait for.
+void answer_acked_sends(hub_state& st, const std::vector<uint64_t>& sends) {
+  for (auto id : sends) {
+    auto w = st.ack_waiters.find(id);
+    auto result = st.acks.finish(id);
+    if (w == st.ack_waiters.end())
+      continue;
+    if (result) {
+      if (st.ack_timeouts && !result->timed_out.empty())
+        st.ack_timeouts->inc(result->timed_out.size());
+      w->second.deliver(std::move(*result));
+    }
+    st.ack_waiters.erase(w);
+  }
+}
+
+/// acked_send_command: the event to each recipient socket with its own ack
+/// id, through the connection's one fan-out path (its order kept).
+caf::result<ack_result> start_acked_send(self_ptr self, acked_send_command& cmd) {
+  auto& st = self->state;
+  auto prefix = routing::namespace_group(cmd.nsp);
+  std::vector<pending_acks::recipient> recipients;
+  std::vector<connection_entry*> entries;
+  for_each_target(st, cmd.to, [&](connection_entry& e) {
+    auto socket_id = socket_of(e, cmd.nsp, prefix);
+    if (socket_id.empty())
+      return; // no socket in the namespace: not a recipient
+    recipients.push_back({std::move(socket_id), e.id, e.user_id});
+    entries.push_back(&e);
+  });
+  if (recipients.empty())
+    return ack_result{};
+  if (auto why = st.acks.refusal(recipients); !why.empty()) {
+    ack_result refused;
+    refused.refused = std::move(why);
+    return refused;
+  }
+  std::vector<uint64_t> ids;
+  auto send_id = st.acks.open(cmd.nsp, std::move(recipients), ids);
+  auto timeout = std::clamp(cmd.timeout, std::chrono::milliseconds{1},
+                            std::chrono::milliseconds{60000});
+  if (st.acked_sends)
+    st.acked_sends->inc();
+  // The attachments' frames are shared; only the text differs by its id.
+  using protocol::sio_packet_type;
+  auto type = cmd.attachments.empty() ? sio_packet_type::event
+                                      : sio_packet_type::binary_event;
+  std::vector<wire_packet> attachments;
+  for (auto& bytes : cmd.attachments)
+    attachments.push_back({true, std::make_shared<const std::string>(bytes)});
+  uint64_t direct = 0;
+  for (size_t k = 0; k < entries.size(); ++k) {
+    auto batch = std::make_shared<std::vector<wire_packet>>();
+    batch->reserve(1 + attachments.size());
+    batch->push_back({false, std::make_shared<const std::string>(protocol::encode_message(
+                               type, cmd.nsp, ids[k], cmd.data, cmd.attachments.size()))});
+    batch->insert(batch->end(), attachments.begin(), attachments.end());
+    direct += deliver(self, *entries[k], std::move(batch));
+  }
+  if (st.context->counters && direct > 0)
+    st.context->counters->packets_out->inc(direct);
+  self->delayed_send(self, timeout, timeout_atom::value, send_id);
+  auto promise = self->make_response_promise<ack_result>();
+  st.ack_waiters.emplace(send_id, promise);
+  return promise;
+}
+
+/// socket_list_query: a page of the target's sockets in socket id order.
+socket_page list_sockets(hub_state& st, const socket_list_query& q) {
+  struct candidate {
+    std::string socket_id;
+    std::string nsp;
+    connection_entry* entry;
+  };
+  std::vector<candidate> found;
+  for_each_target(st, q.to, [&](connection_entry& e) {
+    // A socket's managed own-room group names its namespace and id.
+    for (auto g : e.managed)
+      if (auto ref = routing::parse_group(g); ref && !ref->room.empty()
+          && (q.nsp.empty() || ref->nsp == q.nsp) && ref->room > q.after)
+        found.push_back({std::move(ref->room), std::move(ref->nsp), &e});
+  });
+  auto max = std::max<size_t>(q.max, 1);
+  socket_page page;
+  page.more = found.size() > max;
+  auto end = found.begin() + static_cast<std::ptrdiff_t>(std::min(max, found.size()));
+  std::partial_sort(found.begin(), end, found.end(),
+                    [](auto& a, auto& b) { return a.socket_id < b.socket_id; });
+  found.erase(end, found.end());
+  for (auto& c : found) {
+    socket_info s;
+    auto& e = *c.entry;
+    s.rooms.push_back(c.socket_id);
+    auto prefix = routing::namespace_group(c.nsp);
+    std::vector<std::string> joined;
+    if (auto* gs = st.groups.groups_of(e.id))
+      for (auto g : *gs)
+        if (g.size() > prefix.size() && g.compare(0, prefix.size(), prefix) == 0)
+          if (auto ref = routing::parse_group(g);
+              ref && ref->nsp == c.nsp && !ref->room.empty() && ref->room != c.socket_id)
+            joined.push_back(std::move(ref->room));
+    std::sort(joined.begin(), joined.end());
+    s.rooms.insert(s.rooms.end(), std::make_move_iterator(joined.begin()),
+                   std::make_move_iterator(joined.end()));
+    s.socket_id = std::move(c.socket_id);
+    s.connection_id = e.id;
+    s.user_id = e.user_id;
+    s.nsp = std::move(c.nsp);
+    s.websocket = e.ws || e.handover;
+    s.remote_address = address_text(e.address);
+    s.connected_at_ms = e.connected_ms;
+    page.sockets.push_back(std::move(s));
+  }
+  return page;
 }
 
 /// sockets_query: the namespace's sockets in the rooms, minus `except`.
@@ -291,12 +480,8 @@ sockets_answer local_sockets(hub_state& st, const sockets_query& q) {
   auto prefix = routing::namespace_group(q.nsp);
   sockets_answer out;
   for_each_target(st, to, [&](connection_entry& e) {
-    // The socket's id is the room of its managed own-room group.
     socket_facts s;
-    for (auto g : e.managed)
-      if (g.size() > prefix.size() && g.compare(0, prefix.size(), prefix) == 0)
-        if (auto ref = routing::parse_group(g); ref && ref->nsp == q.nsp)
-          s.socket_id = std::move(ref->room);
+    s.socket_id = socket_of(e, q.nsp, prefix);
     if (s.socket_id.empty())
       return; // in a room group of the namespace, but no socket in it
     s.rooms.push_back(s.socket_id);
@@ -321,6 +506,17 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
   auto& c = self->state.cfg;
   self->state.context
     = session_context::make(c.name, c.session, c.registry, c.metrics);
+  if (c.metrics) {
+    metrics::labels hub{{"hub", c.name}};
+    auto& st = self->state;
+    st.acked_sends = &c.metrics->get_counter(
+      "sio_acked_sends_total", "Sends that waited for their sockets' acks.", hub);
+    st.acks_in = &c.metrics->get_counter(
+      "sio_acks_received_total", "Acks clients sent for acked sends.", hub);
+    st.ack_timeouts = &c.metrics->get_counter(
+      "sio_ack_timeouts_total",
+      "Recipients of acked sends that did not answer in time or went.", hub);
+  }
   return {
     [self](open_session& open) {
       auto& st = self->state;
@@ -338,11 +534,13 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       if (st.cfg.keep_handshakes)
         facts = make_handshake_facts(sc.info);
       auto ws = open.websocket ? open.ws.conn : nullptr;
+      auto address = pack_address(sc.info.remote_address);
       auto session = spawn_client_session(self->system(), std::move(sc),
                                           std::move(open));
       auto entry = std::make_unique<connection_entry>(
         connection_entry{std::move(id), std::move(user), std::move(session),
-                         std::move(ws), nullptr, {}, std::move(facts)});
+                         std::move(ws), nullptr, {}, std::move(facts),
+                         now_ms(), address});
       std::string_view key = entry->id;
       st.connections.erase(key); // ids are random; never reuse a stale key
       if (!entry->user_id.empty())
@@ -397,6 +595,8 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
                                         }),
                          e->managed.end());
       st.groups.leave_prefix(l.connection_id, prefix);
+      if (st.acks.awaited() > 0)
+        answer_acked_sends(st, st.acks.gone(l.connection_id, &l.nsp, l.reason));
       directory_left(st, l.connection_id, std::move(l.nsp), std::move(l.socket_id), {});
     },
     [self](orphaned_sockets& o) {
@@ -411,8 +611,26 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
           self->send(st.cfg.handler, std::move(ev));
       }
     },
-    [self](closed_atom, std::string& connection_id) {
-      forget_connection(self->state, connection_id);
+    [self](closed_atom, std::string& connection_id, std::string& reason) {
+      auto& st = self->state;
+      forget_connection(st, connection_id);
+      if (st.acks.awaited() > 0)
+        answer_acked_sends(st, st.acks.gone(connection_id, nullptr, reason));
+    },
+    [self](client_ack& a) {
+      auto& st = self->state;
+      auto done = st.acks.answer(a.connection_id, a.nsp, a.id, std::move(a.args),
+                                 std::move(a.attachments));
+      if (st.acks_in)
+        st.acks_in->inc();
+      if (done)
+        answer_acked_sends(st, {*done});
+    },
+    [self](timeout_atom, uint64_t send_id) {
+      answer_acked_sends(self->state, {send_id});
+    },
+    [self](acked_send_command& cmd) -> caf::result<ack_result> {
+      return start_acked_send(self, cmd);
     },
     [self](socket_upgraded& u) {
       auto* e = find_connection(self->state, u.connection_id);
@@ -453,12 +671,7 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       auto& st = self->state;
       uint64_t direct = 0;
       for_each_target(st, cmd.to, [&](connection_entry& e) {
-        if (e.ws)
-          direct += write_direct(*e.ws, cmd.packets);
-        else if (e.handover)
-          hold(self, e, cmd.packets);
-        else
-          self->send(e.session, deliver_atom::value, cmd.packets);
+        direct += deliver(self, e, cmd.packets);
       });
       if (st.context->counters && direct > 0)
         st.context->counters->packets_out->inc(direct);
@@ -472,7 +685,7 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       auto reason = cmd.reason.empty() ? std::string{"forced server close"}
                                        : cmd.reason;
       for_each_target(self->state, cmd.to, [&](connection_entry& e) {
-        self->send(e.session, close_atom::value, reason);
+        self->send(e.session, close_atom::value, reason, false);
       });
     },
     [self](membership_command& cmd) -> uint64_t {
@@ -533,6 +746,9 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
     },
     [self](handler_atom, inline_handler_ptr& handler) {
       set_handler(self->state, {}, std::move(handler));
+    },
+    [self](socket_list_query& q) -> socket_page {
+      return list_sockets(self->state, q);
     },
     [self](sockets_query& q) -> sockets_answer {
       return local_sockets(self->state, q);

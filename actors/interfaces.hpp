@@ -31,17 +31,18 @@ using client_session_actor = caf::typed_actor<
   caf::reacts_to<aborted_atom, uint64_t>,
   /// Packets for the client (fan-out: shared, never copied per client).
   caf::reacts_to<deliver_atom, wire_batch>,
-  /// The hub's fan-out hand-over marker: echoed back to the hub.
-  caf::reacts_to<fanout_handoff>,
-  /// Server-initiated close with a reason.
-  caf::reacts_to<close_atom, std::string>,
-  /// The service is stopping: close at once, without waiting for a polling
-  /// client's next GET to carry the close packet (Node's engine.io discards
-  /// it the same way on server close).
-  caf::reacts_to<close_atom, std::string, shutdown_atom>,
+  /// Server-initiated close with a reason. `true` when the service is
+  /// stopping: close at once, without waiting for a polling client's next
+  /// GET to carry the close packet (Node's engine.io discards it the same
+  /// way on server close).
+  caf::reacts_to<close_atom, std::string, bool>,
   /// Server-side namespace disconnect (namespace, then close the connection?).
   caf::reacts_to<disconnect_atom, std::string, bool>,
-  /// Own timers (session_timer as uint8_t, generation).
+  /// Own timers (session_timer as uint8_t, generation), and the hub's
+  /// fan-out hand-over marker (fanout_marker_tick, round), echoed back to
+  /// the hub as a fanout_handoff. One handler for both: each handler of a
+  /// session's behavior costs every connection 40 bytes (ten of them fit
+  /// jemalloc's 448-byte class, twelve take 640).
   caf::reacts_to<tick_atom, uint8_t, uint64_t>>;
 
 /// The hub's whole interface: the public commands of hub_actor
@@ -53,7 +54,12 @@ using hub_full_actor = hub_actor::extend<
   /// Membership notices from the hub's own sessions.
   caf::reacts_to<socket_joined>,
   caf::reacts_to<socket_left>,
-  caf::reacts_to<closed_atom, std::string /* connection id */>,
+  caf::reacts_to<closed_atom, std::string /* connection id */,
+                 std::string /* reason */>,
+  /// A client's answer to an acked send.
+  caf::reacts_to<client_ack>,
+  /// An acked send's timeout (its request id).
+  caf::reacts_to<timeout_atom, uint64_t>,
   /// A session's upgrade to WebSocket completed; then the echo of the
   /// hand-over marker the hub sent it (fan-out goes to the WebSocket).
   caf::reacts_to<socket_upgraded>,

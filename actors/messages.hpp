@@ -39,6 +39,17 @@ struct socket_left {
   std::string connection_id;  ///< Engine.IO sid of the session
   std::string nsp;            ///< the namespace left
   std::string socket_id;      ///< the socket that left
+  std::string reason;         ///< its disconnect reason
+};
+
+/// A session relays a client's ACK packet to its hub, which matches it to
+/// an acked send by its id (acked_send_command).
+struct client_ack {
+  std::string connection_id;  ///< Engine.IO sid of the session
+  std::string nsp;            ///< the socket's namespace
+  uint64_t id = 0;            ///< the ack id the hub gave the packet
+  std::string args;           ///< the ack's JSON array
+  std::vector<std::string> attachments;
 };
 
 template <class Inspector>
@@ -50,7 +61,7 @@ typename Inspector::result_type inspect(Inspector& f, socket_joined& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, socket_left& x) {
   return f(caf::meta::type_name("socket_left"), x.connection_id, x.nsp,
-           x.socket_id);
+           x.socket_id, x.reason);
 }
 
 // -- session plumbing (gateway <-> hub <-> session) -------------------------
@@ -89,9 +100,13 @@ struct socket_upgraded {
   std::shared_ptr<http::ws_connection> ws;
 };
 
-/// Hub -> session -> hub: the marker of a fan-out hand-over. The session
-/// echoes it back as it is once it has written every delivery that came
-/// before it; `round` tells a stale echo from the current one.
+/// The tick (tick_atom, fanout_marker_tick, round) a hub sends a session as
+/// the marker of a fan-out hand-over.
+constexpr uint8_t fanout_marker_tick = 4;
+
+/// Session -> hub: the echo of a fan-out hand-over marker, sent once the
+/// session has written every delivery that came before the marker;
+/// `round` tells a stale echo from the current one.
 struct fanout_handoff {
   std::string connection_id;
   uint64_t round = 0;
@@ -145,6 +160,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::ws_link)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::open_session)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::socket_upgraded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::fanout_handoff)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::client_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::orphaned_sockets)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::http::exchange)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::sockets_query)

@@ -350,7 +350,7 @@ struct service::impl {
     // A polling client with a pending GET gets the close packet on it; one
     // between polls (or gone) is not waited for.
     for (auto& e : sessions)
-      caf::anon_send(e.session, close_atom::value, reason, shutdown_atom::value);
+      caf::anon_send(e.session, close_atom::value, reason, true);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{2100};
     while (registry->size() > 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds{10});

@@ -166,7 +166,7 @@ void close_session(self_ptr self, const std::string& reason, close_wait wait) {
     return;
   // The hub drops the memberships first, so that nothing is routed to this
   // connection once the handler hears of the disconnect.
-  self->send(st.hub, closed_atom::value, st.connection_id);
+  self->send(st.hub, closed_atom::value, st.connection_id, reason);
   // Every accepted socket gets its disconnected event, in namespace order.
   for (auto& [nsp, s] : st.sockets)
     if (s.connected)

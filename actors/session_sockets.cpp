@@ -69,10 +69,18 @@ std::string handler_error_text(caf::actor_system& sys, const caf::error& err) {
   return sys.render(err);
 }
 
-/// The verdict on a connect whose handler failed (an error, an exception).
-connect_verdict failed_handler_verdict(const std::string& why) {
-  return connect_verdict::reject(
-    "{\"message\":" + protocol::json_string("event handler failed: " + why) + "}");
+void on_verdict(self_ptr self, const std::string& nsp,
+                const std::string& socket_id, const connect_verdict& v);
+
+/// A connect whose handler failed (an error, an exception, no answer in
+/// time) is rejected with "event handler failed: <why>", and counted.
+void reject_failed_connect(self_ptr self, const std::string& nsp,
+                           const std::string& socket_id, const std::string& why) {
+  count_rejected(self, "connect_handler_failed");
+  on_verdict(self, nsp, socket_id,
+             connect_verdict::reject("{\"message\":"
+                                     + protocol::json_string("event handler failed: " + why)
+                                     + "}"));
 }
 
 void on_verdict(self_ptr self, const std::string& nsp,
@@ -147,8 +155,9 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
     try {
       v = h->on_connect(ev);
     } catch (...) {
-      count_rejected(self, "connect_handler_failed");
-      v = failed_handler_verdict(detail::exception_text(std::current_exception()));
+      reject_failed_connect(self, nsp, socket_id,
+                            detail::exception_text(std::current_exception()));
+      return;
     }
     on_verdict(self, nsp, socket_id, v);
     return;
@@ -160,9 +169,8 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
         on_verdict(self, nsp, socket_id, v);
       },
       [self, nsp, socket_id](caf::error& err) {
-        count_rejected(self, "connect_handler_failed");
-        on_verdict(self, nsp, socket_id,
-                   failed_handler_verdict(handler_error_text(self->system(), err)));
+        reject_failed_connect(self, nsp, socket_id,
+                              handler_error_text(self->system(), err));
       });
 }
 
@@ -175,7 +183,8 @@ void on_sio_disconnect(self_ptr self, const std::string& nsp) {
   st.sockets.erase(i);
   if (!s.connected)
     return; // never accepted: no events (the verdict is ignored later)
-  self->send(st.hub, socket_left{st.connection_id, nsp, s.socket_id});
+  self->send(st.hub, socket_left{st.connection_id, nsp, s.socket_id,
+                                 "client namespace disconnect"});
   socket_gone(self, nsp, s, "client namespace disconnect");
 }
 
@@ -273,6 +282,22 @@ void on_sio_event(self_ptr self, sio_packet& p, std::string raw,
       });
 }
 
+/// A client's ACK answers an acked send (the only server packets with an
+/// id): the hub, which gave the id, matches it. An ACK on a namespace the
+/// client has not joined is a protocol error, as an EVENT there is.
+void on_sio_ack(self_ptr self, sio_packet& p) {
+  auto& st = self->state;
+  auto i = find_socket(st.sockets, p.nsp);
+  if (i == st.sockets.end() || !i->second.connected) {
+    close_session(self, "parse error");
+    return;
+  }
+  if (!p.id)
+    return; // an ACK without an id answers nothing
+  self->send(st.hub, client_ack{st.connection_id, p.nsp, *p.id, std::move(p.data),
+                                std::move(p.attachments)});
+}
+
 void on_sio_packet(self_ptr self, sio_packet p, std::string raw,
                    const std::optional<protocol::event_head>& head) {
   switch (p.type) {
@@ -288,7 +313,8 @@ void on_sio_packet(self_ptr self, sio_packet p, std::string raw,
       return;
     case sio_packet_type::ack:
     case sio_packet_type::binary_ack:
-      return; // nothing in serverless mode waits for a client ack
+      on_sio_ack(self, p);
+      return;
     case sio_packet_type::connect_error:
       close_session(self, "parse error");
       return;
@@ -387,7 +413,8 @@ void on_server_disconnect(self_ptr self, const std::string& nsp, bool close) {
   p.type = sio_packet_type::disconnect;
   p.nsp = nsp;
   send_sio(self, p);
-  self->send(st.hub, socket_left{st.connection_id, nsp, s.socket_id});
+  self->send(st.hub, socket_left{st.connection_id, nsp, s.socket_id,
+                                 "server namespace disconnect"});
   socket_gone(self, nsp, s, "server namespace disconnect");
   if (close)
     close_session(self, "forced server close");
@@ -399,14 +426,11 @@ void expire_verdicts(self_ptr self, std::chrono::steady_clock::time_point now) {
   for (auto& [nsp, s] : st.sockets)
     if (!s.connected && now >= s.verdict_due)
       overdue.emplace_back(nsp, s.socket_id);
-  for (auto& [nsp, socket_id] : overdue) {
-    count_rejected(self, "connect_handler_failed");
-    auto why = "event handler failed: no answer within "
-               + std::to_string(st.ctx->settings.handler_timeout.count()) + " ms";
-    on_verdict(self, nsp, socket_id,
-               connect_verdict::reject("{\"message\":" + protocol::json_string(why)
-                                       + "}"));
-  }
+  for (auto& [nsp, socket_id] : overdue)
+    reject_failed_connect(self, nsp, socket_id,
+                          "no answer within "
+                            + std::to_string(st.ctx->settings.handler_timeout.count())
+                            + " ms");
 }
 
 } // namespace sio::session

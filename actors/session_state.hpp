@@ -43,6 +43,9 @@ enum class session_timer : uint8_t {
   /// A closed polling session stops waiting for a last GET to carry its
   /// close packet. Generation unused: a closed session stays closed.
   close_linger,
+  /// Not a timer: the hub's fan-out hand-over marker (messages.hpp).
+  /// Generation: the hand-over round.
+  fanout_marker = fanout_marker_tick,
 };
 
 /// One namespace connection on this Engine.IO connection.

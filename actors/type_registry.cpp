@@ -17,6 +17,11 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<socket_joined>("sio::socket_joined");
   cfg.add_message_type<socket_left>("sio::socket_left");
   cfg.add_message_type<hub_stats>("sio::hub_stats");
+  cfg.add_message_type<socket_ack>("sio::socket_ack");
+  cfg.add_message_type<socket_no_ack>("sio::socket_no_ack");
+  cfg.add_message_type<ack_result>("sio::ack_result");
+  cfg.add_message_type<socket_info>("sio::socket_info");
+  cfg.add_message_type<socket_page>("sio::socket_page");
 }
 
 } // namespace sio

@@ -235,6 +235,13 @@ export function render(r) {
       + ' The servers get their clients one after the other; then all stay idle together'
       + ` for ${S.hold / 1000} s. The hold is repeated at pingInterval 1 s`
       + ` (${fmt(io.n2)} pings/s to answer) for ours and ${label('node')}, each alone on fresh servers; its rows are marked "1 s".`);
+    if (r.idleSeparateRun) {
+      const sr = r.idleSeparateRun;
+      p();
+      p(`This section comes from a separate run (\`scripts/bench --only idle --merge\`, finished`
+        + ` ${sr.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${fmt(sr.secs)} s, load average before ${sr.load},`
+        + ` after ${sr.loadAfter}); the other sections are from the run named at the top.`);
+    }
     p();
     const cols = columns('idle');
     const x = (k) => r[`idle_${k}`];

@@ -11,7 +11,7 @@
 //   node bench/run.mjs --build build-bench [--quick] [--out BENCHMARKS.md]
 //   --only idle,fan,echo,rooms,poll,webhook,cluster runs those scenarios and
 //   writes bench-partial.md/.json in the build directory instead;
-//   --only cluster --merge then also puts its cluster section into
+//   --only cluster --merge (or --only idle --merge) then also puts that section into
 //   BENCHMARKS.json (the other sections kept) and renders BENCHMARKS.md.
 //   BENCH_IO_THREADS=n sets ours' ioThreads (default: the service's own).
 //   BENCH_SCHEDULER=asio|caf sets ours' scheduler (default: asio).
@@ -1117,17 +1117,25 @@ async function main() {
   fs.writeFileSync(OUT_JSON, `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(OUT, (await import('./report.mjs')).render(results));
   log(`wrote ${OUT} and ${OUT_JSON} (${results.totalSecs.toFixed(0)} s)`);
-  if (ONLY && flag('--merge') && results.cluster) {
-    // `--only cluster --merge`: the cluster section of this run replaces the
-    // one in the committed results; every other section stays as it was.
+  if (ONLY && flag('--merge') && (results.cluster || want('idle'))) {
+    // `--only cluster --merge` / `--only idle --merge`: those sections of
+    // this run replace theirs in the committed results, marked as from a
+    // separate run; every other section stays as it was.
     const file = path.join(repo, 'BENCHMARKS.json');
     const full = JSON.parse(fs.readFileSync(file, 'utf8'));
-    full.cluster = { ...results.cluster, separateRun: { finishedAt: results.finishedAt, secs: results.totalSecs,
-      load: results.machine.load, loadAfter: results.loadAfter, quick: QUICK } };
-    for (const k of Object.keys(S)) if (k.startsWith('cluster')) full.sizes[k] = S[k];
+    const separateRun = { finishedAt: results.finishedAt, secs: results.totalSecs,
+      load: results.machine.load, loadAfter: results.loadAfter, quick: QUICK, only: ONLY };
+    if (results.cluster) {
+      full.cluster = { ...results.cluster, separateRun };
+      for (const k of Object.keys(S)) if (k.startsWith('cluster')) full.sizes[k] = S[k];
+    }
+    if (want('idle')) {
+      for (const k of Object.keys(results)) if (/^idle(1s)?_/.test(k)) full[k] = results[k];
+      full.idleSeparateRun = separateRun;
+    }
     fs.writeFileSync(file, `${JSON.stringify(full, null, 2)}\n`);
     fs.writeFileSync(path.join(repo, 'BENCHMARKS.md'), (await import('./report.mjs')).render(full));
-    log('merged the cluster section into BENCHMARKS.json and BENCHMARKS.md');
+    log(`merged the ${ONLY} section(s) into BENCHMARKS.json and BENCHMARKS.md`);
   }
 }
 

@@ -14,6 +14,7 @@
 #include <sio/args.hpp>
 #include <sio/event_handler.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,6 +68,13 @@ public:
   /// Disconnects the target's sockets from this namespace; also closes
   /// their Engine.IO connections when `close` (`disconnectSockets(close)`).
   void disconnect(bool close = false) const;
+
+  /// The command for an emit that waits for every target socket's ack:
+  /// Node's `io.to(room).timeout(ms).emitWithAck(name, ...)`. request() it
+  /// from hub() (with a timeout above `timeout`); the answer is an
+  /// ack_result: who answered what, who did not.
+  acked_send_command with_acks(std::chrono::milliseconds timeout,
+                               std::string_view name, const args& a = {}) const;
 
   /// The hub command target this emitter stands for (for request()s of
   /// exists_query / list_query / membership_command with a reply).

@@ -12,6 +12,7 @@
 #include <caf/meta/type_name.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -233,6 +234,80 @@ struct list_query {
   size_t max = 200;
 };
 
+/// Sends one event to the target's sockets in namespace `nsp`, each with
+/// its own ack id, and answers (an ack_result) once every one of them has
+/// acked or `timeout` has passed: Node's
+/// `io.to(room).timeout(ms).emitWithAck(...)`. Connections of the target
+/// with no socket in `nsp` are not recipients.
+struct acked_send_command {
+  target to;
+  std::string nsp = "/";
+  /// The event's JSON array, `["name",...args]`; binary arguments as
+  /// placeholders `{"_placeholder":true,"num":k}` for `attachments[k]`.
+  std::string data;
+  std::vector<std::string> attachments;
+  /// How long the hub waits for the acks (1 ms to 60 s; clamped).
+  std::chrono::milliseconds timeout{5000};
+};
+
+/// One socket's answer to an acked send.
+struct socket_ack {
+  std::string socket_id;
+  std::string connection_id;
+  std::string user_id;  ///< empty when anonymous
+  /// The ack's arguments as a JSON array; binary ones as placeholders for
+  /// `attachments`, as in acked_send_command::data.
+  std::string args;
+  std::vector<std::string> attachments;
+};
+
+/// A recipient of an acked send that did not answer.
+struct socket_no_ack {
+  std::string socket_id;
+  std::string connection_id;
+  /// Empty when the timeout passed; else why the socket went while awaited
+  /// (its disconnect reason: "transport close", "ping timeout", ...).
+  std::string reason;
+};
+
+/// The answer to an acked_send_command.
+struct ack_result {
+  std::vector<socket_ack> acks;          ///< in the order they came
+  std::vector<socket_no_ack> timed_out;  ///< no answer in time, or gone
+  /// Non-empty when nothing was sent because a bound was reached (too
+  /// many acked sends awaited in the hub, or for one of the sockets).
+  std::string refused;
+};
+
+/// One socket of a socket listing (Node's `fetchSockets()`).
+struct socket_info {
+  std::string socket_id;
+  std::string connection_id;
+  std::string user_id;  ///< empty when anonymous
+  std::string nsp;
+  /// Its Socket.IO rooms (decoded names): its own id first, then the
+  /// rooms it joined, in name order.
+  std::vector<std::string> rooms;
+  bool websocket = false;       ///< transport: WebSocket, else long-polling
+  std::string remote_address;   ///< the client's IP address
+  int64_t connected_at_ms = 0;  ///< its connection's start, ms since the epoch
+};
+
+/// Lists the target's sockets in `nsp` (every namespace when empty), in
+/// socket id order, starting after socket id `after`; at most `max`.
+struct socket_list_query {
+  target to;
+  std::string nsp;
+  std::string after;
+  size_t max = 200;
+};
+
+/// A page of a socket listing.
+struct socket_page {
+  std::vector<socket_info> sockets;
+  bool more = false;  ///< more sockets follow the last one
+};
+
 /// Counters a hub reports (tests, metrics).
 struct hub_stats {
   uint64_t connections = 0;  ///< open Engine.IO connections (sessions)
@@ -268,6 +343,8 @@ using hub_actor = caf::typed_actor<
   caf::replies_to<membership_command>::with<uint64_t>,
   caf::replies_to<exists_query>::with<bool>,
   caf::replies_to<list_query>::with<std::vector<connection_info>>,
+  caf::replies_to<acked_send_command>::with<ack_result>,
+  caf::replies_to<socket_list_query>::with<socket_page>,
   caf::replies_to<stats_atom>::with<hub_stats>>;
 
 // -- inspection (CAF 0.17 style; printing and type checks) ------------------
@@ -317,6 +394,35 @@ typename Inspector::result_type inspect(Inspector& f, connection_info& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, socket_ack& x) {
+  return f(caf::meta::type_name("socket_ack"), x.socket_id, x.connection_id,
+           x.user_id, x.args, x.attachments);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, socket_no_ack& x) {
+  return f(caf::meta::type_name("socket_no_ack"), x.socket_id, x.connection_id,
+           x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ack_result& x) {
+  return f(caf::meta::type_name("ack_result"), x.acks, x.timed_out, x.refused);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, socket_info& x) {
+  return f(caf::meta::type_name("socket_info"), x.socket_id, x.connection_id,
+           x.user_id, x.nsp, x.rooms, x.websocket, x.remote_address,
+           x.connected_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, socket_page& x) {
+  return f(caf::meta::type_name("socket_page"), x.sockets, x.more);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hub_stats& x) {
   return f(caf::meta::type_name("hub_stats"), x.connections, x.groups);
 }
@@ -333,3 +439,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::close_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::membership_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::exists_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::list_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::acked_send_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::socket_list_query)

@@ -1,6 +1,7 @@
 // lib/protocol/percent.hpp
-// Percent-decoding (RFC 3986 §2.1) of URL parts: the HTTP layer's query
-// strings and the JWT audience's path share one decoder.
+// Percent-encoding (RFC 3986 §2.1) of URL parts: the HTTP layer's query
+// strings and the JWT audience's path share one decoder; links the REST API
+// builds (nextLink) use the encoder.
 #pragma once
 
 #include <optional>
@@ -13,5 +14,9 @@ namespace sio::protocol {
 /// strings); nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view in,
                                           bool plus_is_space = false);
+
+/// Escapes every byte but RFC 3986's unreserved characters
+/// (A-Z a-z 0-9 - . _ ~) as %XX: safe in a path segment and a query value.
+std::string percent_encode(std::string_view in);
 
 } // namespace sio::protocol

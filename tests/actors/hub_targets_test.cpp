@@ -7,8 +7,12 @@
 #include "actors/interfaces.hpp"
 #include "lib/routing/group_name.hpp"
 
+#include <sio/emitter.hpp>
+
 #include <algorithm>
+#include <future>
 #include <map>
+#include <regex>
 #include <set>
 
 using namespace std::chrono_literals;
@@ -163,6 +167,36 @@ BOOST_AUTO_TEST_CASE(sockets_query_lists_sockets_with_rooms) {
   // A room group of a namespace the connection has no socket in: no socket.
   BOOST_TEST(query("/admin", {}, {}).empty());
   BOOST_TEST(query("/admin", {"red"}, {}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_acked_send_collects_each_sockets_answer_in_process) {
+  auto s1 = connected_session(), s2 = connected_session();
+  auto cmd = sio::emitter{hub()}.with_acks(1500ms, "q", sio::args{1});
+  // s1 answers its own ack id; s2 stays silent; s1 also forges s2's id.
+  auto client = std::async(std::launch::async, [&] {
+    std::smatch m, m2;
+    auto got1 = poll_for(s1, "[\"q\",1]");
+    auto got2 = poll_for(s2, "[\"q\",1]");
+    std::regex ack_id{"42(\\d+)\\[\"q\",1\\]"};
+    if (!std::regex_search(got1, m, ack_id) || !std::regex_search(got2, m2, ack_id))
+      return got1 + " | " + got2;
+    post(s1, "43" + m2[1].str() + "[\"forged\"]");
+    post(s1, "43" + m[1].str() + "[\"yes\",{\"n\":2}]");
+    return std::string{};
+  });
+  sio::ack_result r;
+  (*observer)->request(hub(), 5s, std::move(cmd))
+    .receive([&](sio::ack_result& x) { r = std::move(x); },
+             [](caf::error&) { BOOST_FAIL("hub did not answer"); });
+  BOOST_TEST(client.get() == "");
+  BOOST_TEST(r.refused.empty());
+  BOOST_REQUIRE_EQUAL(r.acks.size(), 1u);
+  BOOST_TEST(r.acks[0].connection_id == s1);
+  BOOST_TEST(r.acks[0].args == "[\"yes\",{\"n\":2}]");
+  BOOST_TEST(!r.acks[0].socket_id.empty());
+  BOOST_REQUIRE_EQUAL(r.timed_out.size(), 1u);
+  BOOST_TEST(r.timed_out[0].connection_id == s2);
+  BOOST_TEST(r.timed_out[0].reason == "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -33,4 +33,15 @@ BOOST_AUTO_TEST_CASE(malformed_escapes_are_rejected) {
     BOOST_TEST(!percent_decode(bad).has_value(), bad);
 }
 
+BOOST_AUTO_TEST_CASE(encoding_keeps_only_unreserved_characters_and_round_trips) {
+  BOOST_TEST(percent_encode("") == "");
+  BOOST_TEST(percent_encode("AZaz09-._~") == "AZaz09-._~");
+  BOOST_TEST(percent_encode("0~Lw~ /&=+%?#") == "0~Lw~%20%2F%26%3D%2B%25%3F%23");
+  BOOST_TEST(percent_encode(std::string{"\x00\xff", 2}) == "%00%FF");
+  std::string all;
+  for (int c = 0; c < 256; ++c)
+    all.push_back(static_cast<char>(c));
+  BOOST_TEST(*percent_decode(percent_encode(all)) == all);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
