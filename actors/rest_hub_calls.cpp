@@ -510,19 +510,26 @@ struct call {
         });
   }
 
-  void list_group(std::string group) {
-    size_t max = 200;
-    if (auto m = value(query, "maxpagesize")) {
-      char* end = nullptr;
-      long v = std::strtol(m->c_str(), &end, 10);
-      if (m->empty() || *end != '\0' || v < 1 || v > 200) {
-        ex.respond(error(400, "InvalidArgument",
-                         "maxpagesize must be between 1 and 200"));
-        return;
-      }
-      max = static_cast<size_t>(v);
+  /// `maxpagesize=` of a listing (1..200, default 200); nullopt after
+  /// answering 400.
+  std::optional<size_t> page_size() {
+    auto m = value(query, "maxpagesize");
+    if (!m)
+      return 200;
+    char* end = nullptr;
+    long v = std::strtol(m->c_str(), &end, 10);
+    if (m->empty() || *end != '\0' || v < 1 || v > 200) {
+      ex.respond(error(400, "InvalidArgument", "maxpagesize must be between 1 and 200"));
+      return std::nullopt;
     }
-    ask<std::vector<connection_info>>(sys, hub, list_query{target::group(std::move(group)), max}, ex,
+    return static_cast<size_t>(v);
+  }
+
+  void list_group(std::string group) {
+    auto max = page_size();
+    if (!max)
+      return;
+    ask<std::vector<connection_info>>(sys, hub, list_query{target::group(std::move(group)), *max}, ex,
         [](std::vector<connection_info>& list) {
           std::string body = "{\"value\":[";
           bool first = true;
@@ -544,19 +551,11 @@ struct call {
   /// GET /api/hubs/{hub}/sockets (an extension): the target's sockets
   /// with their rooms, a page at a time.
   void list_sockets() {
-    size_t max = 200;
-    if (auto m = value(query, "maxpagesize")) {
-      char* end = nullptr;
-      long v = std::strtol(m->c_str(), &end, 10);
-      if (m->empty() || *end != '\0' || v < 1 || v > 200) {
-        ex.respond(error(400, "InvalidArgument",
-                         "maxpagesize must be between 1 and 200"));
-        return;
-      }
-      max = static_cast<size_t>(v);
-    }
+    auto max = page_size();
+    if (!max)
+      return;
     socket_list_query q;
-    q.max = max;
+    q.max = *max;
     if (auto token = value(query, "continuationToken")) {
       // base64url of the last socket id of the previous page.
       auto after = protocol::base64url_decode(*token);

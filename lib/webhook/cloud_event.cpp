@@ -4,6 +4,7 @@
 #include "lib/protocol/ascii.hpp"
 #include "lib/protocol/base64.hpp"
 #include "lib/protocol/json_scan.hpp"
+#include "lib/protocol/percent.hpp"
 #include "lib/protocol/utf8.hpp"
 
 #include <rapidjson/document.h>
@@ -133,30 +134,11 @@ std::optional<size_t> match_rule(const std::vector<handler_rule>& rules,
   return std::nullopt;
 }
 
-std::string url_encode(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-                      || (c >= '0' && c <= '9') || c == '-' || c == '_'
-                      || c == '.' || c == '~';
-    if (unreserved) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0xF]);
-    }
-  }
-  return out;
-}
-
 std::string expand_url(std::string_view url_template, std::string_view hub,
                        std::string_view event) {
   // Azure substitutes the hub name as is; our hub names are validated to
   // letters, digits and _`,.[] so they cannot break out of the path.
-  auto encoded_event = url_encode(event);
+  auto encoded_event = protocol::percent_encode(event);
   std::string out;
   out.reserve(url_template.size() + hub.size() + encoded_event.size());
   size_t i = 0;

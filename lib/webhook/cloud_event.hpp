@@ -88,9 +88,6 @@ bool matches_user_event(std::string_view pattern, std::string_view name);
 std::optional<size_t> match_rule(const std::vector<handler_rule>& rules,
                                  event_kind kind, std::string_view event_name);
 
-/// Percent-encodes all but RFC 3986 unreserved characters.
-std::string url_encode(std::string_view s);
-
 /// Substitutes {hub} (as is: hub names are URL-safe by validation) and
 /// {event} (URL-encoded) in every occurrence.
 std::string expand_url(std::string_view url_template, std::string_view hub,

@@ -6,10 +6,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { WebPubSubServiceClient } from '@azure/web-pubsub';
 import { startSioServer } from './support/server.mjs';
@@ -17,6 +13,7 @@ import { startRedis } from './support/redis.mjs';
 import { manager, connectSocket, closeAll, once, sleep, request, json } from './support/clients.mjs';
 import { signJwt } from './support/hostile.mjs';
 import { recorder, until, nsGroup, roomGroup } from './support/records.mjs';
+import { startPythonListener } from './support/python_listener.mjs';
 
 const KEY = 'cluster-test-key-0123456789abcdef0123456789';
 const text = { contentType: 'text/plain' };
@@ -74,26 +71,16 @@ describe('cluster: two nodes on one Redis', () => {
   });
 
   it('python3-socketio on one node gets REST sends through the other', async () => {
-    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'python_listener.py');
-    const child = spawn('/usr/bin/python3', [script, n1.origin, n1.path('chat'), '3'],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines = [];
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const exited = new Promise((r) => child.on('exit', (code) => r(code)));
-    readline.createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+    const py = await startPythonListener(n1.origin, n1.path('chat'), 3);
     try {
-      await until(() => lines.some((l) => l.startsWith('ready ')), 8000, 'the python client connected');
-      const cid = lines.find((l) => l.startsWith('ready ')).slice(6);
-      await via2.sendToConnection(cid, '42["news",1]', text);
+      await via2.sendToConnection(py.connectionId, '42["news",1]', text);
       await via2.sendToAll('42["news",2]', text);
       await via2.group(nsGroup('/')).sendToAll('42["news",{"n":3}]', text);
-      const code = await exited;
-      const result = JSON.parse(lines.at(-1));
-      assert.equal(code, 0, `python client: ${lines.join(' | ')} ${stderr}`);
+      const { code, result, output } = await py.done;
+      assert.equal(code, 0, `python client: ${output}`);
       assert.deepEqual(result.news, [[1], [2], [{ n: 3 }]]);
     } finally {
-      child.kill();
+      py.stop();
     }
   });
 

@@ -5,14 +5,11 @@
 // listings (`GET /api/hubs/{hub}/sockets`) with filters and pages.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { startSioServer } from './support/server.mjs';
 import { manager, connectSocket, closeAll, sleep, request, json } from './support/clients.mjs';
 import { signJwt, clientClaims, assertJsonError } from './support/hostile.mjs';
-import { nsGroup, roomGroup, until } from './support/records.mjs';
+import { nsGroup, roomGroup } from './support/records.mjs';
+import { startPythonListener } from './support/python_listener.mjs';
 
 const HUB = 'h';
 let srv;
@@ -151,24 +148,16 @@ describe('sends that wait for acks', () => {
   });
 
   it('python3-socketio answers an acked send', async () => {
-    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'python_listener.py');
-    const child = spawn('/usr/bin/python3', [script, srv.origin, srv.path(HUB), '1'],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines = [];
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const exited = new Promise((r) => child.on('exit', (code) => r(code)));
-    readline.createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+    const py = await startPythonListener(srv.origin, srv.path(HUB), 1);
     try {
-      await until(() => lines.some((l) => l.startsWith('ready ')), 8000, 'the python client connected');
-      const cid = lines.find((l) => l.startsWith('ready ')).slice(6);
-      const r = await ackedSend(`connections/${cid}/:send`, 5000, '42["news",7]');
-      assert.equal(await exited, 0, `python client: ${lines.join(' | ')} ${stderr}`);
+      const r = await ackedSend(`connections/${py.connectionId}/:send`, 5000, '42["news",7]');
+      const { code, output } = await py.done;
+      assert.equal(code, 0, `python client: ${output}`);
       assert.equal(r.acks.length, 1, JSON.stringify(r));
       assert.deepEqual(r.acks[0].args, ['python', 1]);
-      assert.equal(r.acks[0].connectionId, cid);
+      assert.equal(r.acks[0].connectionId, py.connectionId);
     } finally {
-      child.kill();
+      py.stop();
     }
   });
 
