@@ -1,0 +1,134 @@
+// actors/hub_state.hpp
+// Internal to the hub actor, not part of the library's API: what a hub
+// holds (per connection and in all) and the functions its parts share:
+// hub.cpp (the behavior, fan-out, membership), hub_targets.cpp (which
+// connections a command addresses), hub_sockets.cpp (listings and acked
+// sends).
+#pragma once
+
+#include "actors/hub.hpp"
+#include "actors/pending_acks.hpp"
+#include "lib/metrics/metrics.hpp"
+#include "lib/routing/group_index.hpp"
+
+#include <caf/all.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace sio::hub_parts {
+
+/// The hand-over of an upgraded connection's fan-out from its session to
+/// the hub (see the fanout_handoff handler for why the order holds).
+struct fanout_switch {
+  std::shared_ptr<http::ws_connection> ws;  ///< the upgraded transport
+  uint64_t round = 0;  ///< the marker whose echo completes the hand-over
+  std::vector<wire_batch> held;  ///< fan-out since that marker, in order
+};
+
+/// A connection's id, user and session; the id's bytes back the map keys.
+struct connection_entry {
+  std::string id;
+  std::string user_id;
+  client_session_actor session;
+  /// The WebSocket transport of the connection (WebSocket-only, or upgraded
+  /// and handed over): fan-out writes to it directly, one write policy for
+  /// all, instead of through the session's mailbox (one actor message and
+  /// activation less per recipient). Null for polling connections, whose
+  /// session owns the polling queue, and during a hand-over.
+  std::shared_ptr<http::ws_connection> ws;
+  /// Non-null while an upgraded connection's fan-out is being handed over.
+  std::unique_ptr<fanout_switch> handover;
+  /// Groups the service manages for its sockets (namespace groups and
+  /// socket rooms); "remove from all groups" keeps these. Views of the
+  /// group index's names, not copies (~80 bytes less per connection): valid
+  /// while this connection is a member, and every path that makes it leave
+  /// one (socket_left, an explicit remove) drops the view first.
+  std::vector<std::string_view> managed;
+  /// Cluster only (hub_config::keep_handshakes): for sockets_query.
+  std::shared_ptr<const handshake_facts> handshake;
+  /// When the connection opened (ms since the epoch) and the client's IP
+  /// (IPv6, IPv4 mapped): socket listings. 16 bytes rather than a string,
+  /// so that the entry keeps jemalloc's 160-byte class.
+  int64_t connected_ms = 0;
+  std::array<uint8_t, 16> address{};
+};
+
+#if defined(__GLIBCXX__) && defined(__x86_64__)
+static_assert(sizeof(connection_entry) <= 160,
+              "connection_entry grew past jemalloc's 160-byte class: every "
+              "connection costs 32 bytes more");
+#endif
+
+struct hub_state {
+  hub_config cfg;
+  /// What every session of this hub shares (settings, registry, metrics
+  /// and the per-event counters, which the hub bumps too).
+  std::shared_ptr<const session_context> context;
+  /// connection id -> entry; keyed by views into the entry so that fan-out
+  /// looks members up without building a string per recipient.
+  std::unordered_map<std::string_view, std::unique_ptr<connection_entry>>
+    connections;
+  /// user id -> its connections (views into the entries)
+  std::unordered_map<std::string, std::unordered_set<std::string_view>> users;
+  routing::group_index groups;
+  /// Namespaces that have had local sockets, and who wants to know them
+  /// (the cluster's adapter peer; see namespace_atom).
+  std::unordered_set<std::string> namespaces;
+  caf::actor namespace_watcher;
+  /// Acked sends awaiting their sockets' answers, and who waits for each.
+  pending_acks acks{pending_acks::limits{}};
+  std::unordered_map<uint64_t, caf::typed_response_promise<ack_result>> ack_waiters;
+  metrics::counter* acked_sends = nullptr;  ///< sio_acked_sends_total
+  metrics::counter* acks_in = nullptr;      ///< sio_acks_received_total
+  metrics::counter* ack_timeouts = nullptr; ///< sio_ack_timeouts_total
+
+  static inline const char* name = "hub";
+};
+
+using self_ptr = hub_full_actor::stateful_pointer<hub_state>;
+
+connection_entry* find_connection(hub_state& st, std::string_view id);
+
+/// Every connection the target addresses, once each, its exclusions and
+/// filter applied.
+std::vector<connection_entry*> targets_of(hub_state& st, const target& to);
+
+/// Calls `f(entry)` for every connection the target addresses. Collects
+/// first, so `f` may change memberships.
+template <class F>
+void for_each_target(hub_state& st, const target& to, F f) {
+  for (auto* e : targets_of(st, to))
+    f(*e);
+}
+
+/// Fan-out to one connection, the same path for every send so that each
+/// socket gets the hub's sends in the order the hub handled them. Returns
+/// the packets written here directly (the rest go through the session).
+uint64_t deliver(self_ptr self, connection_entry& e, const wire_batch& batch);
+
+/// The id of e's socket in namespace `nsp`, whose group is `prefix`
+/// (routing::namespace_group); empty when the connection has none there.
+std::string socket_of(const connection_entry& e, const std::string& nsp,
+                      std::string_view prefix);
+
+/// socket_list_query: a page of the target's sockets in socket id order.
+socket_page list_sockets(hub_state& st, const socket_list_query& q);
+
+/// sockets_query (a Node peer's request): the namespace's sockets in the
+/// rooms, minus `except`.
+sockets_answer local_sockets(hub_state& st, const sockets_query& q);
+
+/// acked_send_command: sends and awaits; answered by answer_acked_sends.
+caf::result<ack_result> start_acked_send(self_ptr self, acked_send_command& cmd);
+
+/// Answers every acked send in `sends` that has nothing left to wait for.
+void answer_acked_sends(hub_state& st, const std::vector<uint64_t>& sends);
+
+} // namespace sio::hub_parts
