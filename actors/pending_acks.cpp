@@ -64,11 +64,11 @@ std::optional<uint64_t> pending_acks::answer(std::string_view connection_id,
   if (i == awaited_.end() || i->second.to.connection_id != connection_id
       || i->second.nsp != nsp)
     return std::nullopt;
+  // Copies, not moves: settle() finds the connection's index by its id.
   if (auto s = sends_.find(i->second.send_id); s != sends_.end()) {
     auto& to = i->second.to;
-    s->second.result.acks.push_back({std::move(to.socket_id), std::move(to.connection_id),
-                                     std::move(to.user_id), std::move(args),
-                                     std::move(attachments)});
+    s->second.result.acks.push_back(
+      {to.socket_id, to.connection_id, to.user_id, std::move(args), std::move(attachments)});
   }
   return settle(ack_id);
 }
