@@ -22,7 +22,8 @@
 //   quit
 //
 // Received events must carry a CLOCK_REALTIME microsecond timestamp as their
-// first argument (42["ev",T,...]); latency = receipt time - T.
+// first argument (42["ev",T,...]); latency = receipt time - T. An event with
+// an ack id (an acked send) is answered at once with 43<id>["ok"].
 //
 // Why raw epoll and not Asio: the generator shares the machine's cores with
 // the server it measures, so its CPU per ack bounds what the echo scenario
@@ -606,7 +607,17 @@ void client::on_message(const std::string& m) {
       state = phase::joined;
       owner.handshake_done(true);
     }
-  } else if (m[1] == '2') {  // EVENT ["name",T,...]
+  } else if (m[1] == '2') {  // EVENT ["name",T,...], or 42<id>[...] asking an ack
+    // An acked send asks for an answer: ACK with the same id at once.
+    size_t digits = 2;
+    while (digits < m.size() && m[digits] >= '0' && m[digits] <= '9')
+      ++digits;
+    if (digits > 2) {
+      std::string ack = "43";
+      ack.append(m, 2, digits - 2);
+      ack += R"(["ok"])";
+      send_text(ack);
+    }
     ++owner.recv;
     int64_t now = now_us();
     owner.last_us = now;

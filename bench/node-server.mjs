@@ -3,7 +3,9 @@
 // doing what sio-server's in-process echo handler does (ack every event with
 // its arguments, fan `broadcast` out), plus `join` (socket.join) and an HTTP
 // backend endpoint POST /emit[?room=R] whose body is the JSON argument array,
-// and GET /stats (clients, disconnect reasons).
+// POST /ask?timeout=MS (the same to everyone with io.timeout().emitWithAck,
+// answered with the number of acks), and GET /stats (clients, disconnect
+// reasons).
 //
 //   node bench/node-server.mjs [--ping-interval MS] [--workers N] [--ws-engine eiows]
 //                              [--redis redis://127.0.0.1:PORT]
@@ -87,6 +89,31 @@ async function serve(inCluster) {
         const room = url.searchParams.get('room');
         (room ? io.to(room) : io).emit(...args);
         res.writeHead(202).end();
+      });
+      return true;
+    }
+    if (req.method === 'POST' && url.pathname === '/ask') {
+      // io.timeout(ms).emitWithAck(...): every socket's answer (what ours'
+      // `:send?ackTimeout=ms` does for a backend).
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', async () => {
+        let args;
+        try { args = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { args = null; }
+        if (!Array.isArray(args) || typeof args[0] !== 'string') {
+          res.writeHead(400).end();
+          return;
+        }
+        const ms = Number(url.searchParams.get('timeout') ?? '10000');
+        let body;
+        try {
+          const acks = await io.timeout(ms).emitWithAck(...args);
+          body = { acks: acks.length };
+        } catch (e) {
+          body = { acks: 0, error: String(e.message || e) };
+        }
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(body));
       });
       return true;
     }

@@ -36,6 +36,17 @@ export function render(r) {
   const setups = r.nodeSetups ?? { node: 'Node, 1 process' };
   const nodeKinds = Object.keys(setups);
   const label = (k) => setups[k] ?? k;
+  /** The run a section came from when `--only <id> --merge` put it in. */
+  const separateRun = (id) => r.separateRuns?.[id]
+    ?? (id === 'idle' ? r.idleSeparateRun : id === 'cluster' ? r.cluster?.separateRun : id === 'acks' ? r.acks?.separateRun : null);
+  const noteSeparate = (id) => {
+    const sr = separateRun(id);
+    if (!sr) return;
+    p(`This section comes from a separate run (\`scripts/bench --only ${sr.only ?? id} --merge\`, finished`
+      + ` ${sr.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${fmt(sr.secs)} s, load average before ${sr.load},`
+      + ` after ${sr.loadAfter}); the other sections are from the run named at the top.`);
+    p();
+  };
   /** The best Node setup for a row: each setup's best run by `key`, then
    *  the best of those. */
   const bestNode = (prefix, key, lower = false) => {
@@ -124,6 +135,13 @@ export function render(r) {
   const po = r.poll_ours, pnB = bestNode('poll', 'tripsPerSec');
   const wh = r.webhook;
   const th = (x, key = 'threads') => (x?.[key] ?? 'n/a');
+  // Acked sends: ours against the Node setup with the most acks per server
+  // CPU second (the stricter comparison for a per-CPU target).
+  const ak = r.acks;
+  const akOurs = ak?.ours && !ak.ours.error ? ak.ours : null;
+  const akNodeKind = ak && Object.keys(ak).filter((k) => k !== 'ours' && k !== 'separateRun' && ak[k] && !ak[k].error)
+    .sort((a, b) => ak[b].acksPerCpuS - ak[a].acksPerCpuS)[0];
+  const akNode = akNodeKind ? ak[akNodeKind] : null;
   /** One summary row: ours and the best Node setup's value, the wall-clock
    *  ratio, the per-CPU-second ratio and the busy threads. */
   const row = (metric, oursCell, nodeB, nodeCell, wall, cpuOurs, cpuNode, threads, target = '', verdict = '') => {
@@ -202,6 +220,13 @@ export function render(r) {
     row(`long-polling round trips/s (${po.clients} clients, section 6)`, fmt(po.tripsPerSec), pnB, fmt(pn.tripsPerSec),
       ratio(po.tripsPerSec, pn.tripsPerSec), usPer(po.serverCpuS, po.trips), usPer(pn.serverCpuS, pn.trips), `${th(po)} / ${th(pn)}`);
   }
+  if (akOurs && akNode) {
+    row(`acked sends to ${fmt(akOurs.sockets)} sockets, acks per server CPU second (section 8)`, fmt(akOurs.acksPerCpuS),
+      { kind: akNodeKind }, fmt(akNode.acksPerCpuS), ratio(akOurs.acksPerSec, akNode.acksPerSec),
+      akOurs.cpuUsPerAck, akNode.cpuUsPerAck, `${th(akOurs)} / ${th(akNode)}`, '>= 3x per CPU',
+      yes(akOurs.acksPerCpuS >= 3 * akNode.acksPerCpuS));
+    p(`| acked sends, time to the full answer p50 / p99 (ms) | ${fmt(akOurs.p50Ms, 1)} / ${fmt(akOurs.p99Ms, 1)} | ${fmt(akNode.p50Ms, 1)} / ${fmt(akNode.p99Ms, 1)} (${label(akNodeKind)}) | | | | | |`);
+  }
   if (wh && wh.ours) {
     const driver = wh.alone.cpu_ms !== undefined && wh.aloneRuns?.[0]?.errors !== undefined ? 'sio-bench-http' : 'a Node client';
     const oneThread = wh.oursDefault ? ' (workerThreads 1, section 5)' : '';
@@ -235,14 +260,8 @@ export function render(r) {
       + ' The servers get their clients one after the other; then all stay idle together'
       + ` for ${S.hold / 1000} s. The hold is repeated at pingInterval 1 s`
       + ` (${fmt(io.n2)} pings/s to answer) for ours and ${label('node')}, each alone on fresh servers; its rows are marked "1 s".`);
-    if (r.idleSeparateRun) {
-      const sr = r.idleSeparateRun;
-      p();
-      p(`This section comes from a separate run (\`scripts/bench --only idle --merge\`, finished`
-        + ` ${sr.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${fmt(sr.secs)} s, load average before ${sr.load},`
-        + ` after ${sr.loadAfter}); the other sections are from the run named at the top.`);
-    }
     p();
+    noteSeparate('idle');
     const cols = columns('idle');
     const x = (k) => r[`idle_${k}`];
     table(cols, [
@@ -270,6 +289,7 @@ export function render(r) {
   if (fo && fnB) {
     p('## 2. Fan-out to one namespace');
     p();
+    noteSeparate('fan');
     p(`${fmt(S.fan)} clients in "/"; the backend broadcasts \`["b", T]\` (ours: REST group send to`
       + ' `0~Lw~` with a fresh HS256 token; Node: POST /emit -> `io.emit`). First'
       + ` ${S.latRounds} broadcasts one at a time (each waits until every client has it), then`
@@ -310,6 +330,7 @@ export function render(r) {
   if (ro && rnB) {
     p('## 3. Room fan-out');
     p();
+    noteSeparate('rooms');
     p(`${fmt(S.fan / 10)} rooms of 10 clients (ours: REST \`PUT groups/{room}/connections/{id}\` per socket; Node:`
       + ' a `join` event -> `socket.join`); the driver sends to random rooms from 32 concurrent'
       + ` backend requests for ${S.roomMs / 1000} s.`);
@@ -342,6 +363,7 @@ export function render(r) {
   if (eo && en) {
     p('## 4. Echo with ack');
     p();
+    noteSeparate('echo');
     p(`${eo.clients} clients each emit \`["e", T, "hello"]\` with an ack and send the next one when the ack`
       + ` arrives (closed loop) for ${S.echoMs / 1000} s.`);
     p();
@@ -410,6 +432,7 @@ export function render(r) {
   if (wh && wh.ours) {
     p('## 5. Echo through a webhook');
     p();
+    noteSeparate('webhook');
     p(`Ours with \`eventHandlers\` pointing at bench/webhook-upstream.mjs (node:http, answers each user event`
       + ` with its ack), ${wh.ours.clients} clients in a closed ack loop for ${S.hookMs / 1000} s. The denominator is the`
       + ' upstream alone, driven by `sio-bench-http` (bench/http_load.cpp: C++, one epoll thread) with 32 keep-alive'
@@ -447,6 +470,7 @@ export function render(r) {
   if (po && pnB) {
     p('## 6. Long-polling clients');
     p();
+    noteSeparate('poll');
     p(`${po.clients} Engine.IO long-polling clients (HTTP keep-alive, from the Node driver); each POSTs an`
       + ` event with an ack and GETs until the ack arrives, for ${S.pollMs / 1000} s. eiows replaces only the`
       + ' WebSocket server, so it has no run here.');
@@ -504,10 +528,11 @@ export function render(r) {
       + ' once in `@socket.io/redis-adapter`\'s format (for Node.js peers and emitters on the same key; its own nodes'
       + ' drop those), whether or not a Node peer is there: hence 2 PUBLISH calls per broadcast or room send against'
       + ' Node\'s 1.');
-    if (cl.separateRun) {
+    if (separateRun('cluster')) {
+      const csr = separateRun('cluster');
       p(`- this section comes from a separate run (\`node bench/run.mjs --build build-bench --only cluster --merge\`, what \`scripts/bench --only cluster --merge\` runs after its build; finished`
-        + ` ${cl.separateRun.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${fmt(cl.separateRun.secs)} s, load average before`
-        + ` ${cl.separateRun.load}, after ${cl.separateRun.loadAfter}); the other sections are from the run named at the top.`);
+        + ` ${csr.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${fmt(csr.secs)} s, load average before`
+        + ` ${csr.load}, after ${csr.loadAfter}); the other sections are from the run named at the top.`);
     }
     p(`- Redis with its nodes up and idle: ours ${fmt(1e6 * cl.ours.redisIdleCpuPerSec)} us of CPU and`
       + ` ${fmt(cl.ours.redisIdleCommandsPerSec, 1)} commands per second (heartbeats, its timers), Node`
@@ -618,6 +643,34 @@ export function render(r) {
       + ' and clients are the Node driver (see those sections).');
   }
   p();
+  if (akOurs) {
+    p('## 8. Acked sends');
+    p();
+    p(`${fmt(akOurs.sockets)} WebSocket clients (one sio-bench-client process) in namespace "/", each answering`
+      + ' an event with an ack id at once. The backend sends one event to all of them and waits for every answer,'
+      + ` ${akOurs.rounds} times one after another: ours through REST (\`POST .../groups/0~Lw~/:send?ackTimeout=10000\`,`
+      + ' the JWT checked on every call), Node through an HTTP endpoint of the same process calling'
+      + ' `io.timeout(10000).emitWithAck(...)`. "Time to the full answer" runs from the HTTP request to its response.');
+    p();
+    noteSeparate('acks');
+    const kinds = ['ours', ...Object.keys(ak).filter((k) => k !== 'ours' && k !== 'separateRun')];
+    p(`| | ${kinds.map(label).join(' | ')} |`);
+    p(`|---|${kinds.map(() => '---:').join('|')}|`);
+    const cell = (k, f) => (ak[k]?.error ? (f === null ? ak[k].error : '') : f(ak[k]));
+    for (const [lbl, f] of [
+      ['acks received / expected', (x) => `${fmt(x.acks)} / ${fmt(x.expected)}`],
+      ['time to the full answer p50 / p99 (ms)', (x) => `${fmt(x.p50Ms, 1)} / ${fmt(x.p99Ms, 1)}`],
+      ['acks/s (wall clock)', (x) => fmt(x.acksPerSec)],
+      ['server CPU per ack (us)', (x) => fmt(x.cpuUsPerAck, 2)],
+      ['acks per server CPU second', (x) => fmt(x.acksPerCpuS)],
+      ['busy server threads', (x) => th(x)],
+      ['error', null],
+    ]) {
+      if (f === null && !kinds.some((k) => ak[k]?.error)) continue;
+      p(`| ${lbl} | ${kinds.map((k) => cell(k, f)).join(' | ')} |`);
+    }
+    p();
+  }
   if (r.notes?.length) {
     p('## Notes from this run');
     p();

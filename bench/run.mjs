@@ -9,9 +9,9 @@
 // It reports; it never fails CI.
 //
 //   node bench/run.mjs --build build-bench [--quick] [--out BENCHMARKS.md]
-//   --only idle,fan,echo,rooms,poll,webhook,cluster runs those scenarios and
+//   --only idle,fan,echo,rooms,poll,webhook,acks,cluster runs those scenarios and
 //   writes bench-partial.md/.json in the build directory instead;
-//   --only cluster --merge (or --only idle --merge) then also puts that section into
+//   --only <ids> --merge then also puts those sections into
 //   BENCHMARKS.json (the other sections kept) and renders BENCHMARKS.md.
 //   BENCH_IO_THREADS=n sets ours' ioThreads (default: the service's own).
 //   BENCH_SCHEDULER=asio|caf sets ours' scheduler (default: asio).
@@ -47,9 +47,11 @@ const PATH = `/clients/socketio/hubs/${HUB}/`;
 // Sizes: full run / --quick.
 const S = QUICK
   ? { idle1: 5000, idle2: 10000, hold: 15000, fan: 5000, latRounds: 5, burst: 10, burstRounds: 2,
-      seqSends: 20, roomMs: 3000, echoK: 200, echoMs: 3000, reps: 1, echoReps: 1, echoNormalReps: 1, poll: 300, pollMs: 4000, hookMs: 3000 }
+      seqSends: 20, roomMs: 3000, echoK: 200, echoMs: 3000, reps: 1, echoReps: 1, echoNormalReps: 1, poll: 300, pollMs: 4000, hookMs: 3000,
+      acks: 1000, ackRounds: 10 }
   : { idle1: 10000, idle2: 19000, hold: 60000, fan: 10000, latRounds: 10, burst: 20, burstRounds: 4,
-      seqSends: 40, roomMs: 5000, echoK: 200, echoMs: 5000, reps: 2, echoReps: 6, echoNormalReps: 2, poll: 1000, pollMs: 8000, hookMs: 5000 };
+      seqSends: 40, roomMs: 5000, echoK: 200, echoMs: 5000, reps: 2, echoReps: 6, echoNormalReps: 2, poll: 1000, pollMs: 8000, hookMs: 5000,
+      acks: 1000, ackRounds: 40 };
 // The cluster scenario (three nodes on one Redis): sockets per node, run at
 // the first count and again at the second (twice as many).
 Object.assign(S, QUICK
@@ -238,6 +240,14 @@ async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: '
     const g = room === undefined ? nsGroup : `${nsGroup}${b64u(room)}`;
     return p.rest('POST', `/groups/${g}/:send`, `42${JSON.stringify([name, nowUs()])}`, 'text/plain');
   };
+  /** Backend acked send of ["name", T] to the namespace: every socket's answer. */
+  p.ask = async (name) => {
+    const r = await p.rest('POST', `/groups/${nsGroup}/:send?ackTimeout=10000`,
+      `42${JSON.stringify([name, nowUs()])}`, 'text/plain');
+    if (r.status !== 200) throw new Error(`acked send: ${r.status} ${r.body}`);
+    const body = JSON.parse(r.body);
+    return { acks: body.acks.length, timedOut: body.timedOut.length };
+  };
   p.join = async (lgs) => {
     // REST: PUT groups/{room}/connections/{sid}, client i -> room r<i/10>
     for (const lg of lgs) {
@@ -283,6 +293,13 @@ async function startNode({ pingInterval = 25000, kind = 'node' } = {}) {
   p.emit = (name, room) => request(p.apiPort, 'POST', `/emit${room === undefined ? '' : `?room=${room}`}`,
     JSON.stringify([name, nowUs()]), { 'Content-Type': 'application/json' });
   p.join = async (lgs) => { await Promise.all(lgs.map((lg) => lg.cmd('join', 'joined', 120000))); };
+  p.ask = async (name) => {
+    const r = await request(p.apiPort, 'POST', '/ask?timeout=10000', JSON.stringify([name, nowUs()]),
+      { 'Content-Type': 'application/json' });
+    const body = JSON.parse(r.body);
+    if (body.error) throw new Error(`emitWithAck: ${body.error}`);
+    return { acks: body.acks, timedOut: 0 };
+  };
   p.closedCount = async () => {
     const r = JSON.parse((await request(p.apiPort, 'GET', '/stats')).body);
     const n = Object.values(r.closed).reduce((a, b) => a + b, 0);
@@ -646,6 +663,37 @@ async function polling(kind) {
            serverCpuS: cpu, threads, loadgenCpuS: (mine.user + mine.system) / 1e6 };
 }
 
+/** Acked sends to S.acks sockets, one after another (each sent when the
+ *  previous one had every answer): time to the full answer and server CPU
+ *  per ack. */
+async function ackedSends(kind) {
+  const server = await startServer(kind);
+  const c = await connectClients(server, S.acks, 1);
+  if (c.failed) connectNote(kind, c.failed, S.acks);
+  for (let i = 0; i < 3; i++) await server.ask('warm');
+  const times = [];
+  let acks = 0;
+  let timedOut = 0;
+  const m = await measured(server, async () => {
+    for (let i = 0; i < S.ackRounds; i++) {
+      const t0 = performance.now();
+      const r = await server.ask('ask');
+      times.push(performance.now() - t0);
+      acks += r.acks;
+      timedOut += r.timedOut;
+    }
+  });
+  const st = await lgStats(c.lgs);
+  await killAll(c.lgs, server);
+  times.sort((a, b) => a - b);
+  const pct = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+  const secs = times.reduce((a, b) => a + b, 0) / 1000;
+  return { sockets: c.ok, rounds: S.ackRounds, acks, timedOut, expected: S.ackRounds * c.ok,
+           p50Ms: pct(0.5), p99Ms: pct(0.99), secs, acksPerSec: acks / secs,
+           serverCpuS: m.serverCpuS, threads: m.threads, cpuUsPerAck: (1e6 * m.serverCpuS) / acks,
+           acksPerCpuS: acks / m.serverCpuS, loadgenCpuMs: st.reduce((a, s) => a + s.cpu_ms, 0) };
+}
+
 async function webhook() {
   const up = await start(process.execPath, [path.join(here, 'webhook-upstream.mjs')], /^listening \d+/, 'upstream');
   const upPort = Number(/listening (\d+)/.exec(up.readyLine)[1]);
@@ -979,6 +1027,11 @@ function machine() {
 }
 
 const want = (id) => !ONLY || ONLY.split(',').includes(id);
+/** The results keys of each scenario (what `--merge` replaces), and the
+ *  sizes it reads. */
+const SECTION_KEYS = { idle: /^idle(1s)?_/, fan: /^fan_/, echo: /^echo(Normal)?_/, rooms: /^rooms_/,
+  poll: /^poll_/, webhook: /^webhook$/, acks: /^acks$/, cluster: /^cluster$/ };
+const SECTION_SIZES = { cluster: Object.keys(S).filter((k) => k.startsWith('cluster')), acks: ['acks', 'ackRounds'] };
 
 async function main() {
   const t0 = Date.now();
@@ -1100,6 +1153,19 @@ async function main() {
     }
   }
 
+  if (want('acks')) {
+    results.acks = {};
+    for (const kind of ['ours', ...nodeKinds]) {
+      log(`acked sends: ${kind}, ${S.acks} sockets`);
+      try {
+        results.acks[kind] = await ackedSends(kind);
+      } catch (e) {
+        results.acks[kind] = { error: String(e.message || e) };
+      }
+      log(JSON.stringify(results.acks[kind]));
+    }
+  }
+
   if (want('cluster')) {
     log('cluster: three nodes on one Redis, ours and Node');
     results.cluster = await clusterScenario();
@@ -1117,21 +1183,21 @@ async function main() {
   fs.writeFileSync(OUT_JSON, `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(OUT, (await import('./report.mjs')).render(results));
   log(`wrote ${OUT} and ${OUT_JSON} (${results.totalSecs.toFixed(0)} s)`);
-  if (ONLY && flag('--merge') && (results.cluster || want('idle'))) {
-    // `--only cluster --merge` / `--only idle --merge`: those sections of
-    // this run replace theirs in the committed results, marked as from a
-    // separate run; every other section stays as it was.
+  if (ONLY && flag('--merge')) {
+    // `--only <ids> --merge`: those sections of this run replace theirs in
+    // the committed results, each marked as from a separate run; every
+    // other section stays as it was.
     const file = path.join(repo, 'BENCHMARKS.json');
     const full = JSON.parse(fs.readFileSync(file, 'utf8'));
     const separateRun = { finishedAt: results.finishedAt, secs: results.totalSecs,
       load: results.machine.load, loadAfter: results.loadAfter, quick: QUICK, only: ONLY };
-    if (results.cluster) {
-      full.cluster = { ...results.cluster, separateRun };
-      for (const k of Object.keys(S)) if (k.startsWith('cluster')) full.sizes[k] = S[k];
-    }
-    if (want('idle')) {
-      for (const k of Object.keys(results)) if (/^idle(1s)?_/.test(k)) full[k] = results[k];
-      full.idleSeparateRun = separateRun;
+    full.separateRuns = { ...(full.separateRuns ?? {}) };
+    for (const id of ONLY.split(',')) {
+      const keys = SECTION_KEYS[id];
+      if (!keys) continue;
+      for (const k of Object.keys(results)) if (keys.test(k)) full[k] = results[k];
+      full.separateRuns[id] = separateRun;
+      for (const k of SECTION_SIZES[id] ?? []) full.sizes[k] = S[k];
     }
     fs.writeFileSync(file, `${JSON.stringify(full, null, 2)}\n`);
     fs.writeFileSync(path.join(repo, 'BENCHMARKS.md'), (await import('./report.mjs')).render(full));
