@@ -1,5 +1,6 @@
 #include "actors/rest_answers.hpp"
 
+#include "lib/protocol/json_text.hpp"
 #include "lib/routing/odata_filter.hpp"
 
 namespace sio::rest {
@@ -27,6 +28,16 @@ http::response status_only(int status) {
   http::response r;
   r.status = status;
   return r;
+}
+
+void append_string_or_null(std::string& out, std::string_view key, std::string_view value) {
+  out += '"';
+  out += key;
+  out += "\":";
+  if (value.empty())
+    out += "null";
+  else
+    protocol::append_json_string(out, value);
 }
 
 } // namespace sio::rest

@@ -21,6 +21,10 @@ http::response error(int status, std::string_view code,
 /// only by its start, so that a 1 MB filter is not a 1 MB answer.
 std::string filter_error(std::string_view text, const std::string& why);
 
+/// Appends `"key":` and `value` as a JSON string, or null when `value` is
+/// empty (a user id of an anonymous connection).
+void append_string_or_null(std::string& out, std::string_view key, std::string_view value);
+
 /// A response with `status` and no body.
 http::response status_only(int status);
 

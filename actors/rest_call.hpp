@@ -77,6 +77,11 @@ struct call {
   /// The body of a send as Engine.IO payload text.
   std::optional<std::string> payload_text();
 
+  /// Query parameter `key` as a whole number in [lo, hi]; `absent` when it
+  /// is not there; nullopt after answering 400 InvalidArgument `message`.
+  std::optional<int64_t> whole_number(std::string_view key, int64_t lo, int64_t hi,
+                                      int64_t absent, const char* message);
+
   /// `ackTimeout=` of a send: 0 when absent; nullopt after answering 400.
   std::optional<int64_t> ack_timeout();
 

@@ -30,24 +30,34 @@ std::string iso8601(int64_t ms) {
   return buf;
 }
 
-/// The 200 body of an acked send (README, "Sends that wait for acks").
+/// Appends `"key":"value"` (value escaped).
+void append_field(std::string& out, std::string_view key, std::string_view value) {
+  out += '"';
+  out += key;
+  out += "\":";
+  protocol::append_json_string(out, value);
+}
+
+/// The 200 body of an acked send (README, "Sends that wait for acks"),
+/// written in place: one entry per recipient.
 std::string ack_result_json(const ack_result& r) {
   std::string out = "{\"acks\":[";
   for (size_t k = 0; k < r.acks.size(); ++k) {
     auto& a = r.acks[k];
-    if (k)
-      out += ',';
-    out += "{\"socketId\":" + protocol::json_string(a.socket_id)
-           + ",\"connectionId\":" + protocol::json_string(a.connection_id)
-           + ",\"userId\":"
-           + (a.user_id.empty() ? std::string{"null"} : protocol::json_string(a.user_id))
-           + ",\"args\":" + (a.args.empty() ? std::string{"[]"} : a.args);
+    out += k ? ",{" : "{";
+    append_field(out, "socketId", a.socket_id);
+    out += ',';
+    append_field(out, "connectionId", a.connection_id);
+    out += ',';
+    append_string_or_null(out, "userId", a.user_id);
+    out += ",\"args\":";
+    out += a.args.empty() ? std::string_view{"[]"} : std::string_view{a.args};
     if (!a.attachments.empty()) {
       out += ",\"attachments\":[";
       for (size_t i = 0; i < a.attachments.size(); ++i) {
-        if (i)
-          out += ',';
-        out += '"' + protocol::base64_encode(a.attachments[i]) + '"';
+        out += i ? ",\"" : "\"";
+        out += protocol::base64_encode(a.attachments[i]);
+        out += '"';
       }
       out += ']';
     }
@@ -56,12 +66,14 @@ std::string ack_result_json(const ack_result& r) {
   out += "],\"timedOut\":[";
   for (size_t k = 0; k < r.timed_out.size(); ++k) {
     auto& t = r.timed_out[k];
-    if (k)
+    out += k ? ",{" : "{";
+    append_field(out, "socketId", t.socket_id);
+    out += ',';
+    append_field(out, "connectionId", t.connection_id);
+    if (!t.reason.empty()) {
       out += ',';
-    out += "{\"socketId\":" + protocol::json_string(t.socket_id)
-           + ",\"connectionId\":" + protocol::json_string(t.connection_id);
-    if (!t.reason.empty())
-      out += ",\"reason\":" + protocol::json_string(t.reason);
+      append_field(out, "reason", t.reason);
+    }
     out += '}';
   }
   out += "]}";
@@ -71,18 +83,8 @@ std::string ack_result_json(const ack_result& r) {
 } // namespace
 
 std::optional<int64_t> call::ack_timeout() {
-  auto v = value(query, "ackTimeout");
-  if (!v)
-    return 0;
-  char* end = nullptr;
-  errno = 0;
-  long long ms = std::strtoll(v->c_str(), &end, 10);
-  if (v->empty() || *end != '\0' || errno != 0 || ms < 1 || ms > 60000) {
-    ex.respond(error(400, "InvalidArgument",
-                     "ackTimeout must be a whole number of milliseconds from 1 to 60000"));
-    return std::nullopt;
-  }
-  return ms;
+  return whole_number("ackTimeout", 1, 60000, 0,
+                      "ackTimeout must be a whole number of milliseconds from 1 to 60000");
 }
 
 void call::acked_send(target to, int64_t timeout_ms) {
@@ -190,17 +192,27 @@ void call::list_sockets() {
       auto& s = page.sockets[k];
       if (k)
         body += ',';
-      body += "{\"socketId\":" + protocol::json_string(s.socket_id)
-              + ",\"connectionId\":" + protocol::json_string(s.connection_id)
-              + ",\"userId\":"
-              + (s.user_id.empty() ? std::string{"null"} : protocol::json_string(s.user_id))
-              + ",\"namespace\":" + protocol::json_string(s.nsp) + ",\"rooms\":[";
-      for (size_t r = 0; r < s.rooms.size(); ++r)
-        body += (r ? "," : "") + protocol::json_string(s.rooms[r]);
-      body += std::string{"],\"transport\":"} + (s.websocket ? "\"websocket\"" : "\"polling\"")
-              + ",\"remoteAddress\":" + protocol::json_string(s.remote_address)
-              + ",\"connectedAt\":" + protocol::json_string(iso8601(s.connected_at_ms))
-              + '}';
+      body += '{';
+      append_field(body, "socketId", s.socket_id);
+      body += ',';
+      append_field(body, "connectionId", s.connection_id);
+      body += ',';
+      append_string_or_null(body, "userId", s.user_id);
+      body += ',';
+      append_field(body, "namespace", s.nsp);
+      body += ",\"rooms\":[";
+      for (size_t r = 0; r < s.rooms.size(); ++r) {
+        if (r)
+          body += ',';
+        protocol::append_json_string(body, s.rooms[r]);
+      }
+      body += "],\"transport\":";
+      body += s.websocket ? "\"websocket\"" : "\"polling\"";
+      body += ',';
+      append_field(body, "remoteAddress", s.remote_address);
+      body += ',';
+      append_field(body, "connectedAt", iso8601(s.connected_at_ms));
+      body += '}';
     }
     body += ']';
     if (page.more && !page.sockets.empty())

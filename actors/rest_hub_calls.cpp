@@ -16,6 +16,7 @@
 #include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -288,18 +289,11 @@ void call::token_request_values() {
     tr.user_id = *u;
   tr.roles = values(query, "role", true);
   tr.groups = values(query, "group", false);
-  int64_t minutes = 60;
-  if (auto m = value(query, "minutesToExpire")) {
-    char* end = nullptr;
-    long v = std::strtol(m->c_str(), &end, 10);
-    if (m->empty() || *end != '\0' || v < 1 || v > 60 * 24 * 365) {
-      ex.respond(error(400, "InvalidArgument",
-                       "minutesToExpire must be a whole number >= 1"));
-      return;
-    }
-    minutes = v;
-  }
-  tr.lifetime_seconds = minutes * 60;
+  auto minutes = whole_number("minutesToExpire", 1, 60 * 24 * 365, 60,
+                              "minutesToExpire must be a whole number >= 1");
+  if (!minutes)
+    return;
+  tr.lifetime_seconds = *minutes * 60;
   auto token = auth::make_token(tr, cfg.keys.primary, now_seconds());
   ex.respond(http::response::json(200, "{\"token\":\"" + token + "\"}"));
 }
@@ -331,17 +325,26 @@ void call::membership(target to, std::vector<std::string> groups, bool add,
       });
 }
 
-std::optional<size_t> call::page_size() {
-  auto m = value(query, "maxpagesize");
-  if (!m)
-    return 200;
+std::optional<int64_t> call::whole_number(std::string_view key, int64_t lo, int64_t hi,
+                                          int64_t absent, const char* message) {
+  auto text = value(query, key);
+  if (!text)
+    return absent;
   char* end = nullptr;
-  long v = std::strtol(m->c_str(), &end, 10);
-  if (m->empty() || *end != '\0' || v < 1 || v > 200) {
-    ex.respond(error(400, "InvalidArgument", "maxpagesize must be between 1 and 200"));
+  errno = 0;
+  long long v = std::strtoll(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || errno != 0 || v < lo || v > hi) {
+    ex.respond(error(400, "InvalidArgument", message));
     return std::nullopt;
   }
-  return static_cast<size_t>(v);
+  return v;
+}
+
+std::optional<size_t> call::page_size() {
+  auto n = whole_number("maxpagesize", 1, 200, 200, "maxpagesize must be between 1 and 200");
+  if (!n)
+    return std::nullopt;
+  return static_cast<size_t>(*n);
 }
 
 void call::list_group(std::string group) {
@@ -356,10 +359,10 @@ void call::list_group(std::string group) {
           if (!first)
             body += ',';
           first = false;
-          body += "{\"connectionId\":" + protocol::json_string(c.connection_id)
-                  + ",\"userId\":";
-          body += c.user_id.empty() ? std::string{"null"}
-                                    : protocol::json_string(c.user_id);
+          body += "{\"connectionId\":";
+          protocol::append_json_string(body, c.connection_id);
+          body += ',';
+          append_string_or_null(body, "userId", c.user_id);
           body += '}';
         }
         body += "]}";
