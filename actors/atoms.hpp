@@ -43,5 +43,7 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 /// Hub -> adapter peer: a namespace has local sockets (namespace name);
 /// adapter peer -> hub: tell me those (the peer's handle).
 using namespace_atom = caf::atom_constant<caf::atom("namespace")>;
+/// A hub's own timer: end the kept sessions whose window has passed.
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 } // namespace sio

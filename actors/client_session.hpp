@@ -37,6 +37,10 @@ struct session_settings {
   size_t max_pending_events = 1024;
   /// Namespaces one connection may join.
   size_t max_namespaces = 64;
+  /// Connection state recovery is on for the hub: CONNECT answers carry a
+  /// pid, a CONNECT with one asks the hub to resume the socket, and a
+  /// socket lost abnormally leaves its disconnected event to the hub.
+  bool recovery = false;
   /// Engine.IO only: echo every message instead of speaking Socket.IO.
   bool engineio_echo = false;
   /// Wakes the sessions for their heartbeat (see make_heartbeat_wheel);

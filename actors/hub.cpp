@@ -82,6 +82,8 @@ void hold(self_ptr self, connection_entry& e, const wire_batch& batch) {
 uint64_t deliver(self_ptr self, connection_entry& e, const wire_batch& batch) {
   if (e.ws)
     return write_direct(*e.ws, batch);
+  if (is_away(e))
+    return 0; // the log keeps what its socket misses (stamp_and_log)
   if (e.handover)
     hold(self, e, batch);
   else
@@ -98,6 +100,8 @@ void directory_left(hub_state& st, const std::string& connection_id,
     st.cfg.directory->left(
       {st.cfg.name, connection_id, std::move(nsp), std::move(socket_id), std::move(user_id)});
 }
+
+} // namespace
 
 void forget_connection(hub_state& st, const std::string& id) {
   auto i = st.connections.find(id);
@@ -120,6 +124,23 @@ void forget_connection(hub_state& st, const std::string& id) {
   st.groups.leave_all(id);
   st.connections.erase(i);
 }
+
+void notify_disconnected(self_ptr self, socket_ref socket, const std::string& reason) {
+  auto& st = self->state;
+  disconnected_event ev{std::move(socket), reason};
+  if (st.context->inline_events) {
+    try {
+      st.context->inline_events->on_disconnected(ev);
+    } catch (...) {
+      spdlog::warn("event handler failed for connection={}: {}", ev.socket.connection_id,
+                   detail::exception_text(std::current_exception()));
+    }
+  } else if (st.cfg.handler) {
+    self->send(st.cfg.handler, std::move(ev));
+  }
+}
+
+namespace {
 
 /// The handler new sessions get: an actor or an inline one (which the
 /// sessions find in their shared context; open sessions keep theirs).
@@ -164,6 +185,8 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       "sio_ack_timeouts_total",
       "Recipients of acked sends that did not answer in time or went.", hub);
   }
+  if (c.recovery.enabled)
+    start_recovery(self->state);
   return {
     [self](open_session& open) {
       auto& st = self->state;
@@ -223,6 +246,8 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       for (auto& g : j.groups)
         if (routing::is_valid_group_name(g))
           st.groups.join(key, g);
+      if (st.recovery)
+        note_joined(st, j);
       if (st.cfg.directory)
         st.cfg.directory->joined({st.cfg.name, e->id, j.nsp, j.socket_id, e->user_id});
       if (st.namespaces.count(j.nsp) == 0) {
@@ -242,6 +267,8 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
                                         }),
                          e->managed.end());
       st.groups.leave_prefix(l.connection_id, prefix);
+      if (st.recovery)
+        note_left(st, l.connection_id, l.nsp);
       if (st.acks.awaited() > 0)
         answer_acked_sends(st, st.acks.gone(l.connection_id, &l.nsp, l.reason));
       directory_left(st, l.connection_id, std::move(l.nsp), std::move(l.socket_id), {});
@@ -249,20 +276,29 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
     [self](orphaned_sockets& o) {
       // Sent by the node that found their node dead: the handler hears of
       // each one's end as if this node had held it.
-      auto& st = self->state;
-      for (auto& s : o.sockets) {
-        disconnected_event ev{std::move(s), o.reason};
-        if (st.context->inline_events)
-          st.context->inline_events->on_disconnected(ev);
-        else if (st.cfg.handler)
-          self->send(st.cfg.handler, std::move(ev));
-      }
+      for (auto& s : o.sockets)
+        notify_disconnected(self, std::move(s), o.reason);
     },
     [self](closed_atom, std::string& connection_id, std::string& reason) {
       auto& st = self->state;
-      forget_connection(st, connection_id);
+      if (!st.recovery || !keep_lost(self, connection_id, reason)) {
+        forget_connection(st, connection_id);
+        drop_aliases_of(st, connection_id);
+      }
       if (st.acks.awaited() > 0)
         answer_acked_sends(st, st.acks.gone(connection_id, nullptr, reason));
+    },
+    [self](restore_request& r) -> caf::result<restore_answer> {
+      auto answer = self->make_response_promise<restore_answer>();
+      if (!self->state.recovery)
+        answer.deliver(restore_answer{});
+      else
+        restore_socket(self, r, answer);
+      return answer;
+    },
+    [self](sweep_atom) {
+      if (self->state.recovery)
+        sweep(self);
     },
     [self](client_ack& a) {
       auto& st = self->state;
@@ -316,23 +352,32 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       if (!cmd.packets || cmd.packets->empty())
         return;
       auto& st = self->state;
+      // With recovery, every socket gets the same stamped packets (one
+      // copy per send, not per recipient).
+      auto packets = st.recovery ? stamp_and_log(st, cmd.to, cmd.packets) : cmd.packets;
       uint64_t direct = 0;
       for_each_target(st, cmd.to, [&](connection_entry& e) {
-        direct += deliver(self, e, cmd.packets);
+        direct += deliver(self, e, packets);
       });
       if (st.context->counters && direct > 0)
         st.context->counters->packets_out->inc(direct);
     },
     [self](disconnect_command& cmd) {
       for_each_target(self->state, cmd.to, [&](connection_entry& e) {
-        self->send(e.session, disconnect_atom::value, cmd.nsp, cmd.close);
+        if (is_away(e))
+          end_away(self, e.id, cmd.close ? nullptr : &cmd.nsp);
+        else
+          self->send(e.session, disconnect_atom::value, cmd.nsp, cmd.close);
       });
     },
     [self](close_command& cmd) {
       auto reason = cmd.reason.empty() ? std::string{"forced server close"}
                                        : cmd.reason;
       for_each_target(self->state, cmd.to, [&](connection_entry& e) {
-        self->send(e.session, close_atom::value, reason, false);
+        if (is_away(e))
+          end_away(self, e.id, nullptr);
+        else
+          self->send(e.session, close_atom::value, reason, false);
       });
     },
     [self](membership_command& cmd) -> uint64_t {

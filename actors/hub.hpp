@@ -7,6 +7,8 @@
 #include "actors/client_session.hpp"
 #include "actors/socket_directory.hpp"
 
+#include <sio/config.hpp>
+
 #include <caf/actor_system.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -28,6 +30,8 @@ struct hub_config {
   /// Cluster: keep each connection's handshake facts for the fetchSockets
   /// of Node.js peers (sockets_query); off, a connection costs nothing more.
   bool keep_handshakes = false;
+  /// Connection state recovery (session.recovery must match `enabled`).
+  config::recovery_setting recovery;
 };
 
 /// Spawns a hub. It runs until it gets an exit message (service::stop).

@@ -96,6 +96,11 @@ caf::result<ack_result> start_acked_send(self_ptr self, acked_send_command& cmd)
   self->delayed_send(self, timeout, timeout_atom::value, send_id);
   auto promise = self->make_response_promise<ack_result>();
   st.ack_waiters.emplace(send_id, promise);
+  // A lost socket kept for recovery cannot answer now: timed out at once.
+  static const std::string away_reason = "transport close";
+  for (auto* e : entries)
+    if (is_away(*e))
+      answer_acked_sends(st, st.acks.gone(e->id, &cmd.nsp, away_reason));
   return promise;
 }
 

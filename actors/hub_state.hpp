@@ -7,6 +7,7 @@
 #pragma once
 
 #include "actors/hub.hpp"
+#include "actors/hub_recovery.hpp"
 #include "actors/pending_acks.hpp"
 #include "lib/metrics/metrics.hpp"
 #include "lib/routing/group_index.hpp"
@@ -88,6 +89,8 @@ struct hub_state {
   metrics::counter* acked_sends = nullptr;  ///< sio_acked_sends_total
   metrics::counter* acks_in = nullptr;      ///< sio_acks_received_total
   metrics::counter* ack_timeouts = nullptr; ///< sio_ack_timeouts_total
+  /// Connection state recovery; null when the hub has it off.
+  std::unique_ptr<recovery_state> recovery;
 
   static inline const char* name = "hub";
 };
@@ -95,6 +98,56 @@ struct hub_state {
 using self_ptr = hub_full_actor::stateful_pointer<hub_state>;
 
 connection_entry* find_connection(hub_state& st, std::string_view id);
+
+/// Drops a connection from every index (its groups, its user).
+void forget_connection(hub_state& st, const std::string& id);
+
+/// Tells the hub's handler that a socket went (the hub speaks for a
+/// socket whose session is gone: a dead node's, a kept one's).
+void notify_disconnected(self_ptr self, socket_ref socket, const std::string& reason);
+
+/// Whether the target addresses `e` (the test targets_of applies to each
+/// connection it collects).
+bool addresses(hub_state& st, const target& to, const connection_entry& e);
+
+// -- connection state recovery (hub_recovery.cpp) ----------------------------
+
+/// A lost connection whose sockets are kept: no session, no transport.
+bool is_away(const connection_entry& e);
+
+/// Turns recovery on (st.cfg.recovery): the log, the metrics.
+void start_recovery(hub_state& st);
+
+/// `batch` with an offset on each event that takes one, and logged for
+/// `to`; `batch` itself when none does.
+wire_batch stamp_and_log(hub_state& st, const target& to, const wire_batch& batch);
+
+/// A socket connected / left its namespace (then it cannot be resumed).
+void note_joined(hub_state& st, const socket_joined& j);
+void note_left(hub_state& st, const std::string& connection_id, const std::string& nsp);
+
+/// A connection closed: true when its sockets are kept (the entry stays,
+/// away); the disconnected events of the sockets not kept are sent here
+/// when the session left them to the hub (an abnormal loss).
+bool keep_lost(self_ptr self, const std::string& connection_id, const std::string& reason);
+
+/// restore_request: answers through `answer`, then queues the CONNECT
+/// answer and the missed packets on the new connection.
+void restore_socket(self_ptr self, restore_request& r,
+                    caf::typed_response_promise<restore_answer> answer);
+
+/// sweep_atom: ends the kept sockets whose window passed.
+void sweep(self_ptr self);
+
+/// Ends the kept sockets of an away connection (in `nsp` only, when not
+/// null): a REST close or disconnect of a lost socket is final.
+void end_away(self_ptr self, const std::string& connection_id, const std::string* nsp);
+
+/// The connection a lost connection's socket resumed on, if any.
+const std::string* alias_of(const hub_state& st, std::string_view connection_id);
+
+/// Forgets the aliases that lead to `connection_id` (it is gone).
+void drop_aliases_of(hub_state& st, const std::string& connection_id);
 
 /// Every connection the target addresses, once each, its exclusions and
 /// filter applied.

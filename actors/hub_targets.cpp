@@ -111,6 +111,9 @@ std::vector<connection_entry*> targets_of(hub_state& st, const target& to) {
       break;
     case target_kind::connection:
       consider(to.name);
+      // A lost connection's socket resumed on another (recovery).
+      if (auto* resumed = alias_of(st, to.name))
+        consider(*resumed);
       break;
     case target_kind::user:
       if (auto i = st.users.find(to.name); i != st.users.end())
@@ -119,6 +122,34 @@ std::vector<connection_entry*> targets_of(hub_state& st, const target& to) {
       break;
   }
   return hits;
+}
+
+bool addresses(hub_state& st, const target& to, const connection_entry& e) {
+  switch (to.kind) {
+    case target_kind::all:
+      break;
+    case target_kind::group: {
+      bool member = st.groups.contains(to.name, e.id);
+      for (size_t i = 0; !member && i < to.extra_groups.size(); ++i)
+        member = st.groups.contains(to.extra_groups[i], e.id);
+      if (!member)
+        return false;
+      break;
+    }
+    case target_kind::connection:
+      if (to.name != e.id) {
+        auto* resumed = alias_of(st, to.name);
+        if (!resumed || *resumed != e.id)
+          return false;
+      }
+      break;
+    case target_kind::user:
+      if (to.name != e.user_id)
+        return false;
+      break;
+  }
+  exclusions excluded{to, st.groups};
+  return admits(st, to, excluded, e);
 }
 
 } // namespace sio::hub_parts

@@ -56,6 +56,10 @@ using hub_full_actor = hub_actor::extend<
   caf::reacts_to<socket_left>,
   caf::reacts_to<closed_atom, std::string /* connection id */,
                  std::string /* reason */>,
+  /// Connection state recovery: a client resumes a socket it lost; the
+  /// hub's timer for the sockets it keeps.
+  caf::replies_to<restore_request>::with<restore_answer>,
+  caf::reacts_to<sweep_atom>,
   /// A client's answer to an acked send.
   caf::reacts_to<client_ack>,
   /// An acked send's timeout (its request id).

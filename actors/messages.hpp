@@ -32,6 +32,9 @@ struct socket_joined {
   std::string socket_id;      ///< the new socket, also its own room
   std::string user_id;        ///< the handler set this user; empty = unchanged
   std::vector<std::string> groups;  ///< groups the handler joined it to
+  /// Connection state recovery: the socket's private id (its CONNECT
+  /// answer's `pid`); empty when the hub has recovery off.
+  std::string pid;
 };
 
 /// A session reports that a socket left its namespace.
@@ -52,10 +55,40 @@ struct client_ack {
   std::vector<std::string> attachments;
 };
 
+/// Session -> hub: a client's CONNECT presents the `pid` (and the last
+/// `offset` it got) of a socket it lost: resume that socket on this
+/// connection if the hub kept it (connection state recovery).
+struct restore_request {
+  std::string connection_id;  ///< the new connection (Engine.IO sid)
+  std::string nsp;
+  std::string pid;
+  std::string offset;       ///< as the client sent it
+  bool has_offset = false;  ///< false: the client got no event before
+};
+
+/// The losses connection state recovery resumes from: the transport went
+/// or stopped answering. A client's or the server's deliberate end is
+/// final. With recovery on, the hub sends these sockets' disconnected
+/// events (when their window passes), not the session.
+inline bool recoverable_loss(std::string_view reason) {
+  return reason == "transport close" || reason == "transport error"
+         || reason == "ping timeout";
+}
+
+/// The hub's answer. When `restored`, the hub has moved the socket's rooms
+/// to the new connection and queued, on the connection's fan-out path, its
+/// CONNECT answer and every packet it missed: the session only marks the
+/// socket connected. Otherwise the session connects a fresh socket.
+struct restore_answer {
+  bool restored = false;
+  std::string socket_id;
+  std::string user_id;  ///< the socket's user
+};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, socket_joined& x) {
   return f(caf::meta::type_name("socket_joined"), x.connection_id, x.nsp,
-           x.socket_id, x.user_id, x.groups);
+           x.socket_id, x.user_id, x.groups, x.pid);
 }
 
 template <class Inspector>
@@ -161,6 +194,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::open_session)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::socket_upgraded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::fanout_handoff)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::client_ack)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::restore_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::restore_answer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::orphaned_sockets)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::http::exchange)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::sockets_query)

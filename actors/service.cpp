@@ -249,6 +249,8 @@ struct service::impl {
     hub_config hc;
     hc.name = h.name;
     hc.session = ss;
+    hc.session.recovery = h.recovery.enabled;
+    hc.recovery = h.recovery;
     hc.registry = registry;
     hc.metrics = metrics;
     if (link)

@@ -5,12 +5,15 @@
 #include "actors/session_polling.hpp"
 #include "actors/session_sockets.hpp"
 #include "lib/protocol/eio_codec.hpp"
+#include "lib/protocol/event_offset.hpp"
 #include "lib/protocol/sio_encoder.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <memory>
 #include <utility>
+#include <vector>
 
 namespace sio::session {
 
@@ -56,6 +59,28 @@ void send_sio(self_ptr self, const sio_packet& p) {
     send_wire(self, {true, std::make_shared<const std::string>(a)});
 }
 
+namespace {
+
+/// With recovery, a reply that holds an event goes through the hub, as a
+/// send to this connection: the event gets its offset and is logged like
+/// every other (Socket.IO's socket.emit does the same through its adapter).
+/// False when the reply can go straight to the client.
+bool relay_through_hub(self_ptr self, const std::vector<wire_packet>& packets) {
+  auto& st = self->state;
+  if (!st.ctx->settings.recovery)
+    return false;
+  bool has_event = std::any_of(packets.begin(), packets.end(), [](const wire_packet& p) {
+    return !p.binary && protocol::offset_namespace(*p.frame);
+  });
+  if (!has_event)
+    return false;
+  self->send(st.hub, send_command{target::connection(st.connection_id),
+                                  std::make_shared<const std::vector<wire_packet>>(packets)});
+  return true;
+}
+
+} // namespace
+
 /// Relays a handler's Engine.IO payload to the client. A single text packet
 /// (an ack: the usual reply) is its own frame text, so it is moved into the
 /// frame as it is rather than decoded and copied twice.
@@ -63,7 +88,9 @@ void relay_payload(self_ptr self, std::string payload) {
   protocol::payload_limits limits;
   limits.max_packet_size = self->state.ctx->settings.max_payload;
   if (protocol::is_single_text_packet(payload, limits)) {
-    send_wire(self, {false, std::make_shared<const std::string>(std::move(payload))});
+    wire_packet p{false, std::make_shared<const std::string>(std::move(payload))};
+    if (!relay_through_hub(self, {p}))
+      send_wire(self, p);
     return;
   }
   auto packets = protocol::decode_payload(payload, limits);
@@ -72,8 +99,14 @@ void relay_payload(self_ptr self, std::string payload) {
                  self->state.connection_id, packets.error());
     return;
   }
+  std::vector<wire_packet> wires;
+  wires.reserve(packets->size());
   for (auto& p : *packets)
-    send_wire(self, make_wire(p));
+    wires.push_back(make_wire(p));
+  if (relay_through_hub(self, wires))
+    return;
+  for (auto& w : wires)
+    send_wire(self, w);
 }
 
 void on_packet(self_ptr self, eio_packet& p) {
@@ -167,10 +200,12 @@ void close_session(self_ptr self, const std::string& reason, close_wait wait) {
   // The hub drops the memberships first, so that nothing is routed to this
   // connection once the handler hears of the disconnect.
   self->send(st.hub, closed_atom::value, st.connection_id, reason);
-  // Every accepted socket gets its disconnected event, in namespace order.
+  // Every accepted socket gets its disconnected event, in namespace order;
+  // with recovery, the hub sends those of a loss it may resume from.
+  bool hub_tells = st.ctx->settings.recovery && recoverable_loss(reason);
   for (auto& [nsp, s] : st.sockets)
     if (s.connected)
-      socket_gone(self, nsp, s, reason);
+      socket_gone(self, nsp, s, reason, !hub_tells);
   st.sockets.clear();
   count_close(self, reason);
   spdlog::info("connection closed hub={} connection={} reason={}",

@@ -7,6 +7,8 @@
 #include "lib/auth/random_id.hpp"
 #include "lib/protocol/json_text.hpp"
 
+#include <rapidjson/document.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -22,6 +24,13 @@ namespace {
 
 /// The close reason when more events await the handler than allowed.
 constexpr std::string_view event_backlog_reason = "event handler backlog full";
+
+/// The length of a socket's private id (recovery's `pid`): 128 random bits
+/// and more, as the connection id.
+constexpr size_t recovery_pid_length = 24;
+
+/// A CONNECT's auth larger than this is not read for a resume.
+constexpr size_t max_resume_auth_bytes = 4096;
 
 /// The close reason for a packet over max_packet_bytes.
 constexpr std::string_view packet_too_large_reason = "packet too large";
@@ -112,10 +121,17 @@ void on_verdict(self_ptr self, const std::string& nsp,
   sio_packet reply;
   reply.type = sio_packet_type::connect;
   reply.nsp = nsp;
-  reply.data = "{\"sid\":" + protocol::json_string(socket_id) + "}";
+  reply.data = "{\"sid\":" + protocol::json_string(socket_id);
+  // With recovery, the private id the client presents to resume it.
+  std::string pid;
+  if (st.ctx->settings.recovery) {
+    pid = auth::random_id(recovery_pid_length);
+    reply.data += ",\"pid\":" + protocol::json_string(pid);
+  }
+  reply.data += "}";
   send_sio(self, reply);
   self->send(st.hub, socket_joined{st.connection_id, nsp, socket_id,
-                                       v.user_id, v.groups});
+                                       v.user_id, v.groups, std::move(pid)});
   notify_handler(self, connected_event{make_ref(self, nsp, socket_id)},
                  &inline_handler::on_connected);
   count_socket(self, nsp, 1);
@@ -123,33 +139,22 @@ void on_verdict(self_ptr self, const std::string& nsp,
                st.ctx->hub_name, nsp, socket_id, st.connection_id);
 }
 
-void on_sio_connect(self_ptr self, sio_packet& p) {
+/// A new socket in namespace `nsp`: the handler's connect event decides.
+void connect_fresh(self_ptr self, const std::string& nsp, std::string auth) {
   auto& st = self->state;
-  if (find_socket(st.sockets, p.nsp) != st.sockets.end())
-    return; // already connected or pending: ignored, as REC in protocol.md
-  if (st.sockets.size() >= st.ctx->settings.max_namespaces) {
-    sio_packet err;
-    err.type = sio_packet_type::connect_error;
-    err.nsp = p.nsp;
-    err.data = R"({"message":"too many namespaces on one connection"})";
-    count_rejected(self, "too_many_namespaces");
-    send_sio(self, err);
-    return;
-  }
   auto socket_id = auth::random_id(auth::connection_id_length);
   st.sockets.emplace_back(
-    p.nsp, sio_socket{socket_id, false,
-                      std::chrono::steady_clock::now()
-                        + st.ctx->settings.handler_timeout});
+    nsp, sio_socket{socket_id, false,
+                    std::chrono::steady_clock::now()
+                      + st.ctx->settings.handler_timeout});
   if (!has_handler(st)) {
-    on_verdict(self, p.nsp, socket_id, connect_verdict::accept());
+    on_verdict(self, nsp, socket_id, connect_verdict::accept());
     return;
   }
   connect_event ev;
-  ev.socket = make_ref(self, p.nsp, socket_id);
+  ev.socket = make_ref(self, nsp, socket_id);
   unpack_handshake(st.handshake, ev);
-  ev.auth = std::move(p.data);
-  auto nsp = p.nsp;
+  ev.auth = std::move(auth);
   if (auto* h = st.ctx->inline_events.get()) {
     connect_verdict v;
     try {
@@ -172,6 +177,92 @@ void on_sio_connect(self_ptr self, sio_packet& p) {
         reject_failed_connect(self, nsp, socket_id,
                               handler_error_text(self->system(), err));
       });
+}
+
+/// The hub's answer to a resume: the socket is back (the hub queued its
+/// CONNECT answer and missed packets), or the client gets a fresh one.
+void on_restore_answer(self_ptr self, const std::string& nsp, std::string& auth,
+                       const restore_answer& a) {
+  auto& st = self->state;
+  auto i = find_socket(st.sockets, nsp);
+  if (st.closed || i == st.sockets.end() || i->second.connected
+      || !i->second.socket_id.empty())
+    return;
+  if (!a.restored) {
+    st.sockets.erase(i);
+    connect_fresh(self, nsp, std::move(auth));
+    return;
+  }
+  i->second.socket_id = a.socket_id;
+  i->second.connected = true;
+  st.connect_settled = true;
+  if (!a.user_id.empty())
+    st.user_id = a.user_id;
+  count_socket(self, nsp, 1);
+  spdlog::debug("socket resumed hub={} nsp={} socket={} connection={}",
+               st.ctx->hub_name, nsp, a.socket_id, st.connection_id);
+}
+
+/// A CONNECT whose auth presents a lost socket's pid (and the last offset
+/// its client got): the resume the hub is asked for; nullopt otherwise.
+std::optional<restore_request> resume_request(const session_state& st,
+                                              const sio_packet& p) {
+  if (p.data.empty() || p.data.size() > max_resume_auth_bytes)
+    return std::nullopt;
+  rapidjson::Document doc;
+  doc.Parse(p.data.data(), p.data.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return std::nullopt;
+  auto pid = doc.FindMember("pid");
+  if (pid == doc.MemberEnd() || !pid->value.IsString()
+      || pid->value.GetStringLength() == 0 || pid->value.GetStringLength() > 64)
+    return std::nullopt;
+  restore_request r;
+  r.connection_id = st.connection_id;
+  r.nsp = p.nsp;
+  r.pid.assign(pid->value.GetString(), pid->value.GetStringLength());
+  if (auto o = doc.FindMember("offset"); o != doc.MemberEnd() && !o->value.IsNull()) {
+    r.has_offset = true;
+    // Anything but a string is no offset the hub gave: it refuses.
+    if (o->value.IsString() && o->value.GetStringLength() <= 32)
+      r.offset.assign(o->value.GetString(), o->value.GetStringLength());
+    else
+      r.offset = "-";
+  }
+  return r;
+}
+
+void on_sio_connect(self_ptr self, sio_packet& p) {
+  auto& st = self->state;
+  if (find_socket(st.sockets, p.nsp) != st.sockets.end())
+    return; // already connected or pending: ignored, as REC in protocol.md
+  if (st.sockets.size() >= st.ctx->settings.max_namespaces) {
+    sio_packet err;
+    err.type = sio_packet_type::connect_error;
+    err.nsp = p.nsp;
+    err.data = R"({"message":"too many namespaces on one connection"})";
+    count_rejected(self, "too_many_namespaces");
+    send_sio(self, err);
+    return;
+  }
+  if (st.ctx->settings.recovery)
+    if (auto resume = resume_request(st, p)) {
+      // Pending until the hub answers: no socket id yet.
+      st.sockets.emplace_back(
+        p.nsp, sio_socket{{}, false,
+                          std::chrono::steady_clock::now() + st.ctx->settings.handler_timeout});
+      arm_heartbeat(self); // for the answer's deadline
+      auto nsp = p.nsp;
+      auto auth = std::make_shared<std::string>(std::move(p.data));
+      self->request(st.hub, caf::infinite, std::move(*resume))
+        .then(
+          [self, nsp, auth](restore_answer& a) { on_restore_answer(self, nsp, *auth, a); },
+          [self, nsp, auth](caf::error&) {
+            on_restore_answer(self, nsp, *auth, restore_answer{});
+          });
+      return;
+    }
+  connect_fresh(self, p.nsp, std::move(p.data));
 }
 
 void on_sio_disconnect(self_ptr self, const std::string& nsp) {
@@ -339,10 +430,11 @@ void refuse_large_packet(self_ptr self, size_t bytes) {
 } // namespace
 
 void socket_gone(self_ptr self, const std::string& nsp, const sio_socket& s,
-                 const std::string& reason) {
+                 const std::string& reason, bool tell_handler) {
   auto& st = self->state;
-  notify_handler(self, disconnected_event{make_ref(self, nsp, s.socket_id), reason},
-                 &inline_handler::on_disconnected);
+  if (tell_handler)
+    notify_handler(self, disconnected_event{make_ref(self, nsp, s.socket_id), reason},
+                   &inline_handler::on_disconnected);
   count_socket(self, nsp, -1);
   spdlog::info(
     "socket disconnected hub={} nsp={} socket={} connection={} reason={}",

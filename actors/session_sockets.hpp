@@ -20,9 +20,10 @@ void on_message(self_ptr self, std::string& wire, bool binary);
 /// answer finds its socket gone and is ignored.
 void expire_verdicts(self_ptr self, std::chrono::steady_clock::time_point now);
 
-/// Socket `s` of namespace `nsp` is gone: tells the handler, counts, logs.
+/// Socket `s` of namespace `nsp` is gone: tells the handler (unless the
+/// hub does: `tell_handler` false), counts, logs.
 void socket_gone(self_ptr self, const std::string& nsp, const sio_socket& s,
-                 const std::string& reason);
+                 const std::string& reason, bool tell_handler = true);
 
 /// A DISCONNECT of namespace `nsp` sent through the REST API; `close`:
 /// the connection closes too.

@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   sio::config::service_config cfg;
   cfg.host = "127.0.0.1";
   cfg.port = static_cast<uint16_t>(argc > 1 ? std::atoi(argv[1]) : 8091);
-  cfg.hubs.push_back({"game", /*allow_anonymous=*/true, {}, {}, {}});
+  cfg.hubs.push_back({"game", /*allow_anonymous=*/true, {}, {}, {}, {}});
   sio::service svc{cfg};
   auto board = std::make_shared<scoreboard>();
   svc.use<auth_stage>("game", std::string{"let-me-in"});

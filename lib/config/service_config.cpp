@@ -179,7 +179,8 @@ bool parse_hub(checker& c, const std::string& name, const value& v,
                         "with a letter; at most 128 characters)");
   if (!c.object(v, path)
       || !c.only_fields(v, path, {"anonymousConnectPolicy", "eventHandlers",
-                                  "inProcessHandler", "adapterKey"}))
+                                  "inProcessHandler", "adapterKey",
+                                  "connectionStateRecovery"}))
     return false;
   out.name = name;
   if (auto p = v.FindMember("anonymousConnectPolicy"); p != v.MemberEnd()) {
@@ -210,6 +211,23 @@ bool parse_hub(checker& c, const std::string& name, const value& v,
     // '#' separates the parts of the adapter's channel names.
     if (out.adapter_key.find('#') != std::string::npos || out.adapter_key.size() > 256)
       return c.fail(path + ".adapterKey", "must have at most 256 characters and no '#'");
+  }
+  if (auto r = v.FindMember("connectionStateRecovery"); r != v.MemberEnd()) {
+    auto at = path + ".connectionStateRecovery";
+    auto& rec = out.recovery;
+    if (!c.object(r->value, at))
+      return false;
+    if (!r->value.HasMember("maxDisconnectionDuration"))
+      return c.fail(at + ".maxDisconnectionDuration", "is required");
+    if (!c.uint_section(r->value, at,
+                        {{"maxDisconnectionDuration", &rec.max_disconnection_duration, 1000, 86400000},
+                         {"maxKeptSessions", &rec.max_kept_sessions, 1, 10000000},
+                         {"maxKeptPackets", &rec.max_kept_packets, 1, 10000000},
+                         {"maxKeptBytes", &rec.max_kept_bytes, 1024, uint64_t{1} << 31},
+                         {"maxMissedPackets", &rec.max_missed_packets, 1, 10000000},
+                         {"maxMissedBytes", &rec.max_missed_bytes, 1024, uint64_t{1} << 31}}))
+      return false;
+    rec.enabled = true;
   }
   return true;
 }

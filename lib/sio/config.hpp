@@ -35,6 +35,19 @@ struct event_handler_setting {
   std::vector<std::string> system_events;  ///< connect/connected/disconnected
 };
 
+/// `connectionStateRecovery` of a hub: a socket lost abnormally is kept
+/// for its client to resume (same id, rooms and user, missed packets
+/// replayed; README "Connection state recovery"). Every bound is per hub.
+struct recovery_setting {
+  bool enabled = false;                    ///< the hub has the section
+  uint32_t max_disconnection_duration = 120000;  ///< ms a lost socket is kept
+  uint32_t max_kept_sessions = 10000;      ///< lost sockets kept at once
+  uint32_t max_kept_packets = 10000;       ///< packets in the hub's log
+  uint32_t max_kept_bytes = 16u << 20;     ///< their bytes
+  uint32_t max_missed_packets = 1000;      ///< one socket may have missed
+  uint32_t max_missed_bytes = 1u << 20;    ///< their bytes
+};
+
 /// One hub.
 struct hub_setting {
   std::string name;
@@ -47,6 +60,8 @@ struct hub_setting {
   /// adapterKey: the Socket.IO Redis adapter `key` under which this hub
   /// meets Node.js emitters and servers; empty = `socket.io-{name}`.
   std::string adapter_key;
+  /// connectionStateRecovery; absent = off.
+  recovery_setting recovery;
 };
 
 /// `cluster`: the nodes joined on one Redis (see the README's "Cluster").

@@ -6,6 +6,7 @@
 
 #include <sio/config.hpp>
 
+#include <stdexcept>
 #include <string>
 
 using namespace sio::config;
@@ -128,6 +129,50 @@ BOOST_AUTO_TEST_CASE(bad_cluster_settings_name_the_field) {
              == "cluster.requestTimeout: must be between 10 and 600000");
   BOOST_TEST(parse_error(R"({"hubs":{"chat":{"adapterKey":"a#b"}}})")
              == "hubs.chat.adapterKey: must have at most 256 characters and no '#'");
+}
+
+BOOST_AUTO_TEST_CASE(recovery_is_per_hub_with_defaults) {
+  auto cfg = parse_ok(R"({"hubs":{"a":{},"b":{"connectionStateRecovery":{"maxDisconnectionDuration":5000}},
+                          "c":{"connectionStateRecovery":{"maxDisconnectionDuration":1000,
+                               "maxKeptSessions":2,"maxKeptPackets":3,"maxKeptBytes":4096,
+                               "maxMissedPackets":5,"maxMissedBytes":2048}}}})");
+  auto& hubs = cfg.hubs;
+  auto find = [&](const std::string& name) -> const sio::config::hub_setting& {
+    for (auto& h : hubs)
+      if (h.name == name)
+        return h;
+    throw std::runtime_error("no hub " + name);
+  };
+  BOOST_TEST(!find("a").recovery.enabled);
+  auto& b = find("b").recovery;
+  BOOST_TEST(b.enabled);
+  BOOST_TEST(b.max_disconnection_duration == 5000u);
+  BOOST_TEST(b.max_kept_sessions == 10000u);
+  BOOST_TEST(b.max_kept_packets == 10000u);
+  BOOST_TEST(b.max_kept_bytes == 16u << 20);
+  BOOST_TEST(b.max_missed_packets == 1000u);
+  BOOST_TEST(b.max_missed_bytes == 1u << 20);
+  auto& c = find("c").recovery;
+  BOOST_TEST(c.max_kept_sessions == 2u);
+  BOOST_TEST(c.max_kept_packets == 3u);
+  BOOST_TEST(c.max_kept_bytes == 4096u);
+  BOOST_TEST(c.max_missed_packets == 5u);
+  BOOST_TEST(c.max_missed_bytes == 2048u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_recovery_settings_name_the_field) {
+  BOOST_TEST(parse_error(R"({"hubs":{"h":{"connectionStateRecovery":true}}})")
+             == "hubs.h.connectionStateRecovery: must be an object");
+  BOOST_TEST(parse_error(R"({"hubs":{"h":{"connectionStateRecovery":{}}}})")
+             == "hubs.h.connectionStateRecovery.maxDisconnectionDuration: is required");
+  BOOST_TEST(parse_error(R"({"hubs":{"h":{"connectionStateRecovery":{"maxDisconnectionDuration":999}}}})")
+             == "hubs.h.connectionStateRecovery.maxDisconnectionDuration: must be between 1000 and 86400000");
+  BOOST_TEST(parse_error(R"({"hubs":{"h":{"connectionStateRecovery":{"maxDisconnectionDuration":-1}}}})")
+             == "hubs.h.connectionStateRecovery.maxDisconnectionDuration: must be a non-negative integer");
+  BOOST_TEST(parse_error(R"({"hubs":{"h":{"connectionStateRecovery":{"maxDisconnectionDuration":1000,"maxKeptSessions":0}}}})")
+             == "hubs.h.connectionStateRecovery.maxKeptSessions: must be between 1 and 10000000");
+  BOOST_TEST(parse_error(R"({"hubs":{"h":{"connectionStateRecovery":{"maxDisconnectionDuration":1000,"skipMiddlewares":true}}}})")
+             == "hubs.h.connectionStateRecovery.skipMiddlewares: unknown field");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,414 @@
+// Connection state recovery in the hub (actors/hub_recovery.hpp): the
+// send log and its offsets, keeping lost sockets, resuming them on a new
+// connection, and ending the ones whose window passed.
+#include "actors/hub_state.hpp"
+
+#include "lib/protocol/event_offset.hpp"
+#include "lib/protocol/json_text.hpp"
+#include "lib/protocol/sio_encoder.hpp"
+#include "lib/routing/group_name.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace sio::hub_parts {
+
+namespace {
+
+/// How often a hub with kept sockets looks for expired ones: the
+/// disconnected event comes at most this late after the window.
+constexpr std::chrono::milliseconds sweep_period{250};
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+void drop_oldest(recovery_state& rs) {
+  auto& front = rs.log.front();
+  rs.log_packets -= front.packets.size();
+  rs.log_bytes -= front.bytes;
+  rs.log.pop_front();
+}
+
+/// Sends logged before the age bound cannot be missed by any socket that
+/// can still resume (see recovery_state::log_age_ms).
+void trim_by_age(recovery_state& rs, int64_t now) {
+  while (!rs.log.empty() && rs.log.front().sent_ms < now - rs.log_age_ms)
+    drop_oldest(rs);
+}
+
+void arm_sweep(self_ptr self) {
+  auto& rs = *self->state.recovery;
+  if (rs.sweeping)
+    return;
+  rs.sweeping = true;
+  self->delayed_send(self, sweep_period, sweep_atom::value);
+}
+
+void set_alias(recovery_state& rs, const std::string& old_id, const std::string& new_id) {
+  // Ids that pointed at the old connection follow it to the new one.
+  if (auto i = rs.aliased_by.find(old_id); i != rs.aliased_by.end()) {
+    auto olds = std::move(i->second);
+    rs.aliased_by.erase(i);
+    for (auto& o : olds) {
+      rs.alias[o] = new_id;
+      rs.aliased_by[new_id].push_back(o);
+    }
+  }
+  rs.alias[old_id] = new_id;
+  rs.aliased_by[new_id].push_back(old_id);
+}
+
+/// Moves `from`'s groups that start with `prefix` (all when empty) to `to`.
+void move_groups(hub_state& st, connection_entry& from, connection_entry& to,
+                 std::string_view prefix) {
+  std::vector<std::string> moved;
+  if (auto* gs = st.groups.groups_of(from.id))
+    for (auto g : *gs)
+      if (starts_with(g, prefix))
+        moved.emplace_back(g);
+  from.managed.erase(std::remove_if(from.managed.begin(), from.managed.end(),
+                                    [&](std::string_view g) { return starts_with(g, prefix); }),
+                     from.managed.end());
+  for (auto& g : moved) {
+    st.groups.leave(from.id, g);
+    st.groups.join(to.id, g);
+  }
+}
+
+/// The kept socket's end: its disconnected event, its rooms, and its
+/// connection entry when it was the entry's last kept socket.
+void end_kept(self_ptr self, std::unordered_map<std::string, kept_socket>::iterator k) {
+  auto& st = self->state;
+  auto& rs = *st.recovery;
+  auto ks = std::move(k->second);
+  rs.kept.erase(k);
+  if (rs.kept_gauge)
+    rs.kept_gauge->sub();
+  auto* e = find_connection(st, ks.connection_id);
+  notify_disconnected(self, {st.cfg.name, ks.connection_id, ks.nsp, ks.socket_id,
+                             e ? e->user_id : std::string{}},
+                      ks.reason);
+  auto prefix = routing::namespace_group(ks.nsp);
+  if (e) {
+    e->managed.erase(std::remove_if(e->managed.begin(), e->managed.end(),
+                                    [&](std::string_view g) { return starts_with(g, prefix); }),
+                     e->managed.end());
+    st.groups.leave_prefix(e->id, prefix);
+  }
+  auto a = rs.away.find(ks.connection_id);
+  if (a != rs.away.end() && --a->second == 0) {
+    rs.away.erase(a);
+    forget_connection(st, ks.connection_id);
+    drop_aliases_of(st, ks.connection_id);
+  }
+}
+
+/// The frames a kept socket missed since offset `start`, or false when it
+/// cannot have them all (evicted, or past the per-socket bounds).
+bool missed_since(hub_state& st, const connection_entry& lost, const kept_socket& ks,
+                  uint64_t start, std::vector<wire_packet>& out) {
+  auto& rs = *st.recovery;
+  if (rs.evicted_through > start)
+    return false;
+  auto first = std::partition_point(rs.log.begin(), rs.log.end(), [&](const logged_send& s) {
+    return s.packets.back().offset <= start;
+  });
+  size_t packets = 0;
+  size_t bytes = 0;
+  for (auto s = first; s != rs.log.end(); ++s) {
+    bool addressed = false, checked = false;
+    for (auto& p : s->packets) {
+      if (p.offset <= start || p.nsp != ks.nsp)
+        continue;
+      if (!checked) {
+        addressed = addresses(st, s->to, lost);
+        checked = true;
+      }
+      if (!addressed)
+        break;
+      if (++packets > rs.cfg.max_missed_packets)
+        return false;
+      for (uint32_t f = p.first; f < p.first + p.count; ++f) {
+        auto& frame = (*s->batch)[f];
+        bytes += frame.frame->size();
+        out.push_back(frame);
+      }
+      if (bytes > rs.cfg.max_missed_bytes)
+        return false;
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+bool is_away(const connection_entry& e) {
+  return !e.session;
+}
+
+void start_recovery(hub_state& st) {
+  auto rs = std::make_unique<recovery_state>();
+  rs->cfg = st.cfg.recovery;
+  auto& s = st.cfg.session;
+  rs->log_age_ms = int64_t{rs->cfg.max_disconnection_duration} + s.ping_interval.count()
+                   + s.ping_timeout.count() + 1000;
+  if (auto& m = st.cfg.metrics) {
+    metrics::labels hub{{"hub", st.cfg.name}};
+    rs->kept_gauge = &m->get_gauge("sio_recovery_kept_sessions",
+                                   "Sockets lost abnormally and kept for their clients.", hub);
+    rs->recovered = &m->get_counter("sio_recovery_recovered_total",
+                                    "Sockets resumed by their clients.", hub);
+    rs->expired = &m->get_counter(
+      "sio_recovery_expired_total",
+      "Kept sockets whose window passed (their disconnected event was sent then).", hub);
+    auto refused = [&](const char* why) {
+      return &m->get_counter("sio_recovery_refused_total",
+                             "Resumes refused (size: a bound; unknown: no such kept socket).",
+                             {{"hub", st.cfg.name}, {"reason", why}});
+    };
+    rs->refused_size = refused("size");
+    rs->refused_unknown = refused("unknown");
+  }
+  st.recovery = std::move(rs);
+}
+
+wire_batch stamp_and_log(hub_state& st, const target& to, const wire_batch& batch) {
+  auto& rs = *st.recovery;
+  logged_send entry;
+  auto stamped = std::make_shared<std::vector<wire_packet>>();
+  stamped->reserve(batch->size());
+  for (auto& p : *batch) {
+    if (!p.binary) {
+      if (auto nsp = protocol::offset_namespace(*p.frame)) {
+        auto offset = ++rs.last_offset;
+        entry.packets.push_back({offset, std::string{*nsp},
+                                 static_cast<uint32_t>(stamped->size()), 1});
+        stamped->push_back({false, std::make_shared<const std::string>(
+                                     protocol::with_offset(*p.frame, offset))});
+        entry.bytes += stamped->back().frame->size();
+        continue;
+      }
+    } else if (!entry.packets.empty()
+               && entry.packets.back().first + entry.packets.back().count == stamped->size()) {
+      ++entry.packets.back().count; // an attachment of the event before
+      entry.bytes += p.frame->size();
+    }
+    stamped->push_back(p);
+  }
+  if (entry.packets.empty())
+    return batch; // nothing that takes an offset: as it was
+  entry.to = to;
+  entry.batch = stamped;
+  entry.sent_ms = now_ms();
+  rs.log_packets += entry.packets.size();
+  rs.log_bytes += entry.bytes;
+  rs.log.push_back(std::move(entry));
+  trim_by_age(rs, rs.log.back().sent_ms);
+  while (rs.log.size() > 1
+         && (rs.log_packets > rs.cfg.max_kept_packets || rs.log_bytes > rs.cfg.max_kept_bytes)) {
+    rs.evicted_through = rs.log.front().packets.back().offset;
+    drop_oldest(rs);
+  }
+  return stamped;
+}
+
+void note_joined(hub_state& st, const socket_joined& j) {
+  auto& rs = *st.recovery;
+  rs.live[j.connection_id].push_back({j.nsp, j.socket_id, j.pid, rs.last_offset});
+}
+
+void note_left(hub_state& st, const std::string& connection_id, const std::string& nsp) {
+  auto& rs = *st.recovery;
+  auto i = rs.live.find(connection_id);
+  if (i == rs.live.end())
+    return;
+  auto& v = i->second;
+  v.erase(std::remove_if(v.begin(), v.end(), [&](auto& s) { return s.nsp == nsp; }), v.end());
+  if (v.empty())
+    rs.live.erase(i);
+}
+
+bool keep_lost(self_ptr self, const std::string& connection_id, const std::string& reason) {
+  auto& st = self->state;
+  auto& rs = *st.recovery;
+  auto i = rs.live.find(connection_id);
+  if (i == rs.live.end())
+    return false;
+  auto sockets = std::move(i->second);
+  rs.live.erase(i);
+  auto* e = find_connection(st, connection_id);
+  if (!e || !recoverable_loss(reason))
+    return false; // the session told the handler itself
+  // The session left these sockets' disconnected events to the hub.
+  uint32_t kept = 0;
+  auto expires = now_ms() + rs.cfg.max_disconnection_duration;
+  for (auto& s : sockets) {
+    if (rs.kept.size() >= rs.cfg.max_kept_sessions) {
+      if (rs.refused_size)
+        rs.refused_size->inc();
+      notify_disconnected(self, {st.cfg.name, connection_id, s.nsp, s.socket_id, e->user_id},
+                          reason);
+      continue;
+    }
+    rs.kept[s.pid] = {connection_id, s.nsp, s.socket_id, reason, s.joined_after, expires};
+    ++kept;
+    if (rs.kept_gauge)
+      rs.kept_gauge->add();
+  }
+  if (kept == 0)
+    return false;
+  rs.away[connection_id] = kept;
+  e->session = nullptr;
+  e->ws.reset();
+  e->handover.reset();
+  arm_sweep(self);
+  spdlog::info("connection lost hub={} connection={} reason={}: {} socket(s) kept for {} ms",
+               st.cfg.name, connection_id, reason, kept, rs.cfg.max_disconnection_duration);
+  return true;
+}
+
+void restore_socket(self_ptr self, restore_request& r,
+                    caf::typed_response_promise<restore_answer> answer) {
+  auto& st = self->state;
+  auto& rs = *st.recovery;
+  auto refuse = [&](metrics::counter* why) {
+    if (why)
+      why->inc();
+    answer.deliver(restore_answer{});
+  };
+  auto k = rs.kept.find(r.pid);
+  auto* fresh = find_connection(st, r.connection_id);
+  // Another hub's or namespace's pid is unknown here; a connection that
+  // went meanwhile has nothing to resume onto.
+  if (k == rs.kept.end() || k->second.nsp != r.nsp || !fresh || is_away(*fresh))
+    return refuse(rs.refused_unknown);
+  auto* lost = find_connection(st, k->second.connection_id);
+  if (!lost || (!fresh->user_id.empty() && fresh->user_id != lost->user_id))
+    return refuse(rs.refused_unknown);
+  auto& ks = k->second;
+  uint64_t start = ks.joined_after;
+  if (r.has_offset) {
+    auto offset = protocol::parse_offset(r.offset);
+    if (!offset || *offset > rs.last_offset) {
+      // Not an offset this hub gave: the client starts afresh, and the
+      // socket it held ends now rather than at the window's end.
+      end_kept(self, k);
+      return refuse(rs.refused_unknown);
+    }
+    start = std::max(start, *offset);
+  }
+  std::vector<wire_packet> replay;
+  protocol::sio_packet ok;
+  ok.type = protocol::sio_packet_type::connect;
+  ok.nsp = r.nsp;
+  ok.data = "{\"sid\":" + protocol::json_string(ks.socket_id)
+            + ",\"pid\":" + protocol::json_string(r.pid) + "}";
+  replay.push_back({false, std::make_shared<const std::string>(protocol::encode_message(ok))});
+  if (!missed_since(st, *lost, ks, start, replay)) {
+    spdlog::info("socket not recovered hub={} nsp={} socket={}: it missed packets the "
+                 "log dropped, or more than maxMissedPackets/maxMissedBytes",
+                 st.cfg.name, ks.nsp, ks.socket_id);
+    end_kept(self, k);
+    return refuse(rs.refused_size);
+  }
+  // The socket moves: its rooms, its user, its pid (it can be lost again).
+  auto socket_id = ks.socket_id;
+  auto lost_id = ks.connection_id;
+  auto joined_after = ks.joined_after;
+  auto prefix = routing::namespace_group(r.nsp);
+  move_groups(st, *lost, *fresh, prefix);
+  for (auto g : {prefix, routing::room_group(r.nsp, socket_id)}) {
+    st.groups.join(fresh->id, g);
+    fresh->managed.push_back(st.groups.stored_name(g));
+  }
+  if (fresh->user_id.empty() && !lost->user_id.empty()) {
+    fresh->user_id = lost->user_id;
+    st.users[fresh->user_id].insert(std::string_view{fresh->id});
+  }
+  auto user_id = fresh->user_id;
+  rs.live[fresh->id].push_back({r.nsp, socket_id, r.pid, joined_after});
+  rs.kept.erase(k);
+  if (rs.kept_gauge)
+    rs.kept_gauge->sub();
+  set_alias(rs, lost_id, fresh->id);
+  if (auto a = rs.away.find(lost_id); a != rs.away.end() && --a->second == 0) {
+    rs.away.erase(a);
+    move_groups(st, *lost, *fresh, {}); // the connection's own groups too
+    forget_connection(st, lost_id);
+  }
+  if (rs.recovered)
+    rs.recovered->inc();
+  spdlog::info("socket recovered hub={} nsp={} socket={} connection={} (was {}) "
+               "missed={}",
+               st.cfg.name, r.nsp, socket_id, fresh->id, lost_id, replay.size() - 1);
+  // The session learns of it before the client can answer the CONNECT:
+  // the answer is in its mailbox before the CONNECT is written.
+  answer.deliver(restore_answer{true, socket_id, user_id});
+  auto direct = deliver(self, *fresh,
+                        std::make_shared<const std::vector<wire_packet>>(std::move(replay)));
+  if (st.context->counters && direct > 0)
+    st.context->counters->packets_out->inc(direct);
+}
+
+void sweep(self_ptr self) {
+  auto& st = self->state;
+  auto& rs = *st.recovery;
+  rs.sweeping = false;
+  auto now = now_ms();
+  std::vector<std::string> due;
+  for (auto& [pid, ks] : rs.kept)
+    if (ks.expires_ms <= now)
+      due.push_back(pid);
+  for (auto& pid : due)
+    if (auto k = rs.kept.find(pid); k != rs.kept.end()) {
+      if (rs.expired)
+        rs.expired->inc();
+      end_kept(self, k);
+    }
+  trim_by_age(rs, now);
+  if (!rs.kept.empty())
+    arm_sweep(self);
+}
+
+void end_away(self_ptr self, const std::string& connection_id, const std::string* nsp) {
+  auto& rs = *self->state.recovery;
+  std::vector<std::string> pids;
+  for (auto& [pid, ks] : rs.kept)
+    if (ks.connection_id == connection_id && (!nsp || ks.nsp == *nsp))
+      pids.push_back(pid);
+  for (auto& pid : pids)
+    if (auto k = rs.kept.find(pid); k != rs.kept.end())
+      end_kept(self, k);
+}
+
+const std::string* alias_of(const hub_state& st, std::string_view connection_id) {
+  if (!st.recovery)
+    return nullptr;
+  auto& a = st.recovery->alias;
+  auto i = a.find(std::string{connection_id});
+  return i == a.end() ? nullptr : &i->second;
+}
+
+void drop_aliases_of(hub_state& st, const std::string& connection_id) {
+  if (!st.recovery)
+    return;
+  auto& rs = *st.recovery;
+  auto i = rs.aliased_by.find(connection_id);
+  if (i == rs.aliased_by.end())
+    return;
+  for (auto& old_id : i->second)
+    rs.alias.erase(old_id);
+  rs.aliased_by.erase(i);
+}
+
+} // namespace sio::hub_parts

@@ -1,0 +1,93 @@
+// actors/hub_recovery.hpp
+// Internal to the hub actor: connection state recovery. A hub with
+// `connectionStateRecovery` stamps an offset on every event it sends and
+// logs the send; a socket lost abnormally is kept (its connection entry
+// stays in the indexes, "away", with its rooms and user) until its client
+// comes back with the socket's pid, which moves the socket onto the new
+// connection and replays from the log what it missed, or until the window
+// passes and the hub sends its disconnected event.
+#pragma once
+
+#include <sio/config.hpp>
+#include <sio/event_handler.hpp>
+
+#include "lib/metrics/metrics.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sio::hub_parts {
+
+/// One event packet of a logged send: its offset, its namespace and its
+/// frames in the send's stamped batch (the text, then its attachments).
+struct logged_packet {
+  uint64_t offset = 0;
+  std::string nsp;
+  uint32_t first = 0;
+  uint32_t count = 0;
+};
+
+/// A send as the log keeps it: whom it addressed (evaluated again for a
+/// socket that resumes) and what it carried, offsets stamped.
+struct logged_send {
+  target to;
+  wire_batch batch;
+  std::vector<logged_packet> packets;
+  size_t bytes = 0;
+  int64_t sent_ms = 0;
+};
+
+/// A connected socket of the hub, as keeping it would need it.
+struct recoverable_socket {
+  std::string nsp;
+  std::string socket_id;
+  std::string pid;
+  uint64_t joined_after = 0;  ///< the last offset given before it joined
+};
+
+/// A socket lost abnormally, kept for its client until `expires_ms`.
+struct kept_socket {
+  std::string connection_id;  ///< the lost connection (an away entry)
+  std::string nsp;
+  std::string socket_id;
+  std::string reason;  ///< why it was lost: its disconnected event's reason
+  uint64_t joined_after = 0;
+  int64_t expires_ms = 0;
+};
+
+struct recovery_state {
+  config::recovery_setting cfg;
+  /// How long a send stays logged: the window, plus the longest a loss can
+  /// take to be noticed (pingInterval + pingTimeout: a send older than the
+  /// client's last pong reached it), plus a second.
+  int64_t log_age_ms = 0;
+  uint64_t last_offset = 0;
+  /// The highest offset dropped by the count or byte bound (not by age):
+  /// a socket that may have missed it cannot be restored exactly.
+  uint64_t evicted_through = 0;
+  std::deque<logged_send> log;
+  size_t log_packets = 0;
+  size_t log_bytes = 0;
+  /// connection id -> its connected sockets
+  std::unordered_map<std::string, std::vector<recoverable_socket>> live;
+  /// pid -> a kept socket
+  std::unordered_map<std::string, kept_socket> kept;
+  /// connection id of an away entry -> its kept sockets
+  std::unordered_map<std::string, uint32_t> away;
+  /// A lost connection id -> the connection its socket resumed on (REST
+  /// calls naming the old id reach the new one), and the other way.
+  std::unordered_map<std::string, std::string> alias;
+  std::unordered_map<std::string, std::vector<std::string>> aliased_by;
+  bool sweeping = false;  ///< a sweep_atom is on its way
+
+  metrics::gauge* kept_gauge = nullptr;           ///< sio_recovery_kept_sessions
+  metrics::counter* recovered = nullptr;          ///< sio_recovery_recovered_total
+  metrics::counter* expired = nullptr;            ///< sio_recovery_expired_total
+  metrics::counter* refused_size = nullptr;       ///< sio_recovery_refused_total{reason="size"}
+  metrics::counter* refused_unknown = nullptr;    ///< ...{reason="unknown"}
+};
+
+} // namespace sio::hub_parts
