@@ -103,6 +103,14 @@ void directory_left(hub_state& st, const std::string& connection_id,
 
 } // namespace
 
+void drop_managed(connection_entry& e, std::string_view prefix) {
+  e.managed.erase(std::remove_if(e.managed.begin(), e.managed.end(),
+                                 [&](std::string_view g) {
+                                   return g.substr(0, prefix.size()) == prefix;
+                                 }),
+                  e.managed.end());
+}
+
 void forget_connection(hub_state& st, const std::string& id) {
   auto i = st.connections.find(id);
   if (i == st.connections.end())
@@ -261,11 +269,7 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       auto& st = self->state;
       auto prefix = routing::namespace_group(l.nsp);
       if (auto* e = find_connection(st, l.connection_id))
-        e->managed.erase(std::remove_if(e->managed.begin(), e->managed.end(),
-                                        [&](std::string_view g) {
-                                          return g.rfind(prefix, 0) == 0;
-                                        }),
-                         e->managed.end());
+        drop_managed(*e, prefix);
       st.groups.leave_prefix(l.connection_id, prefix);
       if (st.recovery)
         note_left(st, l.connection_id, l.nsp);

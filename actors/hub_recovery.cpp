@@ -76,9 +76,7 @@ void move_groups(hub_state& st, connection_entry& from, connection_entry& to,
     for (auto g : *gs)
       if (starts_with(g, prefix))
         moved.emplace_back(g);
-  from.managed.erase(std::remove_if(from.managed.begin(), from.managed.end(),
-                                    [&](std::string_view g) { return starts_with(g, prefix); }),
-                     from.managed.end());
+  drop_managed(from, prefix);
   for (auto& g : moved) {
     st.groups.leave(from.id, g);
     st.groups.join(to.id, g);
@@ -100,9 +98,7 @@ void end_kept(self_ptr self, std::unordered_map<std::string, kept_socket>::itera
                       ks.reason);
   auto prefix = routing::namespace_group(ks.nsp);
   if (e) {
-    e->managed.erase(std::remove_if(e->managed.begin(), e->managed.end(),
-                                    [&](std::string_view g) { return starts_with(g, prefix); }),
-                     e->managed.end());
+    drop_managed(*e, prefix);
     st.groups.leave_prefix(e->id, prefix);
   }
   auto a = rs.away.find(ks.connection_id);

@@ -99,6 +99,10 @@ using self_ptr = hub_full_actor::stateful_pointer<hub_state>;
 
 connection_entry* find_connection(hub_state& st, std::string_view id);
 
+/// Drops e's views of the groups whose names start with `prefix` (all when
+/// empty) before e leaves them.
+void drop_managed(connection_entry& e, std::string_view prefix);
+
 /// Drops a connection from every index (its groups, its user).
 void forget_connection(hub_state& st, const std::string& id);
 
