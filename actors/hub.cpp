@@ -193,8 +193,15 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       "sio_ack_timeouts_total",
       "Recipients of acked sends that did not answer in time or went.", hub);
   }
-  if (c.recovery.enabled)
+  if (c.recovery.enabled) {
     start_recovery(self->state);
+    // A service that stops ends the sockets it keeps: their handler hears
+    // of each one's end (the stop waits for the handlers to drain).
+    self->set_exit_handler([self](caf::exit_msg& m) {
+      end_all_kept(self);
+      self->quit(std::move(m.reason));
+    });
+  }
   return {
     [self](open_session& open) {
       auto& st = self->state;

@@ -387,6 +387,12 @@ void end_away(self_ptr self, const std::string& connection_id, const std::string
       end_kept(self, k);
 }
 
+void end_all_kept(self_ptr self) {
+  auto& rs = *self->state.recovery;
+  while (!rs.kept.empty())
+    end_kept(self, rs.kept.begin());
+}
+
 const std::string* alias_of(const hub_state& st, std::string_view connection_id) {
   if (!st.recovery)
     return nullptr;

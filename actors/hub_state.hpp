@@ -147,6 +147,9 @@ void sweep(self_ptr self);
 /// null): a REST close or disconnect of a lost socket is final.
 void end_away(self_ptr self, const std::string& connection_id, const std::string* nsp);
 
+/// Ends every kept socket (the hub stops).
+void end_all_kept(self_ptr self);
+
 /// The connection a lost connection's socket resumed on, if any.
 const std::string* alias_of(const hub_state& st, std::string_view connection_id);
 

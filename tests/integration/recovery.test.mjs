@@ -790,4 +790,19 @@ describe('connection state recovery', { timeout: 60000 }, () => {
     }
     assert.deepEqual(metricProblems, []);
   });
+
+  // Last: it stops the server.
+  it('a server stopped with SIGTERM ends the sockets it keeps: their disconnected events go out', async () => {
+    const a = await open('rec');
+    const id = a.s.id;
+    a.s.io.reconnection(false);
+    const k0 = await kept('rec');
+    await cut(a.s);
+    await waitKept('rec', k0 + 1, 'the cut before the stop');
+    assert.equal(disconnectedOf(id), undefined, 'disconnected before the stop');
+    const exit = await srv.kill();
+    assert.equal(exit.code, 0, `sio-server exit: ${JSON.stringify(exit)}`);
+    await until(() => disconnectedOf(id), 3000, 'the kept socket\'s disconnected webhook after SIGTERM');
+    assert.deepEqual(JSON.parse(disconnectedOf(id).body), { reason: 'transport close' });
+  });
 });
