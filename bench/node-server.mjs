@@ -5,10 +5,10 @@
 // backend endpoint POST /emit[?room=R] whose body is the JSON argument array,
 // POST /ask?timeout=MS (the same to everyone with io.timeout().emitWithAck,
 // answered with the number of acks), and GET /stats (clients, disconnect
-// reasons).
+// reasons, connections, recovered connections).
 //
 //   node bench/node-server.mjs [--ping-interval MS] [--workers N] [--ws-engine eiows]
-//                              [--redis redis://127.0.0.1:PORT]
+//                              [--redis redis://127.0.0.1:PORT] [--recovery MS]
 //
 // One process by default. --workers N is socket.io's documented way to use
 // N cores: a node:cluster primary that hands each connection to a worker
@@ -21,6 +21,13 @@
 // --redis URL (one process only) joins the server to the others on that
 // Redis with @socket.io/redis-adapter (`createAdapter(pub, sub)` on two
 // clients of the npm `redis` package): the cluster scenario's Node side.
+//
+// --recovery MS turns on connection state recovery (socket.io 4.6+):
+// `connectionStateRecovery: {maxDisconnectionDuration: MS, skipMiddlewares:
+// true}` on the default in-memory adapter (its SessionAwareAdapter). Only
+// that adapter keeps sessions: @socket.io/cluster-adapter and the Redis
+// (pub/sub) adapter do not, so with --workers or --redis the option is
+// refused.
 //
 // Prints "listening PORT api PORT pids PID,..." (every process of the server,
 // the primary first) once it accepts.
@@ -36,6 +43,11 @@ const pingInterval = Number(arg('--ping-interval', '25000'));
 const workers = Number(arg('--workers', '1'));
 const wsEngineName = arg('--ws-engine', '');
 const redisUrl = arg('--redis', '');
+const recoveryMs = Number(arg('--recovery', '0'));
+if (recoveryMs > 0 && (workers > 1 || redisUrl)) {
+  console.error('--recovery needs the in-memory adapter: not with --workers or --redis');
+  process.exit(2);
+}
 const PATH = '/clients/socketio/hubs/bench/';
 
 if (workers > 1 && cluster.isPrimary) {
@@ -73,6 +85,7 @@ async function primary() {
 
 async function serve(inCluster) {
   const closed = {};
+  let connections = 0, recovered = 0;
   let io;
   const api = (req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -122,7 +135,7 @@ async function serve(inCluster) {
         const sum = {};
         for (const c of all) for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] || 0) + v;
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ closed: sum }));
+        res.end(JSON.stringify({ closed: sum, connections, recovered }));
       };
       if (!inCluster) answer([closed]);
       else {
@@ -144,6 +157,7 @@ async function serve(inCluster) {
     serveClient: false,
     cors: { origin: '*' },
   };
+  if (recoveryMs > 0) opts.connectionStateRecovery = { maxDisconnectionDuration: recoveryMs, skipMiddlewares: true };
   if (wsEngineName) opts.wsEngine = (await import(wsEngineName)).default.Server;
   if (inCluster) opts.adapter = (await import('@socket.io/cluster-adapter')).createAdapter();
   else if (redisUrl) {
@@ -157,6 +171,8 @@ async function serve(inCluster) {
   io = new Server(srv, opts);
 
   io.on('connection', (socket) => {
+    connections++;
+    if (socket.recovered) recovered++;
     socket.onAny((event, ...args) => {
       const last = args[args.length - 1];
       if (typeof last === 'function') {

@@ -237,6 +237,44 @@ export function render(r) {
   } else if (wh) {
     p(`| webhook echo | ${wh.skipped || wh.error} | | | | | | skipped |`);
   }
+  // Connection state recovery (section 9)
+  const rc = r.recovery;
+  const rcFanOff = rc && best(rc.fan?.off, 'perCpuS'), rcFanOn = rc && best(rc.fan?.on, 'perCpuS');
+  const rcPairs = rc ? (rc.fan?.on ?? []).map((on, i) => rc.fan.off[i] && on.perCpuS / rc.fan.off[i].perCpuS).filter((x) => x) : [];
+  const rcMedian = rcPairs.length ? (() => {
+    const q = [...rcPairs].sort((a, b) => a - b), k = q.length;
+    return k % 2 ? q[(k - 1) / 2] : (q[k / 2 - 1] + q[k / 2]) / 2;
+  })() : undefined;
+  const rcFanMet = rcFanOn && rcFanOff && rcFanOn.perCpuS >= 0.85 * rcFanOff.perCpuS && (rcMedian === undefined || rcMedian >= 0.85);
+  // The storm run of each side with the shortest time to all; when none
+  // completed, the first (whose time cell then says what was missing).
+  const stormBest = (runs) => (runs?.length ? best(runs.filter((x) => x.allMs !== null), 'allMs', true) ?? runs[0] : undefined);
+  const rcStormO = rc && stormBest(rc.storm?.ours);
+  const rcStormN = rc && stormBest(rc.storm?.node);
+  const allCell = (x) => (x.allMs !== null ? ms(1000 * x.allMs)
+    : `not all within ${fmt(rc.sizes.recoveryWaitMs / 1000)} s: ${fmt(x.complete)} of ${fmt(x.sockets)} complete`);
+  const rcMem = rc?.memory?.on && !rc.memory.on.error ? rc.memory.on : null;
+  const rcMemOff = rc?.memory?.off && !rc.memory.off.error ? rc.memory.off : null;
+  if (rcFanOn && rcFanOff) {
+    p(`| fan-out with connection state recovery on vs off, bursts: deliveries per server CPU second (${fmt(rcFanOn.sockets)} clients, section 9) | ${fmt(rcFanOn.perCpuS)} (on)`
+      + ` | ours, recovery off: ${fmt(rcFanOff.perCpuS)} | ${ratio(rcFanOn.deliveriesPerSec, rcFanOff.deliveriesPerSec)} (on / off) | ${ratio(rcFanOn.perCpuS, rcFanOff.perCpuS)} (on / off;`
+      + ` median of ${rcPairs.length} alternations ${rcMedian !== undefined ? `${fmt(rcMedian, 2)}x` : 'n/a'}) | ${th(rcFanOn)} / ${th(rcFanOff)} (on / off) | on >= 0.85x off per CPU | ${yes(rcFanMet)} |`);
+  }
+  if (rcStormO && rcStormN) {
+    const okAll = (x) => x.complete === x.sockets && x.rooms.ok === x.sockets;
+    row(`reconnect storm: ${fmt(rcStormO.sockets)} socket.io-client sockets cut at once, ${rcStormO.k} events sent while away; time from the cut until every socket is recovered with all of them (ms, incl. the clients' reconnection delay of ${fmt(rc.sizes.recoveryDelayMs)} ms +- ${fmt(100 * rc.sizes.recoveryRand)} %; section 9)`,
+      allCell(rcStormO), { kind: 'node' }, allCell(rcStormN), ratio(rcStormO.allMs, rcStormN.allMs),
+      usPer(rcStormO.serverCpuS, rcStormO.recovered), usPer(rcStormN.serverCpuS, rcStormN.recovered), `${th(rcStormO)} / ${th(rcStormN)}`,
+      'every socket recovered, nothing lost', `ours ${yes(okAll(rcStormO))}, Node ${yes(okAll(rcStormN))}`);
+    p(`| reconnect storm: per socket, from its reconnect attempt to recovered with all events, p50 / p99 (ms) | ${fmt(rcStormO.fromAttemptP50Ms, 1)} / ${fmt(rcStormO.fromAttemptP99Ms, 1)}`
+      + ` | ${fmt(rcStormN.fromAttemptP50Ms, 1)} / ${fmt(rcStormN.fromAttemptP99Ms, 1)} (${label('node')}) | ${ratio(rcStormO.fromAttemptP99Ms, rcStormN.fromAttemptP99Ms)} (p99) | | | | |`);
+  } else if (rc?.stormError) {
+    p(`| reconnect storm | failed: ${rc.stormError.split('\n')[0]} | | | | | | |`);
+  }
+  if (rcMem && rcMemOff) {
+    p(`| RSS per kept session (${fmt(rcMem.n)} sockets kept, net of the same cut without recovery; section 9) | ${fmt((rcMem.perKeptRefill ?? NaN) - (rcMemOff.perKeptRefill ?? NaN))} B`
+      + ` (RSS per connected socket: ${kib(rcMem.perConn)} KiB) | | | | | | |`);
+  }
   p();
 
   // ---- details
@@ -670,6 +708,154 @@ export function render(r) {
       p(`| ${lbl} | ${kinds.map((k) => cell(k, f)).join(' | ')} |`);
     }
     p();
+  }
+  if (rc) {
+    p('## 9. Connection state recovery');
+    p();
+    noteSeparate('recovery');
+    const cfg = JSON.stringify(rc.config);
+    p(`Ours with \`"connectionStateRecovery": ${cfg}\` on the hub (README, "Connection state recovery"; the other bounds`
+      + ` at their defaults); Node's \`socket.io\` ${m.sioVersion} with \`connectionStateRecovery: {maxDisconnectionDuration:`
+      + ` ${rc.config.maxDisconnectionDuration}, skipMiddlewares: true}\` (bench/node-server.mjs \`--recovery\`) on its default in-memory adapter,`
+      + ` ${label('node')}: the only Node setup that recovers. \`@socket.io/cluster-adapter\` (the 2-worker cluster) and the Redis pub/sub`
+      + ' adapter keep no sessions (their `persistSession`/`restoreSession` are the base adapter\'s no-ops), and behind'
+      + ' `@socket.io/sticky` a reconnecting client may land on another worker, so the best setup a Node user can pick for'
+      + ' recovery on one machine is one process.');
+    if (rc.scaled) {
+      p();
+      p(`**A check at reduced size** (\`BENCH_RECOVERY_N=${rc.scaled}\`: ${rc.scaled} clients in each part), not the section's own sizes.`);
+    }
+    if (rc.parts) {
+      p();
+      p(`Only these parts ran (\`BENCH_RECOVERY_PARTS=${rc.parts.join(',')}\`).`);
+    }
+    p();
+    if (rc.fanError) p(`Fan-out: failed: ${rc.fanError}`);
+    if (rcFanOn && rcFanOff) {
+      p(`**Fan-out cost.** The fan-out of section 2 (same machinery: \`sio-bench-client\`, 2 processes per server, REST broadcasts`
+        + ` to \`0~Lw~\`) on two servers of ours up at once, recovery off and on, ${fmt(rcFanOn.sockets)} clients each: one run on`
+        + ' each first that is not kept (a server\'s first fan-out is slower while its buffers grow), then alternating'
+        + ` ${rc.fan.on.length} times (off, on, on, off, ...). With recovery on every event carries its offset and the hub keeps a copy of each`
+        + ' send in its log. Server CPU from `/proc/PID/task/*/schedstat` (ns). Target: recovery on at most 15 % slower per'
+        + ' server CPU second (on / off >= 0.85x), for the best run of each and the median of the alternations.');
+      p();
+      const runs = (k, key, f = (x) => fmt(x)) => rc.fan[k].map((x) => f(x[key])).join(', ');
+      p('| | recovery off | recovery on | on / off |');
+      p('|---|---:|---:|---:|');
+      p(`| bursts: deliveries per server CPU second (all runs) | ${runs('off', 'perCpuS')} | ${runs('on', 'perCpuS')} | ${ratio(rcFanOn.perCpuS, rcFanOff.perCpuS)} (best); ${rcPairs.map((x) => `${fmt(x, 2)}x`).join(', ')} (each alternation) |`);
+      p(`| bursts: server CPU per delivery (us, best) | ${fmt(usPer(rcFanOff.serverCpuPreciseS, rcFanOff.burstRecv), 2)} | ${fmt(usPer(rcFanOn.serverCpuPreciseS, rcFanOn.burstRecv), 2)} | ${ratio(usPer(rcFanOn.serverCpuPreciseS, rcFanOn.burstRecv), usPer(rcFanOff.serverCpuPreciseS, rcFanOff.burstRecv))} |`);
+      p(`| bursts: deliveries/s (all runs) | ${runs('off', 'deliveriesPerSec')} | ${runs('on', 'deliveriesPerSec')} | ${ratio(best(rc.fan.on, 'deliveriesPerSec').deliveriesPerSec, best(rc.fan.off, 'deliveriesPerSec').deliveriesPerSec)} (best) |`);
+      p(`| bursts: delivered / expected (best per CPU) | ${fmt(rcFanOff.burstRecv)} / ${fmt(rcFanOff.burstExpected)} | ${fmt(rcFanOn.burstRecv)} / ${fmt(rcFanOn.burstExpected)} | |`);
+      p(`| bursts: p50 / p99 (ms) | ${ms(rcFanOff.burstP50)} / ${ms(rcFanOff.burstP99)} | ${ms(rcFanOn.burstP50)} / ${ms(rcFanOn.burstP99)} | |`);
+      p(`| bursts: busy server threads | ${th(rcFanOff)} | ${th(rcFanOn)} | |`);
+      const sOff = best(rc.fan.off, 'seqPerCpuS'), sOn = best(rc.fan.on, 'seqPerCpuS');
+      p(`| back to back: deliveries per server CPU second (all runs) | ${runs('off', 'seqPerCpuS')} | ${runs('on', 'seqPerCpuS')} | ${ratio(sOn.seqPerCpuS, sOff.seqPerCpuS)} (best) |`);
+      p(`| back to back: deliveries/s (all runs) | ${runs('off', 'seqDeliveriesPerSec')} | ${runs('on', 'seqDeliveriesPerSec')} | |`);
+      p(`| one broadcast at a time: p50 / p99 (ms, all runs) | ${runs('off', 'singleP50', ms)} / ${runs('off', 'singleP99', ms)} | ${runs('on', 'singleP50', ms)} / ${runs('on', 'singleP99', ms)} | |`);
+      p();
+      p(`Verdict: ${yes(rcFanMet)} (best ${ratio(rcFanOn.perCpuS, rcFanOff.perCpuS)}, median of the alternations ${rcMedian !== undefined ? `${fmt(rcMedian, 2)}x` : 'n/a'}; target >= 0.85x).`);
+      p();
+    }
+    const mOn = rc.memory?.on, mOff = rc.memory?.off;
+    if (mOn && mOff) {
+      p(`**Memory per kept session.** A fresh server of ours, ${fmt(rc.sizes.recoveryMemN)} \`sio-bench-client\` sockets (one process)`
+        + ' connected, then that process killed: the kernel closes every TCP connection at once (a transport close for each socket),'
+        + ' and with recovery on the server keeps every session (`sio_recovery_kept_sessions`). VmRSS before any client, with them'
+        + ` connected (after 2 s), with them kept (${fmt(rc.sizes.recoverySettleMs / 1000)} s after the server counted every loss), and`
+        + ` with as many new clients connected beside the kept sessions (after 2 s). The same on a server without recovery is the`
+        + ' control: RSS does not fall back when connections close (the allocator keeps their memory for the next ones), so'
+        + ' "RSS with N kept minus RSS before" counts that too; the new clients reuse it, so "RSS with the new clients minus RSS'
+        + ' with the first ones connected" is what the kept sessions hold, and the control shows the residue of the method.');
+      p();
+      const err = (x) => x.error ? `failed: ${x.error}` : null;
+      if (err(mOn) || err(mOff)) {
+        p(`recovery on: ${err(mOn) ?? 'ok'}; off: ${err(mOff) ?? 'ok'}`);
+      } else {
+        p('| | recovery on | recovery off (control) | on - off |');
+        p('|---|---:|---:|---:|');
+        const mib = (kb) => fmt(kb / 1024, 1);
+        p(`| sockets connected / cut | ${fmt(mOn.n)} | ${fmt(mOff.n)} | |`);
+        p(`| RSS before any client (MiB) | ${mib(mOn.rss0)} | ${mib(mOff.rss0)} | |`);
+        p(`| RSS with them connected (MiB) | ${mib(mOn.rss1)} | ${mib(mOff.rss1)} | |`);
+        p(`| server counted every loss in (ms) | ${fmt(mOn.noticedMs)} | ${fmt(mOff.noticedMs)} | |`);
+        p(`| kept sessions (\`sio_recovery_kept_sessions\`) | ${fmt(mOn.kept)} | ${fmt(mOff.kept)} | |`);
+        p(`| RSS with them kept (on) / closed (off) (MiB) | ${mib(mOn.rss2)} | ${mib(mOff.rss2)} | |`);
+        p(`| RSS with ${fmt(mOn.newClients)} / ${fmt(mOff.newClients)} new clients connected beside them (MiB) | ${mib(mOn.rss3)} | ${mib(mOff.rss3)} | |`);
+        p(`| RSS per connected socket (KiB) | ${kib(mOn.perConn)} | ${kib(mOff.perConn)} | |`);
+        p(`| (RSS kept - RSS before) / N (bytes) | ${fmt(mOn.perKept)} | ${fmt(mOff.perKept)} | ${fmt(mOn.perKept - mOff.perKept)} |`);
+        p(`| (RSS with the new clients - RSS with the first connected) / N (bytes) | ${fmt(mOn.perKeptRefill)} | ${fmt(mOff.perKeptRefill)} | ${fmt(mOn.perKeptRefill - mOff.perKeptRefill)} |`);
+        p();
+        p(`Per kept session, net of the control: ${fmt(mOn.perKeptRefill - mOff.perKeptRefill)} bytes by the new clients,`
+          + ` ${fmt(mOn.perKept - mOff.perKept)} bytes by RSS after the cut, against ${kib(mOn.perConn)} KiB per connected socket.`
+          + ' RSS moves in 4 KiB pages and by what the allocator returns, so at a few thousand sessions the two differ by a few hundred bytes.');
+        p();
+      }
+    }
+    if (rc.stormError) {
+      p(`**Reconnect storm**: failed: \`${rc.stormError.split('\n')[0]}\``);
+      p();
+    }
+    const so = rc.storm?.ours ?? [], sn = rc.storm?.node ?? [];
+    if (so.length && sn.length) {
+      const bo = rcStormO ?? so[0], bn = rcStormN ?? sn[0];
+      const su = rc.stormSetup ?? {};
+      p(`**Reconnect storm.** ${fmt(bo.sockets)} official \`socket.io-client\` ${m.sioVersion} sockets per side (bench/recovery_storm.mjs: WebSocket`
+        + ` only, one Manager and connection each, \`perMessageDeflate\` off) in ${bo.clientProcs} Node processes, each socket in a room of ${rc.room}`
+        + ' (ours: REST `PUT groups/{room}/connections/{id}`; Node: a `join` event). Each socket first gets one event, so that it'
+        + ' holds an offset (Node recovers only a client that has one, socket.io#5538). Then every client process cuts all'
+        + (bo.cutMode === 'close' ? ' its sockets\' transports at once with `socket.io.engine.close()`;'
+          : ' its sockets\' transports at once by destroying the TCP socket under each WebSocket'
+            + ' (`socket.io.engine.transport.ws._socket.destroy()`: the server sees the connection drop with no WebSocket close, the'
+            + ' client\'s engine reports a transport close);')
+        + ` in ${fmt(bo.cutLoopMs)} ms at most; the Manager reconnects by itself after`
+        + ` \`reconnectionDelay\` ${fmt(rc.sizes.recoveryDelayMs)} ms with \`randomizationFactor\` ${rc.sizes.recoveryRand}. Once the server has counted every`
+        + ` loss (ours: \`sio_recovery_kept_sessions\`; Node: its \`disconnect\` events), the backend sends ${bo.k} events \`["m", j]\``
+        + ' to the namespace one after another (ours: REST `:send` to `0~Lw~`; Node: `POST /emit` -> `io.emit`). A socket is done'
+        + ` when it has \`socket.recovered === true\` and all ${bo.k} events, each once and in order; every wait is bounded`
+        + ` (${fmt(rc.sizes.recoveryWaitMs / 1000)} s). Then one event to each room, which every socket must get once (its rooms came back).`
+        + ` Server CPU from schedstat from the cut until the last socket was done; the two sides alternate ${so.length} time(s), the`
+        + ' table shows the run of each with the shortest time to all (rows marked "all runs" list every run).'
+        + ' Cores: ours runs a loop thread per core, Node\'s server one thread; the client processes, both servers (the other'
+        + ' side idle) and the driver share the 2 cores, so the clients\' own CPU is shown.');
+      p();
+      p(`| | ours | ${label('node')} | ours / Node |`);
+      p('|---|---:|---:|---:|');
+      const all_ = (xs, f) => xs.map(f).join(', ');
+      const cnt = (x) => `${fmt(x.recovered)} / ${fmt(x.complete)} / ${fmt(x.fresh)} / ${fmt(x.notReconnected)}`;
+      const line = (lbl, a, b, c = '') => p(`| ${lbl} | ${a} | ${b} | ${c} |`);
+      line('sockets (client processes)', `${fmt(bo.sockets)} (${bo.clientProcs})`, `${fmt(bn.sockets)} (${bn.clientProcs})`);
+      line('client processes\' cut loop (ms, the longest of them)', fmt(bo.cutLoopMs, 1), fmt(bn.cutLoopMs, 1));
+      line('connected in (s); joined their rooms in (s)', `${fmt(su.ours?.connectSecs, 1)}; ${fmt(su.ours?.joinSecs, 1)}`, `${fmt(su.node?.connectSecs, 1)}; ${fmt(su.node?.joinSecs, 1)}`);
+      line('recovered / complete (all events, once, in order) / fresh socket / not reconnected (all runs)', all_(so, cnt), all_(sn, cnt));
+      line('events missing / duplicated / out of order (all runs)', all_(so, (x) => `${x.missing} / ${x.dups} / ${x.outOfOrder}`), all_(sn, (x) => `${x.missing} / ${x.dups} / ${x.outOfOrder}`));
+      line('same socket id after the storm (all runs)', all_(so, (x) => fmt(x.sameId)), all_(sn, (x) => fmt(x.sameId)));
+      line('room event got once / none / wrong room (all runs)', all_(so, (x) => `${fmt(x.rooms.ok)} / ${x.rooms.none} / ${x.rooms.wrong}`), all_(sn, (x) => `${fmt(x.rooms.ok)} / ${x.rooms.none} / ${x.rooms.wrong}`));
+      line('server counted every loss after (ms; losses counted)', `${fmt(bo.awayMs)} (${fmt(bo.awaySeen)})`, `${fmt(bn.awayMs)} (${fmt(bn.awaySeen)})`);
+      line(`${bo.k} events sent by (ms after the cut); first reconnect attempt at (ms)`, `${fmt(bo.sentMs)}; ${fmt(bo.firstAttemptMs)}`, `${fmt(bn.sentMs)}; ${fmt(bn.firstAttemptMs)}`);
+      line('time from the cut until every socket is done (ms, all runs)', all_(so, allCell), all_(sn, allCell), ratio(bo.allMs, bn.allMs));
+      line('per socket, from the cut: p50 / p99 (ms)', `${fmt(bo.p50Ms)} / ${fmt(bo.p99Ms)}`, `${fmt(bn.p50Ms)} / ${fmt(bn.p99Ms)}`);
+      line('per socket, from its reconnect attempt: p50 / p99 (ms)', `${fmt(bo.fromAttemptP50Ms, 1)} / ${fmt(bo.fromAttemptP99Ms, 1)}`,
+        `${fmt(bn.fromAttemptP50Ms, 1)} / ${fmt(bn.fromAttemptP99Ms, 1)}`, ratio(bo.fromAttemptP99Ms, bn.fromAttemptP99Ms));
+      line('server CPU during the storm (s)', fmt(bo.serverCpuS, 3), fmt(bn.serverCpuS, 3), ratio(bo.serverCpuS, bn.serverCpuS));
+      line('server CPU per recovered socket (us)', fmt(usPer(bo.serverCpuS, bo.recovered)), fmt(usPer(bn.serverCpuS, bn.recovered)),
+        ratio(usPer(bo.serverCpuS, bo.recovered), usPer(bn.serverCpuS, bn.recovered)));
+      line('server: cores busy over the storm (CPU / wall); busy threads', `${fmt(bo.serverCpuS / bo.stormSecs, 2)}; ${th(bo)}`, `${fmt(bn.serverCpuS / bn.stormSecs, 2)}; ${th(bn)}`);
+      line('client processes: CPU (s); cores busy', `${fmt(bo.clientCpuS, 2)}; ${fmt(bo.clientCpuS / bo.stormSecs, 2)}`, `${fmt(bn.clientCpuS, 2)}; ${fmt(bn.clientCpuS / bn.stormSecs, 2)}`);
+      const lag = (x) => (x.clientLoopDelayMs ? `${fmt(x.clientLoopDelayMs.p50, 1)} / ${fmt(x.clientLoopDelayMs.p99, 1)} / ${fmt(x.clientLoopDelayMs.max, 1)}` : 'n/a');
+      line('client processes: event-loop delay over the storm, p50 / p99 / max (ms, the worst process)', lag(bo), lag(bn));
+      const co = bo.counters, cn = bn.counters;
+      line('server\'s own count', `\`sio_recovery_recovered_total\` +${fmt(co.after.recovered - co.before.recovered)}, refused +${fmt(co.after.refused - co.before.refused)}, kept after: ${fmt(co.after.kept)}`,
+        `recovered connections +${fmt(cn.after.recovered - cn.before.recovered)} of +${fmt(cn.after.connections - cn.before.connections)}`);
+      p();
+      const bad = [...so.map((x) => ['ours', x]), ...sn.map((x) => ['node', x])].filter(([, x]) => x.complete !== x.sockets || x.rooms.ok !== x.sockets);
+      for (const [k, x] of bad) {
+        p(`- ${k === 'ours' ? 'ours' : label(k)}: ${fmt(x.sockets - x.complete)} of ${fmt(x.sockets)} sockets not complete, ${fmt(x.sockets - x.rooms.ok)} without their room's event once;`
+          + ` examples: \`${JSON.stringify(x.examples)}\``);
+      }
+      if (bad.length) p();
+    }
+    for (const n of rc.notes ?? []) p(`- ${n}`);
+    if (rc.notes?.length) p();
   }
   if (r.notes?.length) {
     p('## Notes from this run');

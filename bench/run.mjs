@@ -9,12 +9,19 @@
 // It reports; it never fails CI.
 //
 //   node bench/run.mjs --build build-bench [--quick] [--out BENCHMARKS.md]
-//   --only idle,fan,echo,rooms,poll,webhook,acks,cluster runs those scenarios and
+//   --only idle,fan,echo,rooms,poll,webhook,acks,cluster,recovery runs those scenarios and
 //   writes bench-partial.md/.json in the build directory instead;
 //   --only <ids> --merge then also puts those sections into
 //   BENCHMARKS.json (the other sections kept) and renders BENCHMARKS.md.
 //   BENCH_IO_THREADS=n sets ours' ioThreads (default: the service's own).
 //   BENCH_SCHEDULER=asio|caf sets ours' scheduler (default: asio).
+//   BENCH_RECOVERY_N=n runs the recovery section with n clients in each of
+//   its parts (fan-out, kept memory, storm) instead of its sizes: a small
+//   check of the section (the report then says so);
+//   BENCH_RECOVERY_PARTS=fan,memory,storm runs only those of its parts.
+//   --build DIR takes sio-server from DIR/examples/sio-server/ and the load
+//   generator from DIR/bench/: any build directory (or one of symlinks)
+//   with those two works for a check; scripts/bench builds build-bench.
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -52,6 +59,18 @@ const S = QUICK
   : { idle1: 10000, idle2: 19000, hold: 60000, fan: 10000, latRounds: 10, burst: 20, burstRounds: 4,
       seqSends: 40, roomMs: 5000, echoK: 200, echoMs: 5000, reps: 2, echoReps: 6, echoNormalReps: 2, poll: 1000, pollMs: 8000, hookMs: 5000,
       acks: 1000, ackRounds: 40 };
+// Connection state recovery (section "recovery"): the fan-out with it off
+// and on (alternating, S.recoveryFanReps times each), memory per kept
+// session, and the reconnect storm (socket.io-client processes).
+Object.assign(S, QUICK
+  ? { recoveryFanN: S.fan, recoveryFanReps: 2, recoveryMemN: 2000, recoveryStormN: 2000, recoveryStormProcs: 2,
+      recoveryK: 5, recoveryStormReps: 1, recoveryDelayMs: 1000, recoveryRand: 0.1, recoveryWaitMs: 20000, recoverySettleMs: 3000, recoveryCut: 'destroy' }
+  : { recoveryFanN: S.fan, recoveryFanReps: 4, recoveryMemN: 5000, recoveryStormN: 5000, recoveryStormProcs: 2,
+      recoveryK: 5, recoveryStormReps: 2, recoveryDelayMs: 1000, recoveryRand: 0.1, recoveryWaitMs: 30000, recoverySettleMs: 3000, recoveryCut: 'destroy' });
+if (process.env.BENCH_RECOVERY_N) {
+  const n = Number(process.env.BENCH_RECOVERY_N);
+  Object.assign(S, { recoveryFanN: n, recoveryMemN: n, recoveryStormN: n });
+}
 // The cluster scenario (three nodes on one Redis): sockets per node, run at
 // the first count and again at the second (twice as many).
 Object.assign(S, QUICK
@@ -201,7 +220,7 @@ function hs256(payload, key) {
   return `${head}.${body}.${sig}`;
 }
 
-async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: 'echo' }, threads, extra = {} } = {}) {
+async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: 'echo' }, threads, extra = {}, recovery } = {}) {
   const cfg = {
     ...extra,
     listen: { host: '127.0.0.1', port: 0 },
@@ -209,7 +228,8 @@ async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: '
     ...(process.env.BENCH_IO_THREADS ? { ioThreads: Number(process.env.BENCH_IO_THREADS) } : {}),
     ...(process.env.BENCH_SCHEDULER ? { scheduler: process.env.BENCH_SCHEDULER } : {}),
     engineio: { pingInterval, pingTimeout: 20000 },
-    hubs: { [HUB]: { anonymousConnectPolicy: 'allow', ...handler } },
+    hubs: { [HUB]: { anonymousConnectPolicy: 'allow', ...handler,
+                     ...(recovery ? { connectionStateRecovery: recovery } : {}) } },
   };
   const file = path.join(os.tmpdir(), `sio-bench-${process.pid}-${Date.now()}.json`);
   fs.writeFileSync(file, JSON.stringify(cfg));
@@ -239,6 +259,21 @@ async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: '
   p.emit = (name, room) => {
     const g = room === undefined ? nsGroup : `${nsGroup}${b64u(room)}`;
     return p.rest('POST', `/groups/${g}/:send`, `42${JSON.stringify([name, nowUs()])}`, 'text/plain');
+  };
+  /** Backend send of the argument array `args` to the namespace or a room. */
+  p.send = (args, room) => {
+    const g = room === undefined ? nsGroup : `${nsGroup}${b64u(room)}`;
+    return p.rest('POST', `/groups/${g}/:send`, `42${JSON.stringify(args)}`, 'text/plain');
+  };
+  /** A /metrics value summed over its label sets (0 when absent). */
+  p.metric = async (name) => {
+    const r = await request(p.port, 'GET', '/metrics');
+    let v = 0;
+    for (const line of r.body.split('\n')) {
+      const mm = /^([a-z_]+)(\{[^}]*\})?\s+([-\d.e+]+)/.exec(line);
+      if (mm && mm[1] === name) v += Number(mm[3]);
+    }
+    return v;
   };
   /** Backend acked send of ["name", T] to the namespace: every socket's answer. */
   p.ask = async (name) => {
@@ -282,9 +317,10 @@ async function startOurs({ pingInterval = 25000, handler = { inProcessHandler: '
   return p;
 }
 
-async function startNode({ pingInterval = 25000, kind = 'node' } = {}) {
+async function startNode({ pingInterval = 25000, kind = 'node', recovery } = {}) {
   const p = await start(process.execPath, [path.join(here, 'node-server.mjs'), '--ping-interval', String(pingInterval),
-    ...NODE_SETUPS[kind].args], /^listening \d+/, 'node-server', 60000);
+    ...NODE_SETUPS[kind].args, ...(recovery ? ['--recovery', String(recovery.maxDisconnectionDuration)] : [])],
+  /^listening \d+/, 'node-server', 60000);
   const m = /listening (\d+) api (\d+) pids ([\d,]+)/.exec(p.readyLine);
   p.port = Number(m[1]);
   p.apiPort = Number(m[2]);
@@ -292,6 +328,9 @@ async function startNode({ pingInterval = 25000, kind = 'node' } = {}) {
   p.kind = kind;
   p.emit = (name, room) => request(p.apiPort, 'POST', `/emit${room === undefined ? '' : `?room=${room}`}`,
     JSON.stringify([name, nowUs()]), { 'Content-Type': 'application/json' });
+  p.send = (args, room) => request(p.apiPort, 'POST', `/emit${room === undefined ? '' : `?room=${room}`}`,
+    JSON.stringify(args), { 'Content-Type': 'application/json' });
+  p.stats = async () => JSON.parse((await request(p.apiPort, 'GET', '/stats')).body);
   p.join = async (lgs) => { await Promise.all(lgs.map((lg) => lg.cmd('join', 'joined', 120000))); };
   p.ask = async (name) => {
     const r = await request(p.apiPort, 'POST', '/ask?timeout=10000', JSON.stringify([name, nowUs()]),
@@ -331,6 +370,13 @@ async function startLoadgen(port, base) {
   const p = await start(LOADGEN, ['--port', String(port), '--path', PATH, '--base', String(base)],
     /"ev":"ready"/, 'loadgen');
   p.base = base;
+  return withCommands(p, 'loadgen');
+}
+
+/** Gives a client process that answers JSON lines (sio-bench-client,
+ *  bench/recovery_storm.mjs) p.cmd(line, ev, ms): sends a command and
+ *  resolves with the next line whose ev matches, one command at a time. */
+function withCommands(p, name) {
   let queue = Promise.resolve();
   /** Sends a command, resolves with the next JSON line whose ev matches. */
   p.cmd = (line, ev, ms = 120000) => {
@@ -341,7 +387,7 @@ async function startLoadgen(port, base) {
         const t0 = Date.now();
         const poll = () => {
           for (let i = from; i < p.lines.length; i++) if (re.test(p.lines[i])) { resolve(JSON.parse(p.lines[i])); return; }
-          if (Date.now() - t0 > ms) { reject(new Error(`loadgen: no ${ev} for '${line}' in ${ms} ms`)); return; }
+          if (Date.now() - t0 > ms) { reject(new Error(`${name}: no ${ev} for '${line}' in ${ms} ms`)); return; }
           setTimeout(poll, 2);
         };
         poll();
@@ -451,15 +497,18 @@ async function setupMany(kind) {
   return { server, lgs: c.lgs, n: c.ok };
 }
 
-/** Runs `work` and measures the server meanwhile: CPU seconds and how many
- *  of its threads were busy (at least a tenth of the time). */
+/** Runs `work` and measures the server meanwhile: CPU seconds (from
+ *  /proc/PID/stat, 10 ms ticks; and from schedstat, nanoseconds: cpuPreciseS)
+ *  and how many of its threads were busy (at least a tenth of the time). */
 async function measured(server, work) {
   const cpu0 = procInfo(server).cpuS;
+  const ns0 = cpuPrecise(server.pids);
   const th0 = threadTicks(server);
   const t0 = performance.now();
   const out = await work();
   const secs = (performance.now() - t0) / 1000;
-  return { out, serverCpuS: procInfo(server).cpuS - cpu0, threads: busyThreads(th0, threadTicks(server), secs) };
+  return { out, serverCpuS: procInfo(server).cpuS - cpu0, cpuPreciseS: cpuPrecise(server.pids) - ns0,
+           threads: busyThreads(th0, threadTicks(server), secs) };
 }
 
 async function fanout({ server, lgs, n }) {
@@ -510,11 +559,11 @@ async function fanout({ server, lgs, n }) {
     burstRecv: recv, burstExpected: S.burstRounds * S.burst * n, burstSecs: secs,
     deliveriesPerSec: recv / secs,
     burstP50: mergePct(st, 'p50'), burstP99: mergePct(st, 'p99'),
-    serverCpuS: bursts.serverCpuS, threads: bursts.threads,
+    serverCpuS: bursts.serverCpuS, serverCpuPreciseS: bursts.cpuPreciseS, threads: bursts.threads,
     loadgenCpuS: (st.reduce((a, s) => a + s.cpu_ms, 0) - lcpu0) / 1000,
     seqRecv, seqExpected: S.seqSends * n, seqSecs, seqDeliveriesPerSec: seqRecv / seqSecs,
     seqP50: mergePct(sq, 'p50'), seqP99: mergePct(sq, 'p99'),
-    seqServerCpuS: seq.serverCpuS, seqThreads: seq.threads,
+    seqServerCpuS: seq.serverCpuS, seqServerCpuPreciseS: seq.cpuPreciseS, seqThreads: seq.threads,
   };
 }
 
@@ -1013,6 +1062,300 @@ async function clusterScenario() {
   return out;
 }
 
+// ---------------------------------------------------------------- recovery
+// Connection state recovery (README, "Connection state recovery"): what it
+// costs ours' fan-out, what a kept session costs in memory, and a reconnect
+// storm of official socket.io-client sockets (bench/recovery_storm.mjs)
+// against ours and Node's socket.io, both with recovery on.
+
+/** The hub's recovery settings here: Socket.IO's documented 2-minute
+ *  window, and maxKeptSessions raised (default 10,000) so that every
+ *  session of any size run fits; the other bounds keep their defaults. */
+const RECOVERY = { maxDisconnectionDuration: 120000, maxKeptSessions: 50000 };
+const ROOM = 10;  // sockets per room in the storm (room r<index/10>)
+
+/** A fan-out run in one log line: deliveries/s and per server CPU second. */
+const fmtRun = (r) => `bursts ${Math.round(r.deliveriesPerSec)}/s, ${Math.round(r.burstRecv / r.serverCpuPreciseS)} per CPU s`
+  + ` (${r.burstRecv}/${r.burstExpected}); back to back ${Math.round(r.seqDeliveriesPerSec)}/s, ${Math.round(r.seqRecv / r.seqServerCpuPreciseS)} per CPU s`;
+
+/** The q-quantile of the numbers in v (null when empty). */
+function quantile(v, q) {
+  if (!v.length) return null;
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/** The fan scenario's fanout() on two servers of ours, recovery off and on,
+ *  each with S.recoveryFanN clients of its own: one run on each first, not
+ *  kept (a server's first fan-out is slower: its write queues and buffers
+ *  grow to size), then alternating (off, on, on, off, ...)
+ *  S.recoveryFanReps times. */
+async function recoveryFan(out) {
+  const sys = {};
+  try {
+    for (const k of ['off', 'on']) {
+      log(`recovery fan-out: ${S.recoveryFanN} clients to ours, recovery ${k}`);
+      const server = await startOurs({ recovery: k === 'on' ? RECOVERY : undefined });
+      const c = await connectClients(server, S.recoveryFanN, 2);
+      if (c.failed) out.notes.push(`fan-out, recovery ${k}: ${c.failed} of ${S.recoveryFanN} clients failed to connect`);
+      sys[k] = { server, lgs: c.lgs, n: c.ok };
+    }
+    for (const k of ['off', 'on']) {
+      const r = await fanout(sys[k]);
+      log(`recovery fan-out ${k}, warm-up (not kept): ${fmtRun(r)}`);
+    }
+    for (let rep = 0; rep < S.recoveryFanReps; rep++) {
+      for (const k of rep % 2 ? ['on', 'off'] : ['off', 'on']) {
+        const r = await fanout(sys[k]);
+        // per server CPU second from schedstat (ns): a fan-out run of a
+        // few thousand clients takes only tens of 10 ms ticks
+        Object.assign(r, { sockets: sys[k].n, perCpuS: r.burstRecv / r.serverCpuPreciseS,
+                           seqPerCpuS: r.seqRecv / r.seqServerCpuPreciseS });
+        out.fan[k].push(r);
+        log(`recovery fan-out ${k}: ${fmtRun(r)}`);
+      }
+    }
+    out.fanKept = await sys.on.server.metric('sio_recovery_kept_sessions');
+  } finally {
+    for (const x of Object.values(sys)) await killAll(x.lgs, x.server);
+  }
+}
+
+/** A fresh server of ours: RSS before any client, with S.recoveryMemN
+ *  connected (one sio-bench-client process), and after that process is
+ *  killed (the kernel closes every TCP connection at once: a transport
+ *  close for each socket), once the server has registered every loss
+ *  (ours with recovery: `sio_recovery_kept_sessions`; without:
+ *  `sio_connections_closed_total`, bounded to 30 s) and S.recoverySettleMs
+ *  more. Without recovery it is the control: what the allocator keeps of
+ *  the same closed connections. */
+async function keptMemory(recovery) {
+  const server = await startOurs({ recovery });
+  try {
+    await sleep(500);
+    const rss0 = procInfo(server).rssKb;
+    const c = await connectClients(server, S.recoveryMemN, 1);
+    await sleep(2000);
+    const rss1 = procInfo(server).rssKb;
+    const closed0 = (await server.closedCount()).n;
+    const kept0 = await server.metric('sio_recovery_kept_sessions');
+    const t0 = performance.now();
+    for (const lg of c.lgs) lg.child.kill('SIGKILL');
+    let kept = 0, closed = 0;
+    for (;;) {
+      kept = (await server.metric('sio_recovery_kept_sessions')) - kept0;
+      closed = (await server.closedCount()).n - closed0;
+      if ((recovery ? kept : closed) >= c.ok || performance.now() - t0 > 30000) break;
+      await sleep(50);
+    }
+    const noticedMs = performance.now() - t0;
+    await sleep(S.recoverySettleMs);
+    const rss2 = procInfo(server).rssKb;
+    const keptAfter = (await server.metric('sio_recovery_kept_sessions')) - kept0;
+    // The same number of new clients (fresh sockets, not recovering): they
+    // reuse what the allocator kept of the closed connections, so RSS now
+    // less RSS with the first ones connected is what the kept sessions hold.
+    const c2 = await connectClients(server, S.recoveryMemN, 1);
+    await sleep(2000);
+    const rss3 = procInfo(server).rssKb;
+    const keptWithNew = (await server.metric('sio_recovery_kept_sessions')) - kept0;
+    await killAll(c2.lgs);
+    return { recovery: !!recovery, n: c.ok, failed: c.failed, rss0, rss1, rss2, rss3, kept: keptAfter, keptWithNew, closed, noticedMs,
+             newClients: c2.ok, perConn: ((rss1 - rss0) * 1024) / c.ok, perKept: ((rss2 - rss0) * 1024) / c.ok,
+             perKeptRefill: ((rss3 - rss1) * 1024) / c.ok };
+  } finally {
+    await server.kill();
+  }
+}
+
+/** One side of the storm: its server with recovery on, S.recoveryStormN
+ *  socket.io-client sockets over S.recoveryStormProcs processes, each
+ *  socket in room r<index/10> (ours: REST `PUT groups/{room}/connections/{id}`;
+ *  Node: a join event). */
+async function stormSide(kind) {
+  const server = kind === 'ours' ? await startOurs({ recovery: RECOVERY })
+    : await startNode({ kind: 'node', recovery: RECOVERY });
+  const side = { kind, server, cps: [] };
+  try {
+    const n = S.recoveryStormN, per = Math.ceil(n / S.recoveryStormProcs);
+    for (let i = 0; i * per < n; i++) {
+      const cp = await start(process.execPath, [path.join(here, 'recovery_storm.mjs'), '--port', String(server.port),
+        '--path', PATH, '--base', String(i * per), '--room', String(ROOM), '--delay', String(S.recoveryDelayMs),
+        '--rand', String(S.recoveryRand), '--cut', S.recoveryCut], /"ev":"ready"/, 'recovery_storm');
+      cp.base = i * per;
+      cp.requested = Math.min(per, n - i * per);
+      side.cps.push(withCommands(cp, 'recovery_storm'));
+    }
+    const t0 = performance.now();
+    const res = await Promise.all(side.cps.map((cp, i) => cp.cmd(`connect ${Math.min(per, n - i * per)} 50`, 'connected', 300000)));
+    side.connectSecs = (performance.now() - t0) / 1000;
+    res.forEach((r, i) => { side.cps[i].clients = r.ok; });
+    side.n = res.reduce((a, r) => a + r.ok, 0);
+    side.failed = res.reduce((a, r) => a + r.failed, 0);
+    const j0 = performance.now();
+    await server.join(side.cps);
+    side.joinSecs = (performance.now() - j0) / 1000;
+    return side;
+  } catch (e) {
+    await killAll(side.cps, server);
+    throw e;
+  }
+}
+
+/** What the server says about its sockets: ours from /metrics, Node from
+ *  /stats (disconnects by reason, connections, recovered connections). */
+async function recoveryCounters(side) {
+  const s = side.server;
+  if (side.kind === 'ours') {
+    const [kept, recovered, refused, expired, closed] = await Promise.all([
+      s.metric('sio_recovery_kept_sessions'), s.metric('sio_recovery_recovered_total'),
+      s.metric('sio_recovery_refused_total'), s.metric('sio_recovery_expired_total'), s.closedCount()]);
+    return { kept, recovered, refused, expired, closed: closed.n };
+  }
+  const st = await s.stats();
+  return { recovered: st.recovered, connections: st.connections, closed: Object.values(st.closed).reduce((a, b) => a + b, 0) };
+}
+
+/** One storm: every socket gets an event (so that it holds an offset), then
+ *  every client process cuts all its transports at once; once the server
+ *  has registered every loss (bounded: at most until 80 % of the earliest
+ *  reconnect attempt), the backend sends S.recoveryK events "m" 0..K-1 to
+ *  the namespace, one after another; the sockets reconnect by themselves.
+ *  Measured: per socket, the time from the cut until it is recovered and
+ *  has all K events; server CPU from the cut until the last one (or the
+ *  bound); then one event to each room, which every socket must get once. */
+async function stormOnce(side, rep) {
+  const { server, cps, n } = side;
+  const K = S.recoveryK;
+  const sum = (xs, k) => xs.reduce((a, x) => a + x[k], 0);
+  await Promise.all(cps.map((cp) => cp.cmd(`arm ${K}`, 'armed')));
+  const w = await server.send(['w', rep]);
+  if (w.status >= 300) throw new Error(`storm warm-up send: ${w.status} ${w.body}`);
+  const warm = sum(await Promise.all(cps.map((cp) => cp.cmd('waitev w 10000', 'waitev', 20000))), 'ok');
+  await sleep(300);
+  const c0 = await recoveryCounters(side);
+  const cpu0 = cpuPrecise(server.pids);
+  const th0 = threadTicks(server);
+  const cuts = await Promise.all(cps.map((cp) => cp.cmd('cut', 'cut')));
+  const cutUs = Math.min(...cuts.map((c) => c.us));
+  // The earliest reconnect attempt comes reconnectionDelay x (1 - rand)
+  // after a socket's loss; stop waiting for the server well before it.
+  const deadlineUs = cutUs + 1000 * 0.8 * S.recoveryDelayMs * (1 - S.recoveryRand);
+  let away = 0;
+  for (;;) {
+    const c = side.kind === 'ours' ? { kept: await server.metric('sio_recovery_kept_sessions') }
+      : { closed: await recoveryCounters(side).then((x) => x.closed) };
+    away = side.kind === 'ours' ? c.kept - c0.kept : c.closed - c0.closed;
+    if (away >= n || nowUs() >= deadlineUs) break;
+    await sleep(10);
+  }
+  const awayMs = (nowUs() - cutUs) / 1000;
+  for (let j = 0; j < K; j++) {
+    const r = await server.send(['m', j]);
+    if (r.status >= 300) throw new Error(`storm send: ${r.status} ${r.body}`);
+  }
+  const sentUs = nowUs();
+  const st = await Promise.all(cps.map((cp) => cp.cmd(`wait ${S.recoveryWaitMs}`, 'storm', S.recoveryWaitMs + 30000)));
+  const cpu1 = cpuPrecise(server.pids);
+  const th1 = threadTicks(server);
+  const endUs = nowUs();
+  const c1 = await recoveryCounters(side);
+  // Per-socket times, each from its own cut (the processes cut within a
+  // few ms of each other); "to all" from the first cut to the last done.
+  const done = [], fromAttempt = [], connected = [];
+  let allDone = true;
+  st.forEach((x) => {
+    x.doneUs.forEach((d, k) => {
+      if (x.connectUs[k] >= 0) connected.push(x.connectUs[k]);
+      if (d < 0) { allDone = false; return; }
+      done.push(d);
+      if (x.attemptUs[k] >= 0) fromAttempt.push(d - x.attemptUs[k]);
+    });
+  });
+  const last = Math.max(...st.map((x) => x.lastDoneUs));
+  const firstAttemptUs = Math.min(...st.map((x) => x.firstAttemptUs));
+  // Rooms kept: one event to each room, every socket must get its own once.
+  const rooms = [...new Set(cps.flatMap((cp) => Array.from({ length: cp.requested }, (_, k) => `r${Math.floor((cp.base + k) / ROOM)}`)))];
+  let next = 0;
+  const roomWorker = async () => {
+    while (next < rooms.length) {
+      const room = rooms[next++];
+      const r = await server.send(['r', room], room);
+      if (r.status >= 300) throw new Error(`storm room send: ${r.status} ${r.body}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, roomWorker));
+  const rw = await Promise.all(cps.map((cp) => cp.cmd('roomwait 10000', 'rooms', 20000)));
+  const stormSecs = (endUs - cutUs) / 1e6;
+  const ms = (us) => (us === null ? null : us / 1000);
+  return {
+    sockets: n, k: K, warm, awaySeen: away, awayMs, sentMs: (sentUs - cutUs) / 1000,
+    firstAttemptMs: (firstAttemptUs - cutUs) / 1000, sentBeforeFirstAttempt: sentUs < firstAttemptUs,
+    cutMode: cuts[0].mode, cutLoopMs: Math.max(...cuts.map((c) => c.loopMs)), cutSpreadMs: (Math.max(...cuts.map((c) => c.us)) - cutUs) / 1000,
+    complete: sum(st, 'complete'), recovered: sum(st, 'recovered'), fresh: sum(st, 'fresh'),
+    notReconnected: sum(st, 'notReconnected'), noAttempt: sum(st, 'noAttempt'), sameId: sum(st, 'sameId'),
+    missing: sum(st, 'missing'), dups: sum(st, 'dups'), outOfOrder: sum(st, 'outOfOrder'),
+    reconnectedAgain: sum(st, 'reconnectedAgain'), examples: st.flatMap((x) => x.examples).slice(0, 5),
+    allMs: allDone ? (last - cutUs) / 1000 : null,
+    p50Ms: ms(quantile(done, 0.5)), p99Ms: ms(quantile(done, 0.99)), maxMs: ms(quantile(done, 1)),
+    connectP50Ms: ms(quantile(connected, 0.5)), connectP99Ms: ms(quantile(connected, 0.99)),
+    fromAttemptP50Ms: ms(quantile(fromAttempt, 0.5)), fromAttemptP99Ms: ms(quantile(fromAttempt, 0.99)),
+    serverCpuS: cpu1 - cpu0, stormSecs, threads: busyThreads(th0, th1, stormSecs),
+    clientCpuS: st.reduce((a, x, i) => a + (x.cpu_ms - cuts[i].cpu0), 0) / 1000, clientProcs: cps.length,
+    clientLoopDelayMs: { p50: Math.max(...st.map((x) => x.loopDelayMs?.p50 ?? 0)), p99: Math.max(...st.map((x) => x.loopDelayMs?.p99 ?? 0)),
+                         max: Math.max(...st.map((x) => x.loopDelayMs?.max ?? 0)) },
+    counters: { before: c0, after: c1 },
+    rooms: { rooms: rooms.length, ok: sum(rw, 'ok'), none: sum(rw, 'none'), twice: sum(rw, 'twice'), wrong: sum(rw, 'wrong') },
+  };
+}
+
+async function recoveryScenario() {
+  const out = { config: RECOVERY, room: ROOM, sizes: Object.fromEntries(Object.keys(S).filter((k) => k.startsWith('recovery')).map((k) => [k, S[k]])),
+                scaled: process.env.BENCH_RECOVERY_N ? Number(process.env.BENCH_RECOVERY_N) : undefined,
+                fan: { off: [], on: [] }, memory: {}, storm: { ours: [], node: [] }, stormSetup: {}, notes: [] };
+  const parts = (process.env.BENCH_RECOVERY_PARTS || 'fan,memory,storm').split(',');
+  if (parts.length < 3) out.parts = parts;
+  try {
+    if (parts.includes('fan')) await recoveryFan(out);
+  } catch (e) {
+    out.fanError = String(e.message || e);
+    log(`recovery fan-out failed: ${out.fanError}`);
+  }
+  for (const k of parts.includes('memory') ? ['on', 'off'] : []) {
+    log(`recovery memory: ${S.recoveryMemN} sockets kept, recovery ${k}`);
+    try {
+      out.memory[k] = await keptMemory(k === 'on' ? RECOVERY : undefined);
+      log(`recovery memory ${k}: ${JSON.stringify(out.memory[k])}`);
+    } catch (e) {
+      out.memory[k] = { error: String(e.message || e) };
+    }
+  }
+  const sides = {};
+  if (!parts.includes('storm')) return out;
+  try {
+    for (const kind of ['ours', 'node']) {
+      log(`recovery storm: connecting ${S.recoveryStormN} socket.io-client sockets to ${kind}`);
+      sides[kind] = await stormSide(kind);
+      const x = sides[kind];
+      out.stormSetup[kind] = { sockets: x.n, failed: x.failed, connectSecs: x.connectSecs, joinSecs: x.joinSecs, procs: x.cps.length };
+      log(`recovery storm ${kind}: ${JSON.stringify(out.stormSetup[kind])}`);
+    }
+    for (let rep = 0; rep < S.recoveryStormReps; rep++) {
+      for (const kind of ['ours', 'node']) {
+        const r = await stormOnce(sides[kind], rep);
+        out.storm[kind].push(r);
+        log(`recovery storm ${kind}: ${JSON.stringify(r)}`);
+      }
+    }
+  } catch (e) {
+    out.stormError = String(e.stack || e);
+    log(`recovery storm failed: ${out.stormError}`);
+  } finally {
+    for (const x of Object.values(sides)) await killAll(x.cps, x.server);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- main
 
 function machine() {
@@ -1030,8 +1373,9 @@ const want = (id) => !ONLY || ONLY.split(',').includes(id);
 /** The results keys of each scenario (what `--merge` replaces), and the
  *  sizes it reads. */
 const SECTION_KEYS = { idle: /^idle(1s)?_/, fan: /^fan_/, echo: /^echo(Normal)?_/, rooms: /^rooms_/,
-  poll: /^poll_/, webhook: /^webhook$/, acks: /^acks$/, cluster: /^cluster$/ };
-const SECTION_SIZES = { cluster: Object.keys(S).filter((k) => k.startsWith('cluster')), acks: ['acks', 'ackRounds'] };
+  poll: /^poll_/, webhook: /^webhook$/, acks: /^acks$/, cluster: /^cluster$/, recovery: /^recovery$/ };
+const SECTION_SIZES = { cluster: Object.keys(S).filter((k) => k.startsWith('cluster')), acks: ['acks', 'ackRounds'],
+  recovery: Object.keys(S).filter((k) => k.startsWith('recovery')) };
 
 async function main() {
   const t0 = Date.now();
@@ -1169,6 +1513,11 @@ async function main() {
   if (want('cluster')) {
     log('cluster: three nodes on one Redis, ours and Node');
     results.cluster = await clusterScenario();
+  }
+
+  if (want('recovery')) {
+    log('connection state recovery: fan-out off/on, memory per kept session, reconnect storm');
+    results.recovery = await recoveryScenario();
   }
 
   results.totalSecs = (Date.now() - t0) / 1000;
