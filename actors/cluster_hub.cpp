@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <type_traits>
 #include <unordered_map>
 
@@ -41,12 +42,27 @@ struct pending_query {
   bus_op op = bus_op::exists;
   std::vector<std::string> waiting;  ///< nodes that have not answered
   uint64_t count = 0;                ///< membership: sum; exists: any
-  size_t max = 0;                    ///< list: at most this many
+  size_t max = 0;                    ///< list, sockets: at most this many
   std::vector<connection_info> list;
+  socket_page page;                  ///< sockets: every node's pages together
   caf::typed_response_promise<uint64_t> count_promise;
   caf::typed_response_promise<bool> exists_promise;
   caf::typed_response_promise<std::vector<connection_info>> list_promise;
+  caf::typed_response_promise<socket_page> page_promise;
 };
+
+cluster::bus_socket to_bus(socket_info&& s) {
+  return {std::move(s.socket_id), std::move(s.connection_id), std::move(s.user_id),
+          std::move(s.nsp),       std::move(s.rooms),         s.websocket,
+          std::move(s.remote_address), static_cast<uint64_t>(std::max<int64_t>(0, s.connected_at_ms))};
+}
+
+socket_info from_bus(cluster::bus_socket&& s) {
+  return {std::move(s.socket_id), std::move(s.connection_id), std::move(s.user_id),
+          std::move(s.nsp),       std::move(s.rooms),         s.websocket,
+          std::move(s.remote_address),
+          static_cast<int64_t>(std::min<uint64_t>(s.connected_at_ms, INT64_MAX))};
+}
 
 struct front_state {
   cluster_hub_config cfg;
@@ -206,9 +222,34 @@ void apply(front_actor self, const std::string& channel, bus_message&& m) {
           answer(std::move(a));
         });
       break;
+    case bus_op::sockets:
+      self->request(local, self->state.request_timeout,
+                    socket_list_query{std::move(*to), std::move(m.nsp), std::move(m.after),
+                                      static_cast<size_t>(std::min<uint64_t>(m.max, 1000))})
+        .then([answer](socket_page& page) {
+          bus_message a;
+          a.count = page.more ? 1 : 0;
+          for (auto& s : page.sockets)
+            a.sockets.push_back(to_bus(std::move(s)));
+          answer(std::move(a));
+        });
+      break;
     case bus_op::answer:
       break;
   }
+}
+
+/// Every node's page merged: the first `max` sockets in socket id order,
+/// `more` when any node had more or the pages together have.
+socket_page merged_page(pending_query& q) {
+  auto& page = q.page;
+  std::sort(page.sockets.begin(), page.sockets.end(),
+            [](const socket_info& a, const socket_info& b) { return a.socket_id < b.socket_id; });
+  if (page.sockets.size() > q.max) {
+    page.sockets.resize(q.max);
+    page.more = true;
+  }
+  return std::move(page);
 }
 
 /// Delivers a query's merged answer and forgets it.
@@ -223,6 +264,9 @@ void finish(front_actor self, uint64_t id) {
       break;
     case bus_op::exists:
       q.exists_promise.deliver(q.count > 0);
+      break;
+    case bus_op::sockets:
+      q.page_promise.deliver(merged_page(q));
       break;
     default:
       q.list_promise.deliver(std::move(q.list));
@@ -244,6 +288,13 @@ void on_answer(front_actor self, bus_message&& a) {
   for (auto& [cid, uid] : a.connections)
     if (q.list.size() < q.max)
       q.list.push_back({std::move(cid), std::move(uid)});
+  if (q.op == bus_op::sockets) {
+    // Each node answers at most max; more than max of one node's are a
+    // peer's fault, dropped rather than held.
+    q.page.more = q.page.more || a.count > 0 || a.sockets.size() > q.max;
+    for (size_t i = 0; i < a.sockets.size() && i < q.max; ++i)
+      q.page.sockets.push_back(from_bus(std::move(a.sockets[i])));
+  }
   bool done = q.waiting.empty() || (q.op == bus_op::exists && q.count > 0);
   if (done)
     finish(self, a.request_id);
@@ -350,9 +401,18 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
       return caf::make_error(caf::sec::feature_disabled,
                              "acked sends are not available in a cluster");
     },
-    [](socket_list_query&) -> caf::result<socket_page> {
-      return caf::make_error(caf::sec::feature_disabled,
-                             "socket listings are not available in a cluster");
+    [self](socket_list_query& c) -> caf::result<socket_page> {
+      if (auto err = unavailable(self))
+        return std::move(*err);
+      bus_message m;
+      m.to = to_bus(c.to);
+      m.nsp = std::move(c.nsp);
+      m.after = std::move(c.after);
+      m.max = c.max;
+      auto& q = ask(self, std::move(m), bus_op::sockets);
+      q.max = c.max;
+      q.page_promise = self->make_response_promise<socket_page>();
+      return q.page_promise;
     },
     [self](stats_atom) -> caf::result<hub_stats> {
       return self->delegate(self->state.cfg.local, stats_atom::value);

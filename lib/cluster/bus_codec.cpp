@@ -9,8 +9,14 @@ namespace {
 
 using protocol::result;
 
-/// Elements of the top-level array, in order.
-constexpr size_t field_count = 14;
+/// Elements of the top-level array, in order. A message of the first 14
+/// (from a node that predates socket listings) reads with `after` and
+/// `sockets` empty.
+constexpr size_t field_count = 16;
+constexpr size_t first_field_count = 14;
+
+/// The last op this build knows.
+constexpr uint64_t last_op = static_cast<uint64_t>(bus_op::sockets);
 
 void write_strings(mp_writer& w, const std::vector<std::string>& v) {
   w.array(v.size());
@@ -112,6 +118,19 @@ std::string encode_bus_message(const bus_message& m) {
     w.str(cid);
     w.str(uid);
   }
+  w.str(m.after);
+  w.array(m.sockets.size());
+  for (auto& s : m.sockets) {
+    w.array(8);
+    w.str(s.socket_id);
+    w.str(s.connection_id);
+    w.str(s.user_id);
+    w.str(s.nsp);
+    write_strings(w, s.rooms);
+    w.boolean(s.websocket);
+    w.str(s.remote_address);
+    w.uinteger(s.connected_at_ms);
+  }
   return out;
 }
 
@@ -130,13 +149,14 @@ result<bus_message> decode_bus_message(std::string_view bytes,
   if (!root)
     return r::fail("bus message: not msgpack: " + root.error());
   reader rd;
-  if (root->k != mp_value::kind::array || root->items.size() != field_count)
+  if (root->k != mp_value::kind::array
+      || (root->items.size() != field_count && root->items.size() != first_field_count))
     return r::fail("bus message: not an array of " + std::to_string(field_count));
   const auto& f = root->items;
   uint64_t version = 0, op = 0;
   if (!rd.uint(f[0], version, "version") || version != bus_format_version)
     return r::fail("bus message: unknown format version");
-  if (!rd.uint(f[1], op, "op") || op < 1 || op > 7)
+  if (!rd.uint(f[1], op, "op") || op < 1 || op > last_op)
     return r::fail("bus message: unknown op");
   bus_message m;
   m.op = static_cast<bus_op>(op);
@@ -171,6 +191,22 @@ result<bus_message> decode_bus_message(std::string_view bytes,
       ok = rd.array(e, 2, "connection")
            && rd.string(e.items[0], m.connections[i].first, "connection")
            && rd.string(e.items[1], m.connections[i].second, "connection");
+    }
+  }
+  if (ok && f.size() == field_count) {
+    ok = rd.string(f[14], m.after, "after") && rd.any_array(f[15], "sockets");
+    if (ok)
+      m.sockets.resize(f[15].items.size());
+    for (size_t i = 0; ok && i < m.sockets.size(); ++i) {
+      const auto& e = f[15].items[i];
+      auto& s = m.sockets[i];
+      ok = rd.array(e, 8, "socket") && rd.string(e.items[0], s.socket_id, "socket")
+           && rd.string(e.items[1], s.connection_id, "socket")
+           && rd.string(e.items[2], s.user_id, "socket") && rd.string(e.items[3], s.nsp, "socket")
+           && rd.strings(e.items[4], s.rooms, "socket rooms")
+           && rd.boolean(e.items[5], s.websocket, "socket")
+           && rd.string(e.items[6], s.remote_address, "socket")
+           && rd.uint(e.items[7], s.connected_at_ms, "socket");
     }
   }
   if (!ok)

@@ -32,6 +32,19 @@ enum class bus_op : uint8_t {
   exists = 5,      ///< every node answers whether it holds a match
   list = 6,        ///< every node answers its matching connections (max)
   answer = 7,      ///< a node's answer to a query (on the asker's channel)
+  sockets = 8,     ///< every node answers a page of its sockets (nsp, after, max)
+};
+
+/// One socket of a `sockets` answer (mirrors sio::socket_info).
+struct bus_socket {
+  std::string socket_id;
+  std::string connection_id;
+  std::string user_id;
+  std::string nsp;
+  std::vector<std::string> rooms;
+  bool websocket = false;
+  std::string remote_address;
+  uint64_t connected_at_ms = 0;
 };
 
 /// One bus message. Fields unused by an op are left empty.
@@ -41,16 +54,21 @@ struct bus_message {
   uint64_t request_id = 0; ///< queries and answers: the asker's id for it
   bus_target to;
   std::vector<frame> frames;        ///< send
-  std::string nsp;                      ///< disconnect
+  std::string nsp;                      ///< disconnect; sockets: the namespace (empty: all)
   bool close = false;                   ///< disconnect
   std::string reason;                   ///< close
   std::vector<std::string> groups;      ///< membership
   bool add = true;                      ///< membership
-  uint64_t max = 0;                     ///< list: at most this many
+  uint64_t max = 0;                     ///< list, sockets: at most this many
+  std::string after;                    ///< sockets: those after this socket id
   // answer:
-  uint64_t count = 0;                   ///< membership: connections affected; exists: 0/1
+  /// membership: connections affected; exists: 0/1; sockets: 1 when more
+  /// of the node's sockets follow the page.
+  uint64_t count = 0;
   /// list: (connection id, user id) pairs; user id empty when anonymous.
   std::vector<std::pair<std::string, std::string>> connections;
+  /// sockets: the page, in socket id order.
+  std::vector<bus_socket> sockets;
 };
 
 } // namespace sio::cluster

@@ -114,6 +114,39 @@ describe('cluster: two nodes on one Redis', () => {
     assert.equal(missing.status, 404);
   });
 
+  it('lists the sockets of both nodes from either, in socket id order, page by page', async () => {
+    const sockets = [];
+    for (const n of [n1, n2, n1, n2, n1])
+      sockets.push(await connectSocket(manager(n, { hub: 'chat', transports: ['websocket'], forceNew: true }), '/'));
+    const room = roomGroup('/', 'listed');
+    for (const s of sockets.slice(0, 4)) await via1.group(room).addConnection(s.io.engine.id);
+    const want = sockets.slice(0, 4).map((s) => s.id).sort();
+    // Two per page through n2, following nextLink (signed as any call).
+    const seen = [];
+    let path = `/api/hubs/chat/sockets?api-version=2024-01-01&group=${encodeURIComponent(room)}&maxpagesize=2`;
+    for (let pages = 0; path && pages < 5; pages++) {
+      const res = await rest(n2, 'GET', path);
+      assert.equal(res.status, 200, res.body);
+      const page = json(res);
+      assert.ok(page.value.length <= 2);
+      for (const e of page.value) {
+        const s = sockets.find((x) => x.id === e.socketId);
+        assert.ok(s, `unknown socket ${e.socketId}`);
+        assert.equal(e.connectionId, s.io.engine.id);
+        assert.equal(e.namespace, '/');
+        assert.deepEqual(e.rooms, [s.id, 'listed']);
+        assert.equal(e.transport, 'websocket');
+      }
+      seen.push(...page.value.map((e) => e.socketId));
+      path = page.nextLink ? page.nextLink.replace(/^https?:\/\/[^/]+/, '') : null;
+    }
+    assert.deepEqual(seen, want, 'every socket of the group once, in socket id order, across pages');
+    // The whole namespace through n1: the fifth socket (not in the room) too.
+    const all = json(await rest(n1, 'GET', '/api/hubs/chat/sockets?api-version=2024-01-01&namespace=%2F'));
+    for (const s of sockets) assert.ok(all.value.some((e) => e.socketId === s.id), `${s.id} not listed`);
+    for (const s of sockets) s.disconnect();
+  });
+
   it('reaches a user\'s connections on both nodes, and their groups', async () => {
     // Tokens name the node's endpoint (behind a load balancer all nodes share one).
     const t1 = (await via1.getClientAccessToken({ userId: 'alice', clientProtocol: 'socketio' })).token;
