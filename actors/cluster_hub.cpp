@@ -49,7 +49,25 @@ struct pending_query {
   caf::typed_response_promise<bool> exists_promise;
   caf::typed_response_promise<std::vector<connection_info>> list_promise;
   caf::typed_response_promise<socket_page> page_promise;
+  /// acked_send: each node's reported recipients, until its outcome comes
+  /// (then they are settled, or were gone by the time it sent); the
+  /// outcomes merged; the nodes found dead meanwhile.
+  std::unordered_map<std::string, std::vector<cluster::bus_ack>> recipients;
+  ack_result acked;
+  std::vector<std::string> lost;
+  caf::typed_response_promise<ack_result> ack_promise;
 };
+
+/// Recipients one node may report for an acked send (a bound on what a
+/// peer's answer makes this node hold).
+constexpr size_t max_acked_recipients = 100000;
+
+/// The expire_atom id that is no query: look for nodes that died while
+/// acked sends await them (query ids start at 1).
+constexpr uint64_t liveness_check = 0;
+
+/// How often a front with acked sends pending looks at the live nodes.
+constexpr std::chrono::milliseconds liveness_period{250};
 
 cluster::bus_socket to_bus(socket_info&& s) {
   return {std::move(s.socket_id), std::move(s.connection_id), std::move(s.user_id),
@@ -234,8 +252,85 @@ void apply(front_actor self, const std::string& channel, bus_message&& m) {
           answer(std::move(a));
         });
       break;
+    case bus_op::acked_send: {
+      // The recipients first, so that the asker can count them as timed
+      // out if this node dies; then the send itself, answered at its end.
+      auto timeout = std::chrono::milliseconds{std::clamp<uint64_t>(m.max, 1, 60000)};
+      acked_send_command cmd{*to, m.nsp, {}, {}, timeout};
+      if (!m.frames.empty()) {
+        cmd.data = std::move(m.frames[0].bytes);
+        for (size_t i = 1; i < m.frames.size(); ++i)
+          cmd.attachments.push_back(std::move(m.frames[i].bytes));
+      }
+      socket_list_query recipients{std::move(*to), m.nsp, {}, max_acked_recipients};
+      self->request(local, self->state.request_timeout, std::move(recipients))
+        .then([self, answer, cmd = std::move(cmd)](socket_page& page) mutable {
+          bus_message report;
+          report.count = 0;
+          for (auto& s : page.sockets)
+            report.acks.push_back({false, std::move(s.socket_id), std::move(s.connection_id),
+                                   std::move(s.user_id), {}, {}, {}});
+          answer(std::move(report));
+          auto wait = cmd.timeout + std::chrono::seconds{5};
+          self->request(self->state.cfg.local, wait, std::move(cmd))
+            .then([answer](ack_result& r) {
+              bus_message outcome;
+              outcome.count = 1;
+              outcome.reason = std::move(r.refused);
+              for (auto& a : r.acks)
+                outcome.acks.push_back({true, std::move(a.socket_id), std::move(a.connection_id),
+                                        std::move(a.user_id), std::move(a.args),
+                                        std::move(a.attachments), {}});
+              for (auto& t : r.timed_out)
+                outcome.acks.push_back({false, std::move(t.socket_id), std::move(t.connection_id),
+                                        {}, {}, {}, std::move(t.reason)});
+              answer(std::move(outcome));
+            });
+        });
+      break;
+    }
     case bus_op::answer:
       break;
+  }
+}
+
+/// An acked send's answer from every node: the outcomes as they came;
+/// a recipient reported but settled by no outcome is timed out, with
+/// "node lost" when its node died meanwhile.
+ack_result merged_acks(pending_query& q) {
+  for (auto& [node, list] : q.recipients) {
+    bool lost = std::find(q.lost.begin(), q.lost.end(), node) != q.lost.end();
+    for (auto& r : list)
+      q.acked.timed_out.push_back({std::move(r.socket_id), std::move(r.connection_id),
+                                   lost ? std::string{"node lost"} : std::string{}});
+  }
+  return std::move(q.acked);
+}
+
+/// One node's outcome of an acked send, merged.
+void settle_node(pending_query& q, cluster::bus_message& a) {
+  if (!a.reason.empty() && q.acked.refused.empty())
+    q.acked.refused = std::move(a.reason);
+  for (auto& r : a.acks) {
+    if (r.answered)
+      q.acked.acks.push_back({std::move(r.socket_id), std::move(r.connection_id),
+                              std::move(r.user_id), std::move(r.args), std::move(r.attachments)});
+    else
+      q.acked.timed_out.push_back({std::move(r.socket_id), std::move(r.connection_id),
+                                   std::move(r.reason)});
+  }
+  // Reported recipients the node's outcome does not name went before
+  // the send reached them.
+  if (auto i = q.recipients.find(a.origin); i != q.recipients.end()) {
+    for (auto& r : i->second) {
+      auto named = [&](const socket_ack& x) { return x.socket_id == r.socket_id; };
+      auto named_no = [&](const socket_no_ack& x) { return x.socket_id == r.socket_id; };
+      if (std::none_of(q.acked.acks.begin(), q.acked.acks.end(), named)
+          && std::none_of(q.acked.timed_out.begin(), q.acked.timed_out.end(), named_no))
+        q.acked.timed_out.push_back({std::move(r.socket_id), std::move(r.connection_id),
+                                     "disconnected"});
+    }
+    q.recipients.erase(i);
   }
 }
 
@@ -268,6 +363,10 @@ void finish(front_actor self, uint64_t id) {
     case bus_op::sockets:
       q.page_promise.deliver(merged_page(q));
       break;
+    case bus_op::acked_send: {
+      q.ack_promise.deliver(merged_acks(q));
+      break;
+    }
     default:
       q.list_promise.deliver(std::move(q.list));
       break;
@@ -283,6 +382,20 @@ void on_answer(front_actor self, bus_message&& a) {
   auto w = std::find(q.waiting.begin(), q.waiting.end(), a.origin);
   if (w == q.waiting.end())
     return; // a node that was not asked, or answered twice
+  if (q.op == bus_op::acked_send) {
+    if (a.count == 0) {
+      // A node's recipients: bounded like every list on the bus.
+      if (a.acks.size() > max_acked_recipients)
+        a.acks.resize(max_acked_recipients);
+      q.recipients[a.origin] = std::move(a.acks);
+      return;
+    }
+    q.waiting.erase(w);
+    settle_node(q, a);
+    if (q.waiting.empty())
+      finish(self, a.request_id);
+    return;
+  }
   q.waiting.erase(w);
   q.count += a.count;
   for (auto& [cid, uid] : a.connections)
@@ -300,8 +413,10 @@ void on_answer(front_actor self, bus_message&& a) {
     finish(self, a.request_id);
 }
 
-/// Starts a query: registered, published, bounded by requestTimeout.
-pending_query& ask(front_actor self, bus_message m, bus_op op) {
+/// Starts a query: registered, published, bounded by requestTimeout (or
+/// `bound`).
+pending_query& ask(front_actor self, bus_message m, bus_op op,
+                   std::optional<std::chrono::milliseconds> bound = std::nullopt) {
   auto id = self->state.next_id++;
   auto& q = self->state.queries[id];
   q.op = op;
@@ -309,8 +424,36 @@ pending_query& ask(front_actor self, bus_message m, bus_op op) {
   m.op = op;
   m.request_id = id;
   publish(self, std::move(m), id | query_token_bit);
-  self->delayed_send(self, self->state.request_timeout, expire_atom::value, id);
+  self->delayed_send(self, bound.value_or(self->state.request_timeout), expire_atom::value, id);
   return q;
+}
+
+/// Acked sends stop waiting for nodes that died: their recipients are
+/// timed out with "node lost" as soon as the cluster counts them dead.
+void check_liveness(front_actor self) {
+  auto live = self->state.cfg.link->live_nodes();
+  std::vector<uint64_t> done;
+  bool pending = false;
+  for (auto& [id, q] : self->state.queries) {
+    if (q.op != bus_op::acked_send)
+      continue;
+    for (auto w = q.waiting.begin(); w != q.waiting.end();) {
+      if (std::find(live.begin(), live.end(), *w) != live.end()) {
+        ++w;
+        continue;
+      }
+      q.lost.push_back(*w);
+      w = q.waiting.erase(w);
+    }
+    if (q.waiting.empty())
+      done.push_back(id);
+    else
+      pending = true;
+  }
+  for (auto id : done)
+    finish(self, id);
+  if (pending)
+    self->delayed_send(self, liveness_period, expire_atom::value, liveness_check);
 }
 
 /// A command from application code (sio::emitter): published; applied on
@@ -395,11 +538,27 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
       q.list_promise = self->make_response_promise<std::vector<connection_info>>();
       return q.list_promise;
     },
-    [](acked_send_command&) -> caf::result<ack_result> {
-      // Acks from other nodes' sockets do not travel on the bus: refused
-      // rather than answered from this node's sockets alone.
-      return caf::make_error(caf::sec::feature_disabled,
-                             "acked sends are not available in a cluster");
+    [self](acked_send_command& c) -> caf::result<ack_result> {
+      if (auto err = unavailable(self))
+        return std::move(*err);
+      auto timeout = std::clamp(c.timeout, std::chrono::milliseconds{1},
+                                std::chrono::milliseconds{60000});
+      bus_message m;
+      m.to = to_bus(c.to);
+      m.nsp = std::move(c.nsp);
+      m.frames.push_back({false, std::move(c.data)});
+      for (auto& a : c.attachments)
+        m.frames.push_back({true, std::move(a)});
+      m.max = static_cast<uint64_t>(timeout.count());
+      // Every node answers at its timeout at the latest; the margin is for
+      // the bus and a busy node.
+      bool checking = std::any_of(self->state.queries.begin(), self->state.queries.end(),
+                                  [](auto& q) { return q.second.op == bus_op::acked_send; });
+      auto& q = ask(self, std::move(m), bus_op::acked_send, timeout + self->state.request_timeout);
+      q.ack_promise = self->make_response_promise<ack_result>();
+      if (!checking)
+        self->delayed_send(self, liveness_period, expire_atom::value, liveness_check);
+      return q.ack_promise;
     },
     [self](socket_list_query& c) -> caf::result<socket_page> {
       if (auto err = unavailable(self))
@@ -474,7 +633,10 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
       }
     },
     [self](expire_atom, uint64_t id) {
-      finish(self, id);
+      if (id == liveness_check)
+        check_liveness(self);
+      else
+        finish(self, id);
     },
   };
 }

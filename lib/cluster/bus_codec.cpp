@@ -10,13 +10,13 @@ namespace {
 using protocol::result;
 
 /// Elements of the top-level array, in order. A message of the first 14
-/// (from a node that predates socket listings) reads with `after` and
-/// `sockets` empty.
-constexpr size_t field_count = 16;
+/// (from a node that predates socket listings and acked sends) reads with
+/// `after`, `sockets` and `acks` empty.
+constexpr size_t field_count = 17;
 constexpr size_t first_field_count = 14;
 
 /// The last op this build knows.
-constexpr uint64_t last_op = static_cast<uint64_t>(bus_op::sockets);
+constexpr uint64_t last_op = static_cast<uint64_t>(bus_op::acked_send);
 
 void write_strings(mp_writer& w, const std::vector<std::string>& v) {
   w.array(v.size());
@@ -131,6 +131,19 @@ std::string encode_bus_message(const bus_message& m) {
     w.str(s.remote_address);
     w.uinteger(s.connected_at_ms);
   }
+  w.array(m.acks.size());
+  for (auto& a : m.acks) {
+    w.array(7);
+    w.boolean(a.answered);
+    w.str(a.socket_id);
+    w.str(a.connection_id);
+    w.str(a.user_id);
+    w.str(a.args);
+    w.array(a.attachments.size());
+    for (auto& b : a.attachments)
+      w.bin(b);
+    w.str(a.reason);
+  }
   return out;
 }
 
@@ -207,6 +220,24 @@ result<bus_message> decode_bus_message(std::string_view bytes,
            && rd.boolean(e.items[5], s.websocket, "socket")
            && rd.string(e.items[6], s.remote_address, "socket")
            && rd.uint(e.items[7], s.connected_at_ms, "socket");
+    }
+    ok = ok && rd.any_array(f[16], "acks");
+    if (ok)
+      m.acks.resize(f[16].items.size());
+    for (size_t i = 0; ok && i < m.acks.size(); ++i) {
+      const auto& e = f[16].items[i];
+      auto& a = m.acks[i];
+      ok = rd.array(e, 7, "ack") && rd.boolean(e.items[0], a.answered, "ack")
+           && rd.string(e.items[1], a.socket_id, "ack")
+           && rd.string(e.items[2], a.connection_id, "ack")
+           && rd.string(e.items[3], a.user_id, "ack") && rd.string(e.items[4], a.args, "ack")
+           && rd.any_array(e.items[5], "ack attachments");
+      if (ok) {
+        a.attachments.resize(e.items[5].items.size());
+        for (size_t k = 0; ok && k < a.attachments.size(); ++k)
+          ok = rd.bytes(e.items[5].items[k], a.attachments[k], "ack attachment");
+      }
+      ok = ok && rd.string(e.items[6], a.reason, "ack");
     }
   }
   if (!ok)

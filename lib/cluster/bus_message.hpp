@@ -33,6 +33,24 @@ enum class bus_op : uint8_t {
   list = 6,        ///< every node answers its matching connections (max)
   answer = 7,      ///< a node's answer to a query (on the asker's channel)
   sockets = 8,     ///< every node answers a page of its sockets (nsp, after, max)
+  /// An event sent with an ack id per socket (nsp; frames: the event's
+  /// data, then its attachments; max: the timeout in ms). Every node
+  /// answers twice: its recipients at once (count 0), its acks and the
+  /// sockets that did not answer at the end (count 1; reason: why nothing
+  /// was sent, when a bound refused it).
+  acked_send = 9,
+};
+
+/// One recipient of an acked send, in a node's answer: reported (count 0)
+/// or settled (count 1: answered, or not with `reason`).
+struct bus_ack {
+  bool answered = false;
+  std::string socket_id;
+  std::string connection_id;
+  std::string user_id;
+  std::string args;                      ///< answered: the ack's JSON array
+  std::vector<std::string> attachments;  ///< answered: its binary arguments
+  std::string reason;                    ///< not answered: why ("" = timeout)
 };
 
 /// One socket of a `sockets` answer (mirrors sio::socket_info).
@@ -69,6 +87,8 @@ struct bus_message {
   std::vector<std::pair<std::string, std::string>> connections;
   /// sockets: the page, in socket id order.
   std::vector<bus_socket> sockets;
+  /// acked_send: a node's recipients, or their outcome.
+  std::vector<bus_ack> acks;
 };
 
 } // namespace sio::cluster

@@ -10,9 +10,29 @@ using namespace sio::cluster;
 
 namespace {
 
+bool same(const bus_socket& a, const bus_socket& b) {
+  return a.socket_id == b.socket_id && a.connection_id == b.connection_id
+         && a.user_id == b.user_id && a.nsp == b.nsp && a.rooms == b.rooms
+         && a.websocket == b.websocket && a.remote_address == b.remote_address
+         && a.connected_at_ms == b.connected_at_ms;
+}
+
+bool same(const bus_ack& a, const bus_ack& b) {
+  return a.answered == b.answered && a.socket_id == b.socket_id
+         && a.connection_id == b.connection_id && a.user_id == b.user_id && a.args == b.args
+         && a.attachments == b.attachments && a.reason == b.reason;
+}
+
 bool same(const bus_message& a, const bus_message& b) {
-  if (a.frames.size() != b.frames.size())
+  if (a.frames.size() != b.frames.size() || a.sockets.size() != b.sockets.size()
+      || a.acks.size() != b.acks.size())
     return false;
+  for (size_t i = 0; i < a.acks.size(); ++i)
+    if (!same(a.acks[i], b.acks[i]))
+      return false;
+  for (size_t i = 0; i < a.sockets.size(); ++i)
+    if (!same(a.sockets[i], b.sockets[i]))
+      return false;
   for (size_t i = 0; i < a.frames.size(); ++i)
     if (a.frames[i].binary != b.frames[i].binary || a.frames[i].bytes != b.frames[i].bytes)
       return false;
@@ -22,7 +42,7 @@ bool same(const bus_message& a, const bus_message& b) {
          && a.to.excluded_groups == b.to.excluded_groups && a.to.filter == b.to.filter
          && a.nsp == b.nsp && a.close == b.close && a.reason == b.reason
          && a.groups == b.groups && a.add == b.add && a.max == b.max && a.count == b.count
-         && a.connections == b.connections;
+         && a.connections == b.connections && a.after == b.after;
 }
 
 } // namespace

@@ -351,14 +351,47 @@ describe('cluster: a node that dies, a node that leaves', () => {
   const disconnectedOf = (cid) => upstream.posts.filter((p) =>
     p.headers['ce-type'] === 'azure.webpubsub.sys.disconnected' && p.headers['ce-connectionid'] === cid);
 
+  it('an acked send across nodes: a node killed while awaited puts its sockets in timedOut at once', async () => {
+    const n3 = await webhookNode('d3');
+    await sleep(400);
+    const a = await connectSocket(manager(n1, { hub: 'chat', transports: ['websocket'], forceNew: true }), '/');
+    const b = await connectSocket(manager(n2, { hub: 'chat', transports: ['polling'], forceNew: true }), '/');
+    const c = await connectSocket(manager(n3, { hub: 'chat', transports: ['websocket'], forceNew: true }), '/');
+    a.on('q', (x, cb) => cb('a', x));
+    b.on('q', (x, cb) => cb('b', x));
+    c.on('q', () => {}); // never answers: its node dies first
+    const [cId, cConnection] = [c.id, c.io.engine.id]; // the client forgets them when cut
+    const path = '/api/hubs/chat/:send?api-version=2024-01-01&ackTimeout=8000';
+    const started = Date.now();
+    const call = request({ port: n1.port, method: 'POST', path, body: '42["q",7]', timeoutMs: 12000,
+      headers: { Authorization: `Bearer ${restToken(n1, path)}`, 'Content-Type': 'text/plain' } });
+    await sleep(400); // a and b have answered; c holds the call open
+    await n3.stop('SIGKILL');
+    const res = await call;
+    const took = Date.now() - started;
+    assert.equal(res.status, 200, res.body);
+    const r = json(res);
+    assert.deepEqual(r.acks.map((x) => [x.socketId, x.args]).sort(),
+      [[a.id, ['a', 7]], [b.id, ['b', 7]]].sort());
+    assert.deepEqual(r.timedOut, [{ socketId: cId, connectionId: cConnection, reason: 'node lost' }]);
+    assert.ok(took < 400 + 1000 + 200 + 1500, `answered once the node was counted dead: ${took} ms (ackTimeout 8000)`);
+    // Without a death: every node's sockets answer, and the call ends at once.
+    const quick = await rest(n1, 'POST', '/api/hubs/chat/:send?api-version=2024-01-01&ackTimeout=5000', '42["q",8]');
+    assert.equal(quick.status, 200, quick.body);
+    assert.deepEqual(json(quick).acks.map((x) => x.socketId).sort(), [a.id, b.id].sort());
+    assert.deepEqual(json(quick).timedOut, []);
+    a.disconnect();
+    b.disconnect();
+  });
+
   it('SIGKILL: a survivor sends the disconnected events of its sockets, and queries stop waiting for it', async () => {
     const a = await connectSocket(manager(n2, { hub: 'chat', transports: ['websocket'] }), '/');
     const b = await connectSocket(manager(n2, { hub: 'chat', transports: ['websocket'] }), '/admin');
     const cid = a.io.engine.id;
     const cidB = b.io.engine.id;
     const sid = a.id;
-    await until(() => upstream.posts.filter((p) => p.headers['ce-type'] === 'azure.webpubsub.sys.connected').length >= 2,
-      3000, 'connected webhooks');
+    await until(() => upstream.posts.filter((p) => p.headers['ce-type'] === 'azure.webpubsub.sys.connected'
+      && [cid, cidB].includes(p.headers['ce-connectionid'])).length >= 2, 3000, 'connected webhooks');
     const killedAt = Date.now();
     await n2.stop('SIGKILL');
     await until(() => disconnectedOf(cid).length === 1 && disconnectedOf(cidB).length === 1,

@@ -34,6 +34,8 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips) {
   m.after = "sock-9";
   m.sockets = {{"s1", "c1", "u1", "/", {"s1", "room"}, true, "::ffff:127.0.0.1", 1765000000123ull},
                {"s2", "c2", "", "/admin", {}, false, "", 0}};
+  m.acks = {{true, "s1", "c1", "u1", "[{\"ok\":1}]", {std::string{"\0\xff", 2}}, ""},
+            {false, "s2", "c2", "", "", {}, "transport close"}};
   auto d = decode_bus_message(encode_bus_message(m));
   BOOST_TEST_REQUIRE(d.has_value(), (d ? "" : d.error()));
   BOOST_TEST((d->op == m.op));
@@ -72,19 +74,31 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips) {
     BOOST_TEST(a.remote_address == b.remote_address);
     BOOST_TEST(a.connected_at_ms == b.connected_at_ms);
   }
+  BOOST_TEST_REQUIRE(d->acks.size() == 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    auto& a = d->acks[i];
+    auto& b = m.acks[i];
+    BOOST_TEST(a.answered == b.answered);
+    BOOST_TEST(a.socket_id == b.socket_id);
+    BOOST_TEST(a.connection_id == b.connection_id);
+    BOOST_TEST(a.user_id == b.user_id);
+    BOOST_TEST(a.args == b.args);
+    BOOST_TEST(a.attachments == b.attachments);
+    BOOST_TEST(a.reason == b.reason);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_message_without_the_listing_fields_still_reads) {
-  // A node that predates socket listings writes 14 fields: the same
-  // message without `after` and `sockets`.
+  // A node that predates socket listings and acked sends writes 14
+  // fields: the same message without `after`, `sockets` and `acks`.
   bus_message m;
   m.op = bus_op::exists;
   m.origin = "old";
   m.request_id = 5;
   auto bytes = encode_bus_message(m);
-  BOOST_TEST_REQUIRE(bytes.substr(0, 3) == std::string("\xdc\x00\x10", 3)); // array16(16)
-  BOOST_TEST_REQUIRE(bytes.substr(bytes.size() - 2) == std::string("\xa0\x90", 2)); // "", []
-  auto legacy = "\x9e" + bytes.substr(3, bytes.size() - 5);  // fixarray(14)
+  BOOST_TEST_REQUIRE(bytes.substr(0, 3) == std::string("\xdc\x00\x11", 3)); // array16(17)
+  BOOST_TEST_REQUIRE(bytes.substr(bytes.size() - 3) == std::string("\xa0\x90\x90", 3)); // "", [], []
+  auto legacy = "\x9e" + bytes.substr(3, bytes.size() - 6);  // fixarray(14)
   auto d = decode_bus_message(legacy);
   BOOST_TEST_REQUIRE(d.has_value(), (d ? "" : d.error()));
   BOOST_TEST((d->op == bus_op::exists));
@@ -92,8 +106,9 @@ BOOST_AUTO_TEST_CASE(a_message_without_the_listing_fields_still_reads) {
   BOOST_TEST(d->request_id == 5u);
   BOOST_TEST(d->after.empty());
   BOOST_TEST(d->sockets.empty());
+  BOOST_TEST(d->acks.empty());
   // Fifteen fields are neither.
-  BOOST_TEST(!decode_bus_message("\x9f" + bytes.substr(3, bytes.size() - 4)).has_value());
+  BOOST_TEST(!decode_bus_message("\x9f" + bytes.substr(3, bytes.size() - 5)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(what_is_not_a_bus_message_is_refused) {
@@ -107,10 +122,10 @@ BOOST_AUTO_TEST_CASE(what_is_not_a_bus_message_is_refused) {
   // Trailing bytes, another version, another op, plain text, JSON.
   BOOST_TEST(!decode_bus_message(good + "x").has_value());
   auto other_version = good;
-  other_version[3] = 2;  // array16(16), then the version
+  other_version[3] = 2;  // array16(17), then the version
   BOOST_TEST(decode_bus_message(other_version).error() == "bus message: unknown format version");
   auto bad_op = good;
-  bad_op[4] = 9;
+  bad_op[4] = 10;
   BOOST_TEST(decode_bus_message(bad_op).error() == "bus message: unknown op");
   BOOST_TEST(!decode_bus_message("alive n1").has_value());
   BOOST_TEST(!decode_bus_message("[1,1]").has_value());
