@@ -56,6 +56,9 @@ struct pending_query {
   ack_result acked;
   std::vector<std::string> lost;
   caf::typed_response_promise<ack_result> ack_promise;
+  /// resume: the socket the node that kept it handed over, if any.
+  moved_socket moved;
+  caf::typed_response_promise<moved_socket> resume_promise;
 };
 
 /// Recipients one node may report for an acked send (a bound on what a
@@ -289,6 +292,24 @@ void apply(front_actor self, const std::string& channel, bus_message&& m) {
         });
       break;
     }
+    case bus_op::resume:
+      self->request(local, self->state.request_timeout,
+                    resume_claim{std::move(m.reason), std::move(m.nsp), std::move(m.after),
+                                 m.close})
+        .then([answer](moved_socket& moved) {
+          bus_message a;
+          a.count = moved.found ? 1 : 0;
+          if (moved.found) {
+            a.reason = std::move(moved.reason);
+            a.sockets.push_back({std::move(moved.socket_id), std::move(moved.connection_id),
+                                 std::move(moved.user_id), {}, std::move(moved.groups), false,
+                                 {}, 0});
+            a.frames = frames_of(std::make_shared<const std::vector<wire_packet>>(
+              std::move(moved.missed)));
+          }
+          answer(std::move(a));
+        });
+      break;
     case bus_op::answer:
       break;
   }
@@ -363,10 +384,12 @@ void finish(front_actor self, uint64_t id) {
     case bus_op::sockets:
       q.page_promise.deliver(merged_page(q));
       break;
-    case bus_op::acked_send: {
+    case bus_op::acked_send:
       q.ack_promise.deliver(merged_acks(q));
       break;
-    }
+    case bus_op::resume:
+      q.resume_promise.deliver(std::move(q.moved));
+      break;
     default:
       q.list_promise.deliver(std::move(q.list));
       break;
@@ -397,6 +420,18 @@ void on_answer(front_actor self, bus_message&& a) {
     return;
   }
   q.waiting.erase(w);
+  if (q.op == bus_op::resume && a.count > 0 && !q.moved.found && a.sockets.size() == 1) {
+    auto& s = a.sockets.front();
+    q.moved.found = true;
+    q.moved.socket_id = std::move(s.socket_id);
+    q.moved.connection_id = std::move(s.connection_id);
+    q.moved.user_id = std::move(s.user_id);
+    q.moved.groups = std::move(s.rooms);
+    q.moved.reason = std::move(a.reason);
+    q.moved.missed = *batch_of(a.frames);
+    finish(self, a.request_id);
+    return;
+  }
   q.count += a.count;
   for (auto& [cid, uid] : a.connections)
     if (q.list.size() < q.max)
@@ -572,6 +607,18 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
       q.max = c.max;
       q.page_promise = self->make_response_promise<socket_page>();
       return q.page_promise;
+    },
+    [self](resume_claim& c) -> caf::result<moved_socket> {
+      if (!self->state.cfg.link->up())
+        return moved_socket{};
+      bus_message m;
+      m.reason = std::move(c.pid);
+      m.nsp = std::move(c.nsp);
+      m.after = std::move(c.offset);
+      m.close = c.has_offset;
+      auto& q = ask(self, std::move(m), bus_op::resume);
+      q.resume_promise = self->make_response_promise<moved_socket>();
+      return q.resume_promise;
     },
     [self](stats_atom) -> caf::result<hub_stats> {
       return self->delegate(self->state.cfg.local, stats_atom::value);

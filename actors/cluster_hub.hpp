@@ -35,6 +35,9 @@ struct confirmed_command {
 /// plumbing (bus deliveries, PUBLISH outcomes, query deadlines).
 using cluster_hub_actor = hub_actor::extend<
   caf::replies_to<confirmed_command>::with<bool>,
+  /// Connection state recovery: the local hub claims a pid from the
+  /// other nodes (the first that keeps it hands it over).
+  caf::replies_to<resume_claim>::with<moved_socket>,
   caf::reacts_to<bus_atom, std::string /* channel */, std::string /* payload */>,
   caf::reacts_to<published_atom, uint64_t /* token */, bool, std::string>,
   caf::reacts_to<expire_atom, uint64_t /* request id */>>;

@@ -311,6 +311,15 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       if (self->state.recovery)
         sweep(self);
     },
+    [self](resume_claim& c) -> moved_socket {
+      if (!self->state.recovery)
+        return {};
+      return hand_over(self, c);
+    },
+    [self](bus_atom, caf::actor& front) {
+      if (self->state.recovery)
+        self->state.recovery->front = std::move(front);
+    },
     [self](client_ack& a) {
       auto& st = self->state;
       auto done = st.acks.answer(a.connection_id, a.nsp, a.id, std::move(a.args),
@@ -442,7 +451,8 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
     },
     [self](stats_atom) {
       auto& st = self->state;
-      return hub_stats{st.connections.size(), st.groups.group_count()};
+      return hub_stats{st.connections.size(), st.groups.group_count(),
+                       st.recovery ? st.recovery->kept.size() : 0};
     },
     [self](handler_atom, event_handler_actor& handler) {
       set_handler(self->state, std::move(handler), nullptr);

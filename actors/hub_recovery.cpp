@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 namespace sio::hub_parts {
 
@@ -85,7 +86,8 @@ void move_groups(hub_state& st, connection_entry& from, connection_entry& to,
 
 /// The kept socket's end: its disconnected event, its rooms, and its
 /// connection entry when it was the entry's last kept socket.
-void end_kept(self_ptr self, std::unordered_map<std::string, kept_socket>::iterator k) {
+void end_kept(self_ptr self, std::unordered_map<std::string, kept_socket>::iterator k,
+              bool tell_handler = true) {
   auto& st = self->state;
   auto& rs = *st.recovery;
   auto ks = std::move(k->second);
@@ -93,9 +95,13 @@ void end_kept(self_ptr self, std::unordered_map<std::string, kept_socket>::itera
   if (rs.kept_gauge)
     rs.kept_gauge->sub();
   auto* e = find_connection(st, ks.connection_id);
-  notify_disconnected(self, {st.cfg.name, ks.connection_id, ks.nsp, ks.socket_id,
-                             e ? e->user_id : std::string{}},
-                      ks.reason);
+  socket_ref ref{st.cfg.name, ks.connection_id, ks.nsp, ks.socket_id,
+                 e ? e->user_id : std::string{}};
+  if (st.cfg.directory)
+    st.cfg.directory->left(ref);
+  // Handed over to another node, it goes on there: no event.
+  if (tell_handler)
+    notify_disconnected(self, std::move(ref), ks.reason);
   auto prefix = routing::namespace_group(ks.nsp);
   if (e) {
     drop_managed(*e, prefix);
@@ -273,6 +279,143 @@ bool keep_lost(self_ptr self, const std::string& connection_id, const std::strin
   return true;
 }
 
+namespace {
+
+/// The CONNECT answer of a resumed socket: its old id, its pid.
+wire_packet connect_answer(const std::string& nsp, const std::string& socket_id,
+                           const std::string& pid) {
+  protocol::sio_packet ok;
+  ok.type = protocol::sio_packet_type::connect;
+  ok.nsp = nsp;
+  ok.data = "{\"sid\":" + protocol::json_string(socket_id)
+            + ",\"pid\":" + protocol::json_string(pid) + "}";
+  return {false, std::make_shared<const std::string>(protocol::encode_message(ok))};
+}
+
+/// What resuming kept socket `k` takes: the packets it missed since the
+/// client's offset (or since it joined). When it cannot be resumed
+/// exactly, the socket ends now and `why` names the refusal.
+bool prepare_resume(self_ptr self, std::unordered_map<std::string, kept_socket>::iterator k,
+                    bool has_offset, const std::string& offset_text,
+                    std::vector<wire_packet>& missed, metrics::counter*& why) {
+  auto& st = self->state;
+  auto& rs = *st.recovery;
+  auto& ks = k->second;
+  auto* lost = find_connection(st, ks.connection_id);
+  uint64_t start = ks.joined_after;
+  if (has_offset) {
+    auto offset = protocol::parse_offset(offset_text);
+    if (!offset || *offset > rs.last_offset) {
+      // Not an offset this hub gave: the client starts afresh, and the
+      // socket it held ends now rather than at the window's end.
+      why = rs.refused_unknown;
+      end_kept(self, k);
+      return false;
+    }
+    start = std::max(start, *offset);
+  }
+  if (!lost || !missed_since(st, *lost, ks, start, missed)) {
+    spdlog::info("socket not recovered hub={} nsp={} socket={}: it missed packets the "
+                 "log dropped, or more than maxMissedPackets/maxMissedBytes",
+                 st.cfg.name, ks.nsp, ks.socket_id);
+    why = rs.refused_size;
+    end_kept(self, k);
+    return false;
+  }
+  return true;
+}
+
+/// The resumed socket's CONNECT answer and missed packets on its new
+/// connection, after the session has its answer (in its mailbox before
+/// the CONNECT is written, so it knows the socket before the client can
+/// use it).
+void deliver_resumed(self_ptr self, connection_entry& fresh, std::vector<wire_packet> packets,
+                     caf::typed_response_promise<restore_answer>& answer,
+                     restore_answer result) {
+  auto& st = self->state;
+  if (st.recovery->recovered)
+    st.recovery->recovered->inc();
+  answer.deliver(std::move(result));
+  auto direct = deliver(self, fresh,
+                        std::make_shared<const std::vector<wire_packet>>(std::move(packets)));
+  if (st.context->counters && direct > 0)
+    st.context->counters->packets_out->inc(direct);
+}
+
+/// The socket `moved` (another node's) resumes on connection `r`.
+void adopt(self_ptr self, const restore_request& r, moved_socket& moved,
+           caf::typed_response_promise<restore_answer>& answer) {
+  auto& st = self->state;
+  auto& rs = *st.recovery;
+  auto* fresh = find_connection(st, r.connection_id);
+  if (!fresh || is_away(*fresh)
+      || (!fresh->user_id.empty() && fresh->user_id != moved.user_id)) {
+    // Handed over, but it cannot go on here: it ends (the node that gave
+    // it sent nothing).
+    notify_disconnected(self, {st.cfg.name, moved.connection_id, r.nsp, moved.socket_id,
+                               moved.user_id},
+                        moved.reason);
+    if (rs.refused_unknown)
+      rs.refused_unknown->inc();
+    answer.deliver(restore_answer{});
+    return;
+  }
+  for (auto& g : moved.groups)
+    if (routing::is_valid_group_name(g))
+      st.groups.join(fresh->id, g);
+  for (auto g : {routing::namespace_group(r.nsp), routing::room_group(r.nsp, moved.socket_id)}) {
+    st.groups.join(fresh->id, g);
+    fresh->managed.push_back(st.groups.stored_name(g));
+  }
+  if (fresh->user_id.empty() && !moved.user_id.empty()) {
+    fresh->user_id = moved.user_id;
+    st.users[fresh->user_id].insert(std::string_view{fresh->id});
+  }
+  rs.live[fresh->id].push_back({r.nsp, moved.socket_id, r.pid, rs.last_offset});
+  set_alias(rs, moved.connection_id, fresh->id);
+  if (st.cfg.directory)
+    st.cfg.directory->joined({st.cfg.name, fresh->id, r.nsp, moved.socket_id, fresh->user_id});
+  // The missed packets continue this node's offsets: stamped again (and
+  // logged) as a send to the new connection.
+  auto plain = std::make_shared<std::vector<wire_packet>>();
+  for (auto& p : moved.missed) {
+    auto bare = p.binary ? std::nullopt : protocol::without_offset(*p.frame);
+    plain->push_back(bare ? wire_packet{false, std::make_shared<const std::string>(std::move(*bare))}
+                          : p);
+  }
+  std::vector<wire_packet> packets{connect_answer(r.nsp, moved.socket_id, r.pid)};
+  auto missed = plain->size();
+  if (!plain->empty()) {
+    auto stamped = stamp_and_log(st, target::connection(fresh->id), plain);
+    packets.insert(packets.end(), stamped->begin(), stamped->end());
+  }
+  spdlog::info("socket recovered from another node hub={} nsp={} socket={} connection={} "
+               "(was {}) missed={}",
+               st.cfg.name, r.nsp, moved.socket_id, fresh->id, moved.connection_id, missed);
+  deliver_resumed(self, *fresh, std::move(packets), answer,
+                  restore_answer{true, moved.socket_id, fresh->user_id});
+}
+
+/// A pid this hub does not keep: the other nodes are asked for it.
+void claim_remote(self_ptr self, const restore_request& r,
+                  caf::typed_response_promise<restore_answer> answer) {
+  auto& rs = *self->state.recovery;
+  self->request(rs.front, std::chrono::seconds{10}, resume_claim{r.pid, r.nsp, r.offset, r.has_offset})
+    .then(
+      [self, r, answer](moved_socket& moved) mutable {
+        if (!moved.found) {
+          if (auto* c = self->state.recovery->refused_unknown)
+            c->inc();
+          answer.deliver(restore_answer{});
+          return;
+        }
+        adopt(self, r, moved, answer);
+      },
+      [answer](caf::error&) mutable { answer.deliver(restore_answer{}); });
+}
+
+} // namespace
+
 void restore_socket(self_ptr self, restore_request& r,
                     caf::typed_response_promise<restore_answer> answer) {
   auto& st = self->state;
@@ -284,39 +427,25 @@ void restore_socket(self_ptr self, restore_request& r,
   };
   auto k = rs.kept.find(r.pid);
   auto* fresh = find_connection(st, r.connection_id);
-  // Another hub's or namespace's pid is unknown here; a connection that
-  // went meanwhile has nothing to resume onto.
-  if (k == rs.kept.end() || k->second.nsp != r.nsp || !fresh || is_away(*fresh))
+  // A connection that went meanwhile has nothing to resume onto.
+  if (!fresh || is_away(*fresh))
+    return refuse(rs.refused_unknown);
+  if (k == rs.kept.end()) {
+    if (rs.front)
+      return claim_remote(self, r, answer);
+    return refuse(rs.refused_unknown);
+  }
+  // Another namespace's pid is unknown here.
+  if (k->second.nsp != r.nsp)
     return refuse(rs.refused_unknown);
   auto* lost = find_connection(st, k->second.connection_id);
   if (!lost || (!fresh->user_id.empty() && fresh->user_id != lost->user_id))
     return refuse(rs.refused_unknown);
   auto& ks = k->second;
-  uint64_t start = ks.joined_after;
-  if (r.has_offset) {
-    auto offset = protocol::parse_offset(r.offset);
-    if (!offset || *offset > rs.last_offset) {
-      // Not an offset this hub gave: the client starts afresh, and the
-      // socket it held ends now rather than at the window's end.
-      end_kept(self, k);
-      return refuse(rs.refused_unknown);
-    }
-    start = std::max(start, *offset);
-  }
-  std::vector<wire_packet> replay;
-  protocol::sio_packet ok;
-  ok.type = protocol::sio_packet_type::connect;
-  ok.nsp = r.nsp;
-  ok.data = "{\"sid\":" + protocol::json_string(ks.socket_id)
-            + ",\"pid\":" + protocol::json_string(r.pid) + "}";
-  replay.push_back({false, std::make_shared<const std::string>(protocol::encode_message(ok))});
-  if (!missed_since(st, *lost, ks, start, replay)) {
-    spdlog::info("socket not recovered hub={} nsp={} socket={}: it missed packets the "
-                 "log dropped, or more than maxMissedPackets/maxMissedBytes",
-                 st.cfg.name, ks.nsp, ks.socket_id);
-    end_kept(self, k);
-    return refuse(rs.refused_size);
-  }
+  std::vector<wire_packet> replay{connect_answer(r.nsp, ks.socket_id, r.pid)};
+  metrics::counter* why = nullptr;
+  if (!prepare_resume(self, k, r.has_offset, r.offset, replay, why))
+    return refuse(why);
   // The socket moves: its rooms, its user, its pid (it can be lost again).
   auto socket_id = ks.socket_id;
   auto lost_id = ks.connection_id;
@@ -331,6 +460,10 @@ void restore_socket(self_ptr self, restore_request& r,
     fresh->user_id = lost->user_id;
     st.users[fresh->user_id].insert(std::string_view{fresh->id});
   }
+  if (st.cfg.directory) {
+    st.cfg.directory->left({st.cfg.name, lost_id, r.nsp, socket_id, lost->user_id});
+    st.cfg.directory->joined({st.cfg.name, fresh->id, r.nsp, socket_id, fresh->user_id});
+  }
   auto user_id = fresh->user_id;
   rs.live[fresh->id].push_back({r.nsp, socket_id, r.pid, joined_after});
   rs.kept.erase(k);
@@ -342,18 +475,48 @@ void restore_socket(self_ptr self, restore_request& r,
     move_groups(st, *lost, *fresh, {}); // the connection's own groups too
     forget_connection(st, lost_id);
   }
-  if (rs.recovered)
-    rs.recovered->inc();
   spdlog::info("socket recovered hub={} nsp={} socket={} connection={} (was {}) "
                "missed={}",
                st.cfg.name, r.nsp, socket_id, fresh->id, lost_id, replay.size() - 1);
-  // The session learns of it before the client can answer the CONNECT:
-  // the answer is in its mailbox before the CONNECT is written.
-  answer.deliver(restore_answer{true, socket_id, user_id});
-  auto direct = deliver(self, *fresh,
-                        std::make_shared<const std::vector<wire_packet>>(std::move(replay)));
-  if (st.context->counters && direct > 0)
-    st.context->counters->packets_out->inc(direct);
+  deliver_resumed(self, *fresh, std::move(replay), answer,
+                  restore_answer{true, socket_id, user_id});
+}
+
+moved_socket hand_over(self_ptr self, resume_claim& c) {
+  auto& st = self->state;
+  auto& rs = *st.recovery;
+  auto k = rs.kept.find(c.pid);
+  if (k == rs.kept.end() || k->second.nsp != c.nsp)
+    return {};
+  auto* lost = find_connection(st, k->second.connection_id);
+  if (!lost)
+    return {};
+  moved_socket moved;
+  metrics::counter* why = nullptr;
+  if (!prepare_resume(self, k, c.has_offset, c.offset, moved.missed, why)) {
+    if (why)
+      why->inc();
+    return {};
+  }
+  auto& ks = k->second;
+  moved.found = true;
+  moved.socket_id = ks.socket_id;
+  moved.connection_id = ks.connection_id;
+  moved.user_id = lost->user_id;
+  moved.reason = ks.reason;
+  // Its rooms; the connection's own groups too when nothing else of it
+  // is kept here.
+  auto prefix = routing::namespace_group(c.nsp);
+  bool last = rs.away.count(ks.connection_id) && rs.away[ks.connection_id] == 1;
+  if (auto* gs = st.groups.groups_of(lost->id))
+    for (auto g : *gs)
+      if (last || starts_with(g, prefix))
+        moved.groups.emplace_back(g);
+  spdlog::info("socket handed over hub={} nsp={} socket={} connection={} missed={}",
+               st.cfg.name, c.nsp, moved.socket_id, moved.connection_id, moved.missed.size());
+  end_kept(self, k, false);
+  drop_aliases_of(st, moved.connection_id);
+  return moved;
 }
 
 void sweep(self_ptr self) {

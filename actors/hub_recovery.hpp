@@ -13,6 +13,8 @@
 
 #include "lib/metrics/metrics.hpp"
 
+#include <caf/actor.hpp>
+
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -82,6 +84,9 @@ struct recovery_state {
   std::unordered_map<std::string, std::string> alias;
   std::unordered_map<std::string, std::vector<std::string>> aliased_by;
   bool sweeping = false;  ///< a sweep_atom is on its way
+  /// Cluster: the hub's front, which claims from the other nodes a pid
+  /// this hub does not keep (null outside a cluster).
+  caf::actor front;
 
   metrics::gauge* kept_gauge = nullptr;           ///< sio_recovery_kept_sessions
   metrics::counter* recovered = nullptr;          ///< sio_recovery_recovered_total

@@ -140,6 +140,10 @@ bool keep_lost(self_ptr self, const std::string& connection_id, const std::strin
 void restore_socket(self_ptr self, restore_request& r,
                     caf::typed_response_promise<restore_answer> answer);
 
+/// resume_claim (cluster): hands the kept socket over to the node whose
+/// client presented its pid; not found when this hub does not keep it.
+moved_socket hand_over(self_ptr self, resume_claim& c);
+
 /// sweep_atom: ends the kept sockets whose window passed.
 void sweep(self_ptr self);
 

@@ -60,6 +60,10 @@ using hub_full_actor = hub_actor::extend<
   /// hub's timer for the sockets it keeps.
   caf::replies_to<restore_request>::with<restore_answer>,
   caf::reacts_to<sweep_atom>,
+  /// Cluster: hands a kept socket over to the node that claims it; the
+  /// front to claim from the other nodes a pid this hub does not keep.
+  caf::replies_to<resume_claim>::with<moved_socket>,
+  caf::reacts_to<bus_atom, caf::actor>,
   /// A client's answer to an acked send.
   caf::reacts_to<client_ack>,
   /// An acked send's timeout (its request id).

@@ -66,13 +66,39 @@ struct restore_request {
   bool has_offset = false;  ///< false: the client got no event before
 };
 
+/// Cluster: a pid this node does not keep, claimed from the others (hub ->
+/// its front, which asks every node; a node's front -> its hub, which
+/// hands the socket over if it keeps it).
+struct resume_claim {
+  std::string pid;
+  std::string nsp;
+  std::string offset;
+  bool has_offset = false;
+};
+
+/// A kept socket handed over to another node: it ends here without a
+/// disconnected event, and the claiming node resumes it.
+struct moved_socket {
+  bool found = false;
+  std::string socket_id;
+  std::string connection_id;  ///< the lost connection (the alias to keep)
+  std::string user_id;
+  std::string reason;  ///< why it was lost (its disconnected event's, if it ends)
+  /// Its groups: the namespace's (its rooms), and the connection's own
+  /// when it was the connection's last kept socket.
+  std::vector<std::string> groups;
+  /// What it missed, in order, its offsets as the giving node stamped them.
+  std::vector<wire_packet> missed;
+};
+
 /// The losses connection state recovery resumes from: the transport went
-/// or stopped answering. A client's or the server's deliberate end is
-/// final. With recovery on, the hub sends these sockets' disconnected
+/// or stopped answering, or the server is shutting down (in a cluster, its
+/// client resumes on another node). A client's or the server's deliberate
+/// end (a REST close) is final. With recovery on, the hub sends these sockets' disconnected
 /// events (when their window passes), not the session.
 inline bool recoverable_loss(std::string_view reason) {
   return reason == "transport close" || reason == "transport error"
-         || reason == "ping timeout";
+         || reason == "ping timeout" || reason == "server shutting down";
 }
 
 /// The hub's answer. When `restored`, the hub has moved the socket's rooms
@@ -196,6 +222,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::fanout_handoff)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::client_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::restore_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::restore_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::resume_claim)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::moved_socket)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::orphaned_sockets)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::http::exchange)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::sockets_query)

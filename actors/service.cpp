@@ -29,6 +29,11 @@ namespace sio {
 
 namespace {
 
+/// How long a stopping cluster node waits at most for other nodes to claim
+/// the sockets it keeps (a client reconnects about a second after its
+/// transport closes; orchestrators give a stopping process 30 s).
+constexpr std::chrono::milliseconds handover_limit{10000};
+
 /// `cfg` with ioThreads resolved. Automatic: every loop of the actors'
 /// scheduler when it runs the loops (all of its threads then do socket
 /// I/O), else the default number of loops of our own.
@@ -265,6 +270,8 @@ struct service::impl {
       auto front = spawn_cluster_hub(sys, {h.name, local, link, config::adapter_key_of(h),
                                            metrics});
       fronts.emplace(h.name, front);
+      // A pid this node does not keep is claimed from the others.
+      caf::anon_send(local, bus_atom::value, caf::actor_cast<caf::actor>(front));
       hub = front;
       peers.push_back(caf::actor_cast<caf::actor>(spawn_adapter_peer(
         sys, {h.name, local, link, config::adapter_key_of(h), metrics})));
@@ -340,6 +347,37 @@ struct service::impl {
       own_loops->start();
   }
 
+  /// A node of a cluster that stops keeps the sockets of its recovery hubs
+  /// (their sessions closed with "server shutting down") while their
+  /// clients reconnect through other nodes, which claim them over the bus
+  /// (this node still answers there): until none is left, Redis is away,
+  /// or the shortest window (at most handover_limit) has passed. What is
+  /// left then ends with the hubs (disconnected events).
+  void await_handover() {
+    if (!link)
+      return;
+    std::chrono::milliseconds window{handover_limit};
+    bool any = false;
+    for (auto& h : cfg.hubs)
+      if (h.recovery.enabled) {
+        any = true;
+        window = std::min(window, std::chrono::milliseconds{h.recovery.max_disconnection_duration});
+      }
+    if (!any)
+      return;
+    caf::scoped_actor self{sys};
+    auto deadline = std::chrono::steady_clock::now() + window;
+    while (std::chrono::steady_clock::now() < deadline && link->up()) {
+      uint64_t kept = 0;
+      for (auto& [name, hub] : hubs)
+        self->request(hub, std::chrono::seconds{1}, stats_atom::value)
+          .receive([&](const hub_stats& s) { kept += s.kept; }, [](caf::error&) {});
+      if (kept == 0)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    }
+  }
+
   void stop(const std::string& reason) {
     if (stopped)
       return;
@@ -357,6 +395,7 @@ struct service::impl {
     while (registry->size() > 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds{10});
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    await_handover();
     // Each wait below ends the actors and waits for them: a session's state
     // (its sockets, a pending polling exchange) must be gone before the
     // io_context it uses is, and an actor left running would block the

@@ -312,6 +312,7 @@ struct socket_page {
 struct hub_stats {
   uint64_t connections = 0;  ///< open Engine.IO connections (sessions)
   uint64_t groups = 0;       ///< groups in the group index
+  uint64_t kept = 0;         ///< lost sockets kept for recovery
 };
 
 // -- the interfaces ----------------------------------------------------------
@@ -424,7 +425,7 @@ typename Inspector::result_type inspect(Inspector& f, socket_page& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hub_stats& x) {
-  return f(caf::meta::type_name("hub_stats"), x.connections, x.groups);
+  return f(caf::meta::type_name("hub_stats"), x.connections, x.groups, x.kept);
 }
 
 

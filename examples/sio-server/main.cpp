@@ -222,5 +222,5 @@ int main(int argc, char** argv) {
     svc.route("GET", "/negotiate", [&svc](const sio::http_request& req, sio::http_responder respond) {
       serve_negotiate(svc, req, respond);
     });
-  return sio::run_until_signal(svc, "forced server close");
+  return sio::run_until_signal(svc, "server shutting down");
 }

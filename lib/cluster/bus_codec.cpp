@@ -16,7 +16,7 @@ constexpr size_t field_count = 17;
 constexpr size_t first_field_count = 14;
 
 /// The last op this build knows.
-constexpr uint64_t last_op = static_cast<uint64_t>(bus_op::acked_send);
+constexpr uint64_t last_op = static_cast<uint64_t>(bus_op::resume);
 
 void write_strings(mp_writer& w, const std::vector<std::string>& v) {
   w.array(v.size());

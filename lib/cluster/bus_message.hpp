@@ -39,6 +39,12 @@ enum class bus_op : uint8_t {
   /// sockets that did not answer at the end (count 1; reason: why nothing
   /// was sent, when a bound refused it).
   acked_send = 9,
+  /// Connection state recovery: a client presented a pid its node does
+  /// not keep (reason: the pid; nsp; after: its offset, close: whether it
+  /// sent one). The node that keeps it answers count 1 with the socket
+  /// (sockets[0]: ids, user, its groups as rooms), what it missed (frames)
+  /// and why it was lost (reason), and lets it go; the others count 0.
+  resume = 10,
 };
 
 /// One recipient of an acked send, in a node's answer: reported (count 0)

@@ -57,6 +57,25 @@ std::string with_offset(std::string_view message, uint64_t offset) {
   return out;
 }
 
+std::optional<std::string> without_offset(std::string_view message) {
+  if (!offset_namespace(message) || message.size() < 5
+      || message.substr(message.size() - 2) != "\"]")
+    return std::nullopt;
+  auto open = message.rfind('"', message.size() - 3);
+  if (open == std::string_view::npos || open < 1)
+    return std::nullopt;
+  auto digits = message.substr(open + 1, message.size() - 2 - open - 1);
+  if (!parse_offset(digits))
+    return std::nullopt;
+  // `,"17"]` after other arguments, `"17"]` right after the '['.
+  auto cut = message[open - 1] == ',' ? open - 1 : open;
+  if (message[cut - 1] != '[' && cut == open)
+    return std::nullopt;
+  std::string out{message.substr(0, cut)};
+  out.push_back(']');
+  return out;
+}
+
 std::optional<uint64_t> parse_offset(std::string_view text) {
   if (text.empty() || text.size() > 20)
     return std::nullopt;

@@ -21,6 +21,10 @@ std::optional<std::string_view> offset_namespace(std::string_view message);
 /// arguments: `42["chat","hi"]` -> `42["chat","hi","17"]`.
 std::string with_offset(std::string_view message, uint64_t offset);
 
+/// `message` without the offset with_offset appended (its last argument,
+/// a string of decimal digits); nullopt when it has none.
+std::optional<std::string> without_offset(std::string_view message);
+
 /// An offset a client presented: decimal digits of a uint64 (at most 20,
 /// no sign, no blanks); nullopt for anything else.
 std::optional<uint64_t> parse_offset(std::string_view text);

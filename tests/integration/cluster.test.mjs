@@ -20,7 +20,10 @@ const text = { contentType: 'text/plain' };
 
 function node(redis, id, extra = {}) {
   return startSioServer({
-    hubs: { chat: { anonymousConnectPolicy: 'allow', inProcessHandler: 'echo' } },
+    hubs: {
+      chat: { anonymousConnectPolicy: 'allow', inProcessHandler: 'echo' },
+      rec: { anonymousConnectPolicy: 'allow', connectionStateRecovery: { maxDisconnectionDuration: 30000 } },
+    },
     config: {
       accessKeys: { primary: KEY },
       cluster: { redis: redis.url, nodeId: id, heartbeatInterval: 200, nodeTimeout: 1000,
@@ -145,6 +148,49 @@ describe('cluster: two nodes on one Redis', () => {
     const all = json(await rest(n1, 'GET', '/api/hubs/chat/sockets?api-version=2024-01-01&namespace=%2F'));
     for (const s of sockets) assert.ok(all.value.some((e) => e.socketId === s.id), `${s.id} not listed`);
     for (const s of sockets) s.disconnect();
+  });
+
+  it('connection state recovery across nodes: a socket lost on one resumes on the other', async () => {
+    const kept = async (n) => Number(/^sio_recovery_kept_sessions\{hub="rec"\} (\d+)/m
+      .exec((await request({ port: n.port, path: '/metrics' })).body)?.[1] ?? -1);
+    const send = async (n, route, body) => {
+      const res = await rest(n, 'POST', `/api/hubs/rec/${route}?api-version=2024-01-01`, body);
+      assert.equal(res.status, 202, res.body);
+    };
+    const s = manager(n1, { hub: 'rec', transports: ['websocket'], forceNew: true, reconnection: false }).socket('/');
+    const got = recorder(s);
+    await once(s, 'connect');
+    const [id, cid, pid] = [s.id, s.io.engine.id, s._pid];
+    assert.ok(pid, 'the CONNECT answer carries a pid');
+    const room = roomGroup('/', 'blip');
+    assert.equal((await rest(n2, 'PUT', `/api/hubs/rec/groups/${encodeURIComponent(room)}/connections/${cid}`)).status, 200);
+    await send(n2, ':send', '42["m",1]');
+    await until(() => got.length === 1, 3000, 'the first event');
+    const offset = got[0].at(-1);
+    s.io.engine.close();
+    await until(async () => (await kept(n1)) === 1, 3000, 'node 1 keeps the lost socket');
+    // While it is away, through the other node: its room, its old connection.
+    await send(n2, `groups/${encodeURIComponent(room)}/:send`, '42["m",2]');
+    await send(n2, `connections/${cid}/:send`, '42["m",3]');
+    // It comes back through node 2 (a load balancer's choice).
+    const s2 = manager(n2, { hub: 'rec', transports: ['websocket'], forceNew: true }).socket('/', { auth: { pid, offset } });
+    const got2 = recorder(s2);
+    await once(s2, 'connect');
+    assert.equal(s2.id, id, 'the same socket id on the other node');
+    await until(() => got2.length === 2, 3000, 'the missed events');
+    assert.deepEqual(got2.map((e) => e.slice(0, -1)), [['m', 2], ['m', 3]]);
+    assert.ok(Number(got2[0].at(-1)) < Number(got2[1].at(-1)), `offsets ${got2.map((e) => e.at(-1))}`);
+    assert.equal(await kept(n1), 0, 'node 1 let it go');
+    // Its room and its old connection id now reach it on node 2, from either node.
+    await send(n1, `groups/${encodeURIComponent(room)}/:send`, '42["m",4]');
+    await send(n1, `connections/${cid}/:send`, '42["m",5]');
+    await until(() => got2.length === 4, 3000, 'sends after the recovery');
+    assert.deepEqual(got2.slice(2).map((e) => e.slice(0, -1)), [['m', 4], ['m', 5]]);
+    // A pid no node keeps: a fresh socket.
+    const s3 = manager(n1, { hub: 'rec', transports: ['websocket'], forceNew: true }).socket('/', { auth: { pid: 'nobody-keeps-this-pid' } });
+    await once(s3, 'connect');
+    assert.notEqual(s3.id, id);
+    for (const x of [s, s2, s3]) x.disconnect();
   });
 
   it('reaches a user\'s connections on both nodes, and their groups', async () => {
@@ -326,6 +372,11 @@ describe('cluster: a node that dies, a node that leaves', () => {
           anonymousConnectPolicy: 'allow',
           eventHandlers: [{ urlTemplate: upstream.url, systemEvents: ['connected', 'disconnected'] }],
         },
+        rec: {
+          anonymousConnectPolicy: 'allow',
+          eventHandlers: [{ urlTemplate: upstream.url, systemEvents: ['connected', 'disconnected'] }],
+          connectionStateRecovery: { maxDisconnectionDuration: 30000 },
+        },
       },
       config: {
         accessKeys: { primary: KEY },
@@ -382,6 +433,41 @@ describe('cluster: a node that dies, a node that leaves', () => {
     assert.deepEqual(json(quick).timedOut, []);
     a.disconnect();
     b.disconnect();
+  });
+
+  it('SIGTERM with recovery (a rolling deploy): a kept socket resumes on the node its client reconnects to', async () => {
+    const n3 = await webhookNode('d3');
+    await sleep(400);
+    const s = manager(n3, { hub: 'rec', transports: ['websocket'], forceNew: true, reconnection: false }).socket('/');
+    const got = recorder(s);
+    await once(s, 'connect');
+    const [id, pid] = [s.id, s._pid];
+    const send = async (body) => {
+      const res = await rest(n1, 'POST', '/api/hubs/rec/:send?api-version=2024-01-01', body);
+      assert.equal(res.status, 202, res.body);
+    };
+    await send('42["m",1]');
+    await until(() => got.length === 1, 3000, 'the first event');
+    const offset = got[0].at(-1);
+    const gone = once(s, 'disconnect', 5000);
+    const stopped = Date.now();
+    const stopping = n3.stop(); // SIGTERM
+    await gone;
+    await send('42["m",2]'); // while it is away
+    const s2 = manager(n1, { hub: 'rec', transports: ['websocket'], forceNew: true }).socket('/', { auth: { pid, offset } });
+    const got2 = recorder(s2);
+    await once(s2, 'connect', 5000);
+    assert.equal(s2.id, id, 'the same socket id on the other node');
+    await until(() => got2.length === 1, 3000, 'the missed event');
+    assert.deepEqual(got2[0].slice(0, -1), ['m', 2]);
+    const exit = await stopping;
+    assert.equal(exit.code, 0);
+    assert.ok(Date.now() - stopped < 8000, 'the node left once nothing was kept, before its hand-over limit');
+    await sleep(300);
+    const ended = upstream.posts.filter((p) => p.headers['ce-type'] === 'azure.webpubsub.sys.disconnected'
+      && p.headers['ce-socketid'] === id);
+    assert.equal(ended.length, 0, 'the upstream saw nothing of the restart');
+    s2.disconnect();
   });
 
   it('SIGKILL: a survivor sends the disconnected events of its sockets, and queries stop waiting for it', async () => {

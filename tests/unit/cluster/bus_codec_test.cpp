@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(what_is_not_a_bus_message_is_refused) {
   other_version[3] = 2;  // array16(17), then the version
   BOOST_TEST(decode_bus_message(other_version).error() == "bus message: unknown format version");
   auto bad_op = good;
-  bad_op[4] = 10;
+  bad_op[4] = 11;
   BOOST_TEST(decode_bus_message(bad_op).error() == "bus message: unknown op");
   BOOST_TEST(!decode_bus_message("alive n1").has_value());
   BOOST_TEST(!decode_bus_message("[1,1]").has_value());

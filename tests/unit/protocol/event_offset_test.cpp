@@ -39,6 +39,16 @@ BOOST_AUTO_TEST_CASE(the_offset_is_the_last_argument) {
   BOOST_TEST(with_offset("42[]", 3) == R"(42["3"])");
 }
 
+BOOST_AUTO_TEST_CASE(an_offset_comes_off_again) {
+  for (auto m : {R"(42["chat","hi"])", R"(42/a,["ping"])", "42[]",
+                 R"(451-["f",{"_placeholder":true,"num":0}])"})
+    BOOST_TEST(without_offset(with_offset(m, 17)).value() == m);
+  BOOST_TEST(!without_offset(R"(42["chat","hi"])"));   // "hi" is no offset
+  BOOST_TEST(!without_offset(R"(42["chat",17])"));     // a number is not one
+  BOOST_TEST(!without_offset(R"(4212["chat","1"])"));  // an ack id: never stamped
+  BOOST_TEST(!without_offset(R"(42["chat","1a"])"));
+}
+
 BOOST_AUTO_TEST_CASE(client_offsets_are_plain_decimal) {
   BOOST_TEST(parse_offset("0").value() == 0u);
   BOOST_TEST(parse_offset("17").value() == 17u);
