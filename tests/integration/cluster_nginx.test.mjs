@@ -2,7 +2,9 @@
 // by examples/cluster/nginx.conf.in: socket.io-client with its default
 // transports (long-polling, then the upgrade to WebSocket) and polling-only
 // clients work through it, since every request of a session reaches the
-// node named in its sid; REST calls through nginx reach every node.
+// node named in its sid; REST calls through nginx reach every node; and a
+// socket whose transport is cut resumes (connection state recovery) on
+// whichever node nginx sends its reconnection to.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { WebPubSubServiceClient } from '@azure/web-pubsub';
 import { startSioServer, superviseProcess } from './support/server.mjs';
 import { startRedis, freePort } from './support/redis.mjs';
-import { manager, connectSocket, closeAll, sleep, request } from './support/clients.mjs';
-import { until } from './support/records.mjs';
+import { manager, connectSocket, closeAll, once, sleep, request } from './support/clients.mjs';
+import { recorder, until } from './support/records.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const template = path.join(here, '..', '..', 'examples', 'cluster', 'nginx.conf.in');
@@ -56,7 +58,11 @@ describe('cluster behind nginx', () => {
       // Its own port: the printed URLs show publicEndpoint (nginx's).
       const nodePort = await freePort();
       const srv = await startSioServer({
-        hubs: { chat: { anonymousConnectPolicy: 'allow', inProcessHandler: 'echo' } },
+        hubs: {
+          chat: { anonymousConnectPolicy: 'allow', inProcessHandler: 'echo' },
+          rec: { anonymousConnectPolicy: 'allow', inProcessHandler: 'echo',
+                 connectionStateRecovery: { maxDisconnectionDuration: 30000 } },
+        },
         config: {
           listen: { host: '127.0.0.1', port: nodePort },
           publicEndpoint: lb.origin,
@@ -106,5 +112,50 @@ describe('cluster behind nginx', () => {
     await until(() => news.length === 10, 3000, 'ten sends to one polling connection');
     assert.deepEqual(news, [...Array(10).keys()]);
     assert.equal(s.io.engine.transport.name, 'polling');
+  });
+
+  it('connection state recovery: a cut socket resumes on whichever node its reconnection reaches', async () => {
+    const rec = new WebPubSubServiceClient(`Endpoint=${lb.origin};AccessKey=${KEY};Version=1.0;`, 'rec',
+      { allowInsecureConnection: true });
+    const kept = async () => {
+      let sum = 0;
+      for (const n of nodes) {
+        const body = (await request({ port: n.port, path: '/metrics' })).body;
+        sum += Number(/^sio_recovery_kept_sessions\{hub="rec"\} (\d+)/m.exec(body)?.[1] ?? 0);
+      }
+      return sum;
+    };
+    const moves = [];
+    for (const transports of [undefined, ['polling']]) {
+      for (let round = 0; round < 3; round++) {
+        const what = `${transports ? 'polling' : 'default transports'}, round ${round}`;
+        const s = manager(lb, { hub: 'rec', ...(transports ? { transports } : {}), forceNew: true,
+          reconnectionDelay: 100, reconnectionDelayMax: 200 }).socket('/');
+        const got = recorder(s);
+        await once(s, 'connect', 5000);
+        if (!transports) await until(() => s.io.engine.transport.name === 'websocket', 5000, `${what}: upgraded`);
+        const [id, cid] = [s.id, s.io.engine.id];
+        await rec.sendToConnection(cid, '42["m",1]', text);
+        await until(() => got.length === 1, 3000, `${what}: the first event`);
+        const k0 = await kept();
+        s.io.reconnection(false);
+        s.io.engine.close();
+        await until(async () => (await kept()) > k0, 3000, `${what}: the node keeps the lost socket`);
+        // While it is away, through nginx (any node): its old connection, everyone.
+        await rec.sendToConnection(cid, '42["m",2]', text);
+        await rec.sendToAll('42["m",3]', text);
+        s.io.reconnection(true);
+        const back = once(s, 'connect', 5000);
+        s.connect();
+        await back;
+        assert.equal(s.recovered, true, `${what}: recovered`);
+        assert.equal(s.id, id, `${what}: the same socket id`);
+        await until(() => got.length === 3, 3000, `${what}: the missed events`);
+        assert.deepEqual(got.map((e) => e.slice(0, -1)), [['m', 1], ['m', 2], ['m', 3]], what);
+        moves.push(`${cid.split('.')[0]}->${s.io.engine.id.split('.')[0]}`);
+        s.disconnect();
+      }
+    }
+    process.stderr.write(`# recovery through nginx, node before -> after: ${moves.join(' ')}\n`);
   });
 });
