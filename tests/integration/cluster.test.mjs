@@ -425,7 +425,8 @@ describe('cluster: a node that dies, a node that leaves', () => {
     assert.deepEqual(r.acks.map((x) => [x.socketId, x.args]).sort(),
       [[a.id, ['a', 7]], [b.id, ['b', 7]]].sort());
     assert.deepEqual(r.timedOut, [{ socketId: cId, connectionId: cConnection, reason: 'node lost' }]);
-    assert.ok(took < 400 + 1000 + 200 + 1500, `answered once the node was counted dead: ${took} ms (ackTimeout 8000)`);
+    // nodeTimeout is 1000 ms: well before ackTimeout (8000), with room for a busy machine.
+    assert.ok(took < 5000, `answered once the node was counted dead: ${took} ms (ackTimeout 8000)`);
     // Without a death: every node's sockets answer, and the call ends at once.
     const quick = await rest(n1, 'POST', '/api/hubs/chat/:send?api-version=2024-01-01&ackTimeout=5000', '42["q",8]');
     assert.equal(quick.status, 200, quick.body);
