@@ -281,6 +281,21 @@ bool keep_lost(self_ptr self, const std::string& connection_id, const std::strin
 
 namespace {
 
+/// A resumed socket joins its new connection: the namespace group and its
+/// own room as the connection's managed groups, and its user when the
+/// connection has none.
+void take_socket(hub_state& st, connection_entry& fresh, const std::string& nsp,
+                 const std::string& socket_id, const std::string& user_id) {
+  for (auto g : {routing::namespace_group(nsp), routing::room_group(nsp, socket_id)}) {
+    st.groups.join(fresh.id, g);
+    fresh.managed.push_back(st.groups.stored_name(g));
+  }
+  if (fresh.user_id.empty() && !user_id.empty()) {
+    fresh.user_id = user_id;
+    st.users[fresh.user_id].insert(std::string_view{fresh.id});
+  }
+}
+
 /// The CONNECT answer of a resumed socket: its old id, its pid.
 wire_packet connect_answer(const std::string& nsp, const std::string& socket_id,
                            const std::string& pid) {
@@ -363,14 +378,7 @@ void adopt(self_ptr self, const restore_request& r, moved_socket& moved,
   for (auto& g : moved.groups)
     if (routing::is_valid_group_name(g))
       st.groups.join(fresh->id, g);
-  for (auto g : {routing::namespace_group(r.nsp), routing::room_group(r.nsp, moved.socket_id)}) {
-    st.groups.join(fresh->id, g);
-    fresh->managed.push_back(st.groups.stored_name(g));
-  }
-  if (fresh->user_id.empty() && !moved.user_id.empty()) {
-    fresh->user_id = moved.user_id;
-    st.users[fresh->user_id].insert(std::string_view{fresh->id});
-  }
+  take_socket(st, *fresh, r.nsp, moved.socket_id, moved.user_id);
   rs.live[fresh->id].push_back({r.nsp, moved.socket_id, r.pid, rs.last_offset});
   set_alias(rs, moved.connection_id, fresh->id);
   if (st.cfg.directory)
@@ -452,14 +460,7 @@ void restore_socket(self_ptr self, restore_request& r,
   auto joined_after = ks.joined_after;
   auto prefix = routing::namespace_group(r.nsp);
   move_groups(st, *lost, *fresh, prefix);
-  for (auto g : {prefix, routing::room_group(r.nsp, socket_id)}) {
-    st.groups.join(fresh->id, g);
-    fresh->managed.push_back(st.groups.stored_name(g));
-  }
-  if (fresh->user_id.empty() && !lost->user_id.empty()) {
-    fresh->user_id = lost->user_id;
-    st.users[fresh->user_id].insert(std::string_view{fresh->id});
-  }
+  take_socket(st, *fresh, r.nsp, socket_id, lost->user_id);
   if (st.cfg.directory) {
     st.cfg.directory->left({st.cfg.name, lost_id, r.nsp, socket_id, lost->user_id});
     st.cfg.directory->joined({st.cfg.name, fresh->id, r.nsp, socket_id, fresh->user_id});
