@@ -35,6 +35,29 @@ constexpr std::string_view leave_word = "leave ";
 /// Nodes the live table holds at most.
 constexpr size_t max_nodes = 1024;
 
+/// A kept socket's packets outlive its window by this much in Redis (its
+/// record goes when it resumes or ends; the list expires by itself too).
+constexpr int64_t missed_list_slack_ms = 10000;
+
+/// Appends ARGV[1] to each list of KEYS, each expiring at ARGV[i + 1]: one
+/// command for every kept socket a send reaches.
+constexpr const char* append_missed_script =
+  "for i, k in ipairs(KEYS) do "
+  "redis.call('RPUSH', k, ARGV[1]) redis.call('PEXPIREAT', k, ARGV[i + 1]) end "
+  "return #KEYS";
+
+/// Takes a kept socket, atomically, so that one node alone gets it: its
+/// record (KEYS[1] field ARGV[1]) and its node's socket record (KEYS[2]
+/// field ARGV[2], so that the dead node's reaper does not end it too)
+/// go, and its packets (KEYS[3]) are returned and go. Nil when another
+/// node took it first.
+constexpr const char* take_kept_script =
+  "if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return false end "
+  "redis.call('HDEL', KEYS[2], ARGV[2]) "
+  "local l = redis.call('LRANGE', KEYS[3], 0, -1) "
+  "redis.call('DEL', KEYS[3]) "
+  "return l";
+
 } // namespace
 
 struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory {
@@ -52,10 +75,12 @@ struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory
   orphans_handler on_orphans;
   std::string nodes_key;    ///< <p>:nodes
   std::string sockets_key;  ///< <p>:sockets:<id>
+  std::string kept_key;     ///< <p>:kept
   asio::steady_timer heartbeat;
   std::atomic<bool> pub_up{false};
   std::atomic<bool> sub_up{false};
   bool stopped = false;
+  bool previous_run_taken = false;  ///< take_previous_run() ran (I/O thread)
 
   mutable std::mutex mu;  // guards seen and reason
   std::unordered_map<std::string, clock::time_point> seen;
@@ -72,6 +97,15 @@ struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory
     nodes_channel = cfg.channel_prefix + "#nodes";
     nodes_key = cfg.channel_prefix + ":nodes";
     sockets_key = sockets_key_of(id);
+    kept_key = cfg.channel_prefix + ":kept";
+  }
+
+  std::string missed_key_of(const std::string& hub, const std::string& pid) const {
+    return cfg.channel_prefix + ":missed:" + hub + ":" + pid;
+  }
+
+  static std::string kept_field(const std::string& hub, const std::string& pid) {
+    return hub + '\x1f' + pid;
   }
 
   std::string node_key_of(const std::string& node) const {
@@ -129,25 +163,107 @@ struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory
       std::lock_guard<std::mutex> lock{mu};
       seen.erase(node);
     }
+    // The sockets it kept for recovery first: each taken over here (unless
+    // a resume elsewhere took it first), its socket record gone with it.
+    take_all_kept(node, [weak = weak_from_this(), node](auto taken) {
+      if (auto self = weak.lock())
+        self->end_sockets_of(node, std::move(taken));
+    });
+  }
+
+  /// Takes every socket `node` kept for recovery (those another node does
+  /// not take first); `then` gets them once every claim is answered.
+  void take_all_kept(const std::string& node,
+                     std::function<void(std::shared_ptr<std::vector<taken_socket>>)> then) {
+    auto taken = std::make_shared<std::vector<taken_socket>>();
+    pub->command({"HGETALL", kept_key}, [weak = weak_from_this(), node, taken,
+                                         then = std::move(then)](
+                                          protocol::result<cluster::redis_reply> r) mutable {
+      auto self = weak.lock();
+      if (!self)
+        return;
+      if (r && r->type == cluster::redis_reply::kind::array) {
+        auto& e = r->elements;
+        for (size_t i = 0; i + 1 < e.size(); i += 2) {
+          auto cut = e[i].str.find('\x1f');
+          auto rec = cluster::decode_kept_record(e[i + 1].str);
+          if (cut == std::string::npos || !rec || rec->node != node)
+            continue;
+          self->claim_kept(e[i].str.substr(0, cut), e[i].str.substr(cut + 1), std::move(*rec),
+                           [taken](std::optional<taken_socket> t) {
+                             if (t)
+                               taken->push_back(std::move(*t));
+                           });
+        }
+      }
+      // Answered after the claims (one connection answers in order).
+      self->pub->command({"PING"}, [taken, then = std::move(then)](
+                                     protocol::result<cluster::redis_reply>) { then(taken); });
+    });
+  }
+
+  /// Once, when the node first reaches Redis: the sockets this node's
+  /// previous run kept (it was killed, or its host went) are kept again.
+  void take_previous_run() {
+    take_all_kept(id, [weak = weak_from_this()](auto taken) {
+      auto self = weak.lock();
+      if (!self || taken->empty() || !self->on_orphans)
+        return;
+      spdlog::info("cluster node {}: {} socket(s) kept by this node's previous run kept again",
+                   self->id, taken->size());
+      self->on_orphans({}, std::move(*taken), "node lost");
+    });
+  }
+
+  void end_sockets_of(const std::string& node,
+                      std::shared_ptr<std::vector<taken_socket>> taken) {
     pub->command({"HGETALL", sockets_key_of(node)},
-                 [weak = weak_from_this(), node](protocol::result<cluster::redis_reply> r) {
+                 [weak = weak_from_this(), node, taken](protocol::result<cluster::redis_reply> r) {
                    auto self = weak.lock();
-                   if (!self || !r || r->type != cluster::redis_reply::kind::array)
+                   if (!self)
                      return;
                    std::vector<socket_ref> sockets;
-                   auto& e = r->elements;
-                   for (size_t i = 0; i + 1 < e.size(); i += 2)
-                     if (auto ref = parse_socket_field(e[i].str, e[i + 1].str))
-                       sockets.push_back(std::move(*ref));
+                   if (r && r->type == cluster::redis_reply::kind::array) {
+                     auto& e = r->elements;
+                     for (size_t i = 0; i + 1 < e.size(); i += 2)
+                       if (auto ref = parse_socket_field(e[i].str, e[i + 1].str))
+                         sockets.push_back(std::move(*ref));
+                   }
                    if (self->metrics)
                      self->metrics
                        ->get_counter("sio_cluster_nodes_reaped_total",
                                      "dead nodes whose sockets this node ended")
                        .inc();
-                   if (self->on_orphans && !sockets.empty())
-                     self->on_orphans(std::move(sockets), "node lost");
+                   if (self->on_orphans && (!sockets.empty() || !taken->empty()))
+                     self->on_orphans(std::move(sockets), std::move(*taken), "node lost");
                    self->fire({"DEL", self->sockets_key_of(node)});
                    self->fire({"SREM", self->nodes_key, node});
+                 });
+  }
+
+  /// Takes kept socket `pid` of `hub` (take_kept_script); `done` gets it,
+  /// or nothing when another node took it first or Redis failed.
+  void claim_kept(std::string hub, std::string pid, cluster::kept_record rec,
+                  taken_handler done) {
+    socket_ref ref{hub, rec.connection_id, rec.nsp, rec.socket_id, rec.user_id};
+    // Built before `rec` moves into the callback.
+    std::vector<std::string> argv{"EVAL",
+                                  take_kept_script,
+                                  "3",
+                                  kept_key,
+                                  sockets_key_of(rec.node),
+                                  missed_key_of(hub, pid),
+                                  kept_field(hub, pid),
+                                  socket_field(ref)};
+    pub->command(std::move(argv),
+                 [hub, pid, rec = std::move(rec), done = std::move(done)](
+                   protocol::result<cluster::redis_reply> r) mutable {
+                   if (!r || r->type != cluster::redis_reply::kind::array)
+                     return done(std::nullopt);
+                   taken_socket t{std::move(hub), std::move(pid), std::move(rec), {}};
+                   for (auto& e : r->elements)
+                     t.packets.push_back(std::move(e.str));
+                   done(std::move(t));
                  });
   }
 
@@ -203,8 +319,13 @@ struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory
                    endpoint.describe(), publisher ? "publisher" : "subscriber");
       count("sio_cluster_connects_total",
             "Redis connections (re)established by the cluster link");
-      if (publisher)
+      if (publisher) {
+        if (!previous_run_taken) {
+          previous_run_taken = true;
+          take_previous_run();
+        }
         beat();
+      }
     }
     if (metrics)
       metrics->get_gauge("sio_cluster_redis_up",
@@ -270,6 +391,78 @@ struct cluster_link::impl : std::enable_shared_from_this<impl>, socket_directory
 
   void left(const socket_ref& s) override {
     fire({"HDEL", sockets_key, socket_field(s)});
+  }
+
+  void kept(const std::string& hub, const std::string& pid, cluster::kept_record record,
+            std::vector<std::string> packets) override {
+    record.node = id;
+    auto expires = std::to_string(record.expires_ms + missed_list_slack_ms);
+    fire({"HSET", kept_key, kept_field(hub, pid), cluster::encode_kept_record(record)});
+    auto key = missed_key_of(hub, pid);
+    fire({"DEL", key});
+    if (packets.empty())
+      return;
+    std::vector<std::string> argv{"RPUSH", key};
+    argv.insert(argv.end(), std::make_move_iterator(packets.begin()),
+                std::make_move_iterator(packets.end()));
+    fire(std::move(argv));
+    fire({"PEXPIREAT", std::move(key), std::move(expires)});
+  }
+
+  void kept_changed(const std::string& hub, const std::string& pid,
+                    cluster::kept_record record) override {
+    record.node = id;
+    fire({"HSET", kept_key, kept_field(hub, pid), cluster::encode_kept_record(record)});
+  }
+
+  void missed(const std::string& hub, const std::vector<kept_ref>& sockets,
+              std::string packet) override {
+    std::vector<std::string> argv{"EVAL", append_missed_script, std::to_string(sockets.size())};
+    argv.reserve(3 + 2 * sockets.size() + 1);
+    for (auto& [pid, expires] : sockets)
+      argv.push_back(missed_key_of(hub, pid));
+    argv.push_back(std::move(packet));
+    for (auto& [pid, expires] : sockets)
+      argv.push_back(std::to_string(expires + missed_list_slack_ms));
+    fire(std::move(argv));
+  }
+
+  void kept_ended(const std::string& hub, const std::string& pid) override {
+    fire({"HDEL", kept_key, kept_field(hub, pid)});
+    fire({"DEL", missed_key_of(hub, pid)});
+  }
+
+  void take_kept(const std::string& hub, const std::string& pid, taken_handler done) override {
+    auto cmd = std::vector<std::string>{"HGET", kept_key, kept_field(hub, pid)};
+    pub->command(std::move(cmd), [weak = weak_from_this(), hub, pid, done = std::move(done)](
+                                   protocol::result<cluster::redis_reply> r) mutable {
+      auto self = weak.lock();
+      if (!self || !r || r->type != cluster::redis_reply::kind::string)
+        return done(std::nullopt);
+      auto rec = cluster::decode_kept_record(r->str);
+      if (!rec) {
+        self->count("sio_cluster_bad_messages_total",
+                    "messages on the cluster's channels dropped as unreadable");
+        return done(std::nullopt);
+      }
+      // This node's previous run kept it: nobody else will take it over.
+      if (rec->node == self->id)
+        return self->claim_kept(std::move(hub), std::move(pid), std::move(*rec), std::move(done));
+      // Only from a node that no longer lives (its key in Redis is the
+      // authority: the heartbeats heard here may be behind).
+      auto node = rec->node;
+      self->pub->command({"EXISTS", self->node_key_of(node)},
+                         [weak, hub = std::move(hub), pid = std::move(pid),
+                          rec = std::move(*rec), done = std::move(done)](
+                           protocol::result<cluster::redis_reply> r) mutable {
+                           auto self = weak.lock();
+                           if (!self || !r || r->type != cluster::redis_reply::kind::integer
+                               || r->integer != 0)
+                             return done(std::nullopt);
+                           self->claim_kept(std::move(hub), std::move(pid), std::move(rec),
+                                            std::move(done));
+                         });
+    });
   }
 
   void beat() {

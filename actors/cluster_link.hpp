@@ -7,9 +7,14 @@
 //   <p>:node:<id>        exists while <id> beats (PX nodeTimeout - heartbeatInterval)
 //   <p>:sockets:<id>     hash: "<hub>\x1f<connection>\x1f<socket>\x1f<nsp>" -> user id
 //   <p>:reap:<id>        the node ending a dead <id>'s sockets (SET NX, 60 s)
+//   <p>:kept             hash: "<hub>\x1f<pid>" -> a socket kept for recovery
+//                        (cluster::kept_record, naming the node keeping it)
+//   <p>:missed:<hub>:<pid>  list: the packets that socket may have missed
+//                        (cluster::kept_packet), expiring after its window
 // Each heartbeat a node also looks for members of <p>:nodes whose key has
 // expired; the first to claim one sends its sockets' disconnected events
-// (through its own hubs' handlers) and removes its records. Messages on a routed channel go to the actor that asked for
+// (through its own hubs' handlers) and removes its records; the sockets it
+// kept for recovery it takes over instead. Messages on a routed channel go to the actor that asked for
 // them as (bus_atom, channel, payload). Everything it publishes goes over one
 // connection, so a node's messages reach Redis, and every node, in the
 // order it sent them.
@@ -86,8 +91,11 @@ public:
 
   /// Before start(): gets the sockets of a dead node this node took over
   /// ending (on the I/O thread), with the reason for their events.
+  /// The sockets it kept for recovery come taken over (their socket
+  /// records are not among `sockets`).
   using orphans_handler =
-    std::function<void(std::vector<socket_ref> sockets, const std::string& reason)>;
+    std::function<void(std::vector<socket_ref> sockets, std::vector<taken_socket> kept,
+                       const std::string& reason)>;
   void on_orphans(orphans_handler h);
 
 private:

@@ -289,6 +289,22 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       // each one's end as if this node had held it.
       for (auto& s : o.sockets)
         notify_disconnected(self, std::move(s), o.reason);
+      if (!o.kept.empty()) {
+        if (self->state.recovery) {
+          adopt_orphans(self, o.kept);
+        } else {
+          // This node's config has no recovery for the hub: they end now.
+          for (auto& t : o.kept)
+            notify_disconnected(self,
+                                {self->state.cfg.name, t.record.connection_id, t.record.nsp,
+                                 t.record.socket_id, t.record.user_id},
+                                t.record.reason);
+        }
+      }
+    },
+    [self](kept_taken& t) {
+      if (self->state.recovery)
+        resume_taken(self, t);
     },
     [self](closed_atom, std::string& connection_id, std::string& reason) {
       auto& st = self->state;
@@ -375,10 +391,18 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
       // With recovery, every socket gets the same stamped packets (one
       // copy per send, not per recipient).
       auto packets = st.recovery ? stamp_and_log(st, cmd.to, cmd.packets) : cmd.packets;
+      // In a cluster, what kept sockets miss is written to Redis too.
+      bool logged = st.recovery && st.cfg.directory && packets != cmd.packets
+                    && !st.recovery->away.empty();
+      std::vector<connection_entry*> away;
       uint64_t direct = 0;
       for_each_target(st, cmd.to, [&](connection_entry& e) {
+        if (logged && is_away(e))
+          away.push_back(&e);
         direct += deliver(self, e, packets);
       });
+      if (!away.empty())
+        note_missed(st, away, st.recovery->log.back());
       if (st.context->counters && direct > 0)
         st.context->counters->packets_out->inc(direct);
     },
@@ -415,6 +439,8 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
                 leave.emplace_back(g);
           for (auto& g : leave)
             st.groups.leave(e.id, g);
+          if (st.recovery && is_away(e))
+            note_away_groups(st, e);
           return;
         }
         for (auto& g : cmd.groups) {
@@ -429,6 +455,8 @@ hub_full_actor::behavior_type hub_impl(self_ptr self, hub_config cfg) {
                           e.managed.end());
           st.groups.leave(e.id, g);
         }
+        if (st.recovery && is_away(e))
+          note_away_groups(st, e);
       });
       return n;
     },

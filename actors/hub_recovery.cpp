@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <random>
 
 namespace sio::hub_parts {
 
@@ -69,6 +70,74 @@ void set_alias(recovery_state& rs, const std::string& old_id, const std::string&
   rs.aliased_by[new_id].push_back(old_id);
 }
 
+/// `pid` is no longer kept on away connection `connection_id`: true when
+/// it was the connection's last kept socket (the entry is no longer away).
+bool leave_away(recovery_state& rs, const std::string& connection_id, const std::string& pid) {
+  auto a = rs.away.find(connection_id);
+  if (a == rs.away.end())
+    return false;
+  auto& pids = a->second;
+  pids.erase(std::remove(pids.begin(), pids.end(), pid), pids.end());
+  if (!pids.empty())
+    return false;
+  rs.away.erase(a);
+  return true;
+}
+
+/// Whether `pid` can be written to Redis for another node to take over.
+bool mirrored(const hub_state& st) {
+  return st.cfg.directory != nullptr;
+}
+
+/// A kept socket's record for Redis: its groups are the ones that go
+/// with it to another node (see cluster::kept_record::groups).
+cluster::kept_record record_of(hub_state& st, const connection_entry& lost,
+                               const kept_socket& ks) {
+  cluster::kept_record r;
+  r.nsp = ks.nsp;
+  r.socket_id = ks.socket_id;
+  r.connection_id = ks.connection_id;
+  r.user_id = lost.user_id;
+  r.reason = ks.reason;
+  r.expires_ms = ks.expires_ms;
+  auto prefix = routing::namespace_group(ks.nsp);
+  if (auto* gs = st.groups.groups_of(lost.id))
+    for (auto g : *gs)
+      if (starts_with(g, prefix) || !routing::parse_group(g))
+        r.groups.emplace_back(g);
+  return r;
+}
+
+/// Packet `p` of logged send `s` as Redis keeps it.
+std::string encode_logged(const logged_send& s, const logged_packet& p) {
+  cluster::kept_packet k;
+  k.offset = p.offset;
+  for (uint32_t f = p.first; f < p.first + p.count; ++f) {
+    auto& frame = (*s.batch)[f];
+    k.frames.emplace_back(frame.binary, *frame.frame);
+  }
+  return cluster::encode_kept_packet(k);
+}
+
+size_t frames_size(const logged_send& s, const logged_packet& p) {
+  size_t n = 0;
+  for (uint32_t f = p.first; f < p.first + p.count; ++f)
+    n += (*s.batch)[f].frame->size();
+  return n;
+}
+
+/// Counts a packet written for `ks`; false once past its bounds (it
+/// cannot be resumed exactly from Redis then; one packet past them is
+/// written, so that the node taking it over sees that).
+bool count_mirrored(const recovery_state& rs, kept_socket& ks, size_t bytes) {
+  if (ks.mirrored_packets > rs.cfg.max_missed_packets
+      || ks.mirrored_bytes > rs.cfg.max_missed_bytes)
+    return false;
+  ++ks.mirrored_packets;
+  ks.mirrored_bytes += bytes;
+  return true;
+}
+
 /// Moves `from`'s groups that start with `prefix` (all when empty) to `to`.
 void move_groups(hub_state& st, connection_entry& from, connection_entry& to,
                  std::string_view prefix) {
@@ -91,9 +160,12 @@ void end_kept(self_ptr self, std::unordered_map<std::string, kept_socket>::itera
   auto& st = self->state;
   auto& rs = *st.recovery;
   auto ks = std::move(k->second);
+  auto pid = k->first;
   rs.kept.erase(k);
   if (rs.kept_gauge)
     rs.kept_gauge->sub();
+  if (mirrored(st))
+    st.cfg.directory->kept_ended(st.cfg.name, pid);
   auto* e = find_connection(st, ks.connection_id);
   socket_ref ref{st.cfg.name, ks.connection_id, ks.nsp, ks.socket_id,
                  e ? e->user_id : std::string{}};
@@ -107,9 +179,7 @@ void end_kept(self_ptr self, std::unordered_map<std::string, kept_socket>::itera
     drop_managed(*e, prefix);
     st.groups.leave_prefix(e->id, prefix);
   }
-  auto a = rs.away.find(ks.connection_id);
-  if (a != rs.away.end() && --a->second == 0) {
-    rs.away.erase(a);
+  if (leave_away(rs, ks.connection_id, pid)) {
     forget_connection(st, ks.connection_id);
     drop_aliases_of(st, ks.connection_id);
   }
@@ -118,15 +188,14 @@ void end_kept(self_ptr self, std::unordered_map<std::string, kept_socket>::itera
 /// The frames a kept socket missed since offset `start`, or false when it
 /// cannot have them all (evicted, or past the per-socket bounds).
 bool missed_since(hub_state& st, const connection_entry& lost, const kept_socket& ks,
-                  uint64_t start, std::vector<wire_packet>& out) {
+                  uint64_t start, std::vector<wire_packet>& out, size_t packets = 0,
+                  size_t bytes = 0) {
   auto& rs = *st.recovery;
   if (rs.evicted_through > start)
     return false;
   auto first = std::partition_point(rs.log.begin(), rs.log.end(), [&](const logged_send& s) {
     return s.packets.back().offset <= start;
   });
-  size_t packets = 0;
-  size_t bytes = 0;
   for (auto s = first; s != rs.log.end(); ++s) {
     bool addressed = false, checked = false;
     for (auto& p : s->packets) {
@@ -164,6 +233,12 @@ void start_recovery(hub_state& st) {
   auto& s = st.cfg.session;
   rs->log_age_ms = int64_t{rs->cfg.max_disconnection_duration} + s.ping_interval.count()
                    + s.ping_timeout.count() + 1000;
+  // Offsets start at a random point below 2^52, so that one node's (or
+  // one run's) offsets are practically never another's: a client's offset
+  // is looked for among the packets a socket taken over from another node
+  // carries, and an offset from elsewhere must not match one of them.
+  std::random_device rd;
+  rs->last_offset = ((uint64_t{rd()} << 32) ^ rd()) & ((uint64_t{1} << 52) - 1);
   if (auto& m = st.cfg.metrics) {
     metrics::labels hub{{"hub", st.cfg.name}};
     rs->kept_gauge = &m->get_gauge("sio_recovery_kept_sessions",
@@ -226,7 +301,7 @@ wire_batch stamp_and_log(hub_state& st, const target& to, const wire_batch& batc
 
 void note_joined(hub_state& st, const socket_joined& j) {
   auto& rs = *st.recovery;
-  rs.live[j.connection_id].push_back({j.nsp, j.socket_id, j.pid, rs.last_offset});
+  rs.live[j.connection_id].push_back({j.nsp, j.socket_id, j.pid, rs.last_offset, {}});
 }
 
 void note_left(hub_state& st, const std::string& connection_id, const std::string& nsp) {
@@ -238,6 +313,75 @@ void note_left(hub_state& st, const std::string& connection_id, const std::strin
   v.erase(std::remove_if(v.begin(), v.end(), [&](auto& s) { return s.nsp == nsp; }), v.end());
   if (v.empty())
     rs.live.erase(i);
+}
+
+namespace {
+
+/// Writes a socket just kept to Redis, with the logged packets addressed
+/// to it that its client may not have received: those sent after its last
+/// pong can have been, that is, in the last pingInterval + pingTimeout
+/// (and a second more).
+void mirror_kept(hub_state& st, const connection_entry& lost, const std::string& pid,
+                 kept_socket& ks, int64_t now) {
+  auto& rs = *st.recovery;
+  auto& s = st.cfg.session;
+  auto since = now - s.ping_interval.count() - s.ping_timeout.count() - 1000;
+  auto first = std::partition_point(rs.log.begin(), rs.log.end(), [&](const logged_send& l) {
+    return l.sent_ms < since;
+  });
+  std::vector<std::string> packets;
+  for (auto l = first; l != rs.log.end(); ++l) {
+    bool addressed = false, checked = false;
+    for (auto& p : l->packets) {
+      if (p.offset <= ks.joined_after || p.nsp != ks.nsp)
+        continue;
+      if (!checked) {
+        addressed = addresses(st, l->to, lost);
+        checked = true;
+      }
+      if (!addressed)
+        break;
+      if (!count_mirrored(rs, ks, frames_size(*l, p)))
+        break;
+      packets.push_back(encode_logged(*l, p));
+    }
+  }
+  st.cfg.directory->kept(st.cfg.name, pid, record_of(st, lost, ks), std::move(packets));
+}
+
+} // namespace
+
+void note_missed(hub_state& st, const std::vector<connection_entry*>& away,
+                 const logged_send& sent) {
+  auto& rs = *st.recovery;
+  for (size_t i = 0; i < sent.packets.size(); ++i) {
+    auto& p = sent.packets[i];
+    std::vector<socket_directory::kept_ref> to;
+    for (auto* e : away) {
+      auto a = rs.away.find(e->id);
+      if (a == rs.away.end())
+        continue;
+      for (auto& pid : a->second) {
+        auto k = rs.kept.find(pid);
+        if (k == rs.kept.end() || k->second.nsp != p.nsp)
+          continue;
+        if (count_mirrored(rs, k->second, frames_size(sent, p)))
+          to.emplace_back(pid, k->second.expires_ms);
+      }
+    }
+    if (!to.empty())
+      st.cfg.directory->missed(st.cfg.name, to, encode_logged(sent, p));
+  }
+}
+
+void note_away_groups(hub_state& st, const connection_entry& e) {
+  auto& rs = *st.recovery;
+  auto a = rs.away.find(e.id);
+  if (a == rs.away.end() || !mirrored(st))
+    return;
+  for (auto& pid : a->second)
+    if (auto k = rs.kept.find(pid); k != rs.kept.end())
+      st.cfg.directory->kept_changed(st.cfg.name, pid, record_of(st, e, k->second));
 }
 
 bool keep_lost(self_ptr self, const std::string& connection_id, const std::string& reason) {
@@ -253,7 +397,9 @@ bool keep_lost(self_ptr self, const std::string& connection_id, const std::strin
     return false; // the session told the handler itself
   // The session left these sockets' disconnected events to the hub.
   uint32_t kept = 0;
-  auto expires = now_ms() + rs.cfg.max_disconnection_duration;
+  auto now = now_ms();
+  auto expires = now + rs.cfg.max_disconnection_duration;
+  auto& pids = rs.away[connection_id];
   for (auto& s : sockets) {
     if (rs.kept.size() >= rs.cfg.max_kept_sessions) {
       if (rs.refused_size)
@@ -262,14 +408,25 @@ bool keep_lost(self_ptr self, const std::string& connection_id, const std::strin
                           reason);
       continue;
     }
-    rs.kept[s.pid] = {connection_id, s.nsp, s.socket_id, reason, s.joined_after, expires};
+    auto& ks = rs.kept[s.pid];
+    ks.connection_id = connection_id;
+    ks.nsp = s.nsp;
+    ks.socket_id = s.socket_id;
+    ks.reason = reason;
+    ks.joined_after = s.joined_after;
+    ks.expires_ms = expires;
+    ks.foreign_offset = std::move(s.foreign_offset);
+    pids.push_back(s.pid);
     ++kept;
     if (rs.kept_gauge)
       rs.kept_gauge->add();
+    if (mirrored(st))
+      mirror_kept(st, *e, s.pid, ks, now);
   }
-  if (kept == 0)
+  if (kept == 0) {
+    rs.away.erase(connection_id);
     return false;
-  rs.away[connection_id] = kept;
+  }
   e->session = nullptr;
   e->ws.reset();
   e->handover.reset();
@@ -307,18 +464,59 @@ wire_packet connect_answer(const std::string& nsp, const std::string& socket_id,
   return {false, std::make_shared<const std::string>(protocol::encode_message(ok))};
 }
 
+/// The carried packets (a socket taken over from a node that died) its
+/// client has not had: those after the client's offset, or all of them
+/// when the offset is none of theirs (offsets practically never repeat
+/// across nodes, see start_recovery). Appends them to `out`, counting
+/// them in `packets` and `bytes`; the last one's offset goes to `last`.
+void carried_since(const kept_socket& ks, const std::string* offset_text,
+                   std::vector<wire_packet>& out, size_t& packets, size_t& bytes,
+                   std::string& last) {
+  size_t from = 0;
+  if (offset_text)
+    if (auto offset = protocol::parse_offset(*offset_text))
+      for (size_t i = 0; i < ks.carried.size(); ++i)
+        if (ks.carried[i].offset == *offset)
+          from = i + 1;
+  for (size_t i = from; i < ks.carried.size(); ++i) {
+    ++packets;
+    for (auto& [binary, frame] : ks.carried[i].frames) {
+      bytes += frame.size();
+      out.push_back({binary, std::make_shared<const std::string>(frame)});
+    }
+    last = std::to_string(ks.carried[i].offset);
+  }
+}
+
 /// What resuming kept socket `k` takes: the packets it missed since the
 /// client's offset (or since it joined). When it cannot be resumed
-/// exactly, the socket ends now and `why` names the refusal.
+/// exactly, the socket ends now and `why` names the refusal. `foreign`
+/// becomes the offset the client will have last got if it is not one
+/// this hub gave (see recoverable_socket::foreign_offset).
 bool prepare_resume(self_ptr self, std::unordered_map<std::string, kept_socket>::iterator k,
                     bool has_offset, const std::string& offset_text,
-                    std::vector<wire_packet>& missed, metrics::counter*& why) {
+                    std::vector<wire_packet>& missed, metrics::counter*& why,
+                    std::string& foreign) {
   auto& st = self->state;
   auto& rs = *st.recovery;
   auto& ks = k->second;
   auto* lost = find_connection(st, ks.connection_id);
   uint64_t start = ks.joined_after;
-  if (has_offset) {
+  size_t packets = 0, bytes = 0;
+  foreign = has_offset ? offset_text : std::string{};
+  if (ks.adopted) {
+    // Its client's offset is the dead node's: this hub gave it nothing.
+    if (has_offset && !protocol::parse_offset(offset_text)) {
+      why = rs.refused_unknown;
+      end_kept(self, k);
+      return false;
+    }
+    carried_since(ks, has_offset ? &offset_text : nullptr, missed, packets, bytes, foreign);
+  } else if (has_offset && offset_text == ks.foreign_offset) {
+    // The offset it got on the node it came from: everything since it
+    // joined here.
+    foreign = ks.foreign_offset;
+  } else if (has_offset) {
     auto offset = protocol::parse_offset(offset_text);
     if (!offset || *offset > rs.last_offset) {
       // Not an offset this hub gave: the client starts afresh, and the
@@ -328,8 +526,11 @@ bool prepare_resume(self_ptr self, std::unordered_map<std::string, kept_socket>:
       return false;
     }
     start = std::max(start, *offset);
+    foreign.clear();
   }
-  if (!lost || !missed_since(st, *lost, ks, start, missed)) {
+  auto before = missed.size();
+  if (!lost || packets > rs.cfg.max_missed_packets || bytes > rs.cfg.max_missed_bytes
+      || !missed_since(st, *lost, ks, start, missed, packets, bytes)) {
     spdlog::info("socket not recovered hub={} nsp={} socket={}: it missed packets the "
                  "log dropped, or more than maxMissedPackets/maxMissedBytes",
                  st.cfg.name, ks.nsp, ks.socket_id);
@@ -337,6 +538,8 @@ bool prepare_resume(self_ptr self, std::unordered_map<std::string, kept_socket>:
     end_kept(self, k);
     return false;
   }
+  if (missed.size() > before)
+    foreign.clear(); // its last offset is this hub's now
   return true;
 }
 
@@ -379,7 +582,10 @@ void adopt(self_ptr self, const restore_request& r, moved_socket& moved,
     if (routing::is_valid_group_name(g))
       st.groups.join(fresh->id, g);
   take_socket(st, *fresh, r.nsp, moved.socket_id, moved.user_id);
-  rs.live[fresh->id].push_back({r.nsp, moved.socket_id, r.pid, rs.last_offset});
+  // With nothing missed, its client's last offset stays the other node's.
+  rs.live[fresh->id].push_back({r.nsp, moved.socket_id, r.pid, rs.last_offset,
+                                moved.missed.empty() && r.has_offset ? r.offset
+                                                                     : std::string{}});
   set_alias(rs, moved.connection_id, fresh->id);
   if (st.cfg.directory)
     st.cfg.directory->joined({st.cfg.name, fresh->id, r.nsp, moved.socket_id, fresh->user_id});
@@ -404,6 +610,26 @@ void adopt(self_ptr self, const restore_request& r, moved_socket& moved,
                   restore_answer{true, moved.socket_id, fresh->user_id});
 }
 
+/// A pid no live node keeps: the node that kept it may have died, or this
+/// node's previous run; Redis may hold it (socket_directory::take_kept).
+void take_from_redis(self_ptr self, const restore_request& r,
+                     caf::typed_response_promise<restore_answer> answer) {
+  auto& st = self->state;
+  auto& rs = *st.recovery;
+  if (!mirrored(st)) {
+    if (rs.refused_unknown)
+      rs.refused_unknown->inc();
+    answer.deliver(restore_answer{});
+    return;
+  }
+  auto id = ++rs.last_take;
+  rs.takes.emplace(id, pending_take{r, answer});
+  auto hub = caf::actor_cast<hub_full_actor>(self);
+  st.cfg.directory->take_kept(st.cfg.name, r.pid, [hub, id](std::optional<taken_socket> t) {
+    caf::anon_send(hub, kept_taken{id, std::move(t)});
+  });
+}
+
 /// A pid this hub does not keep: the other nodes are asked for it.
 void claim_remote(self_ptr self, const restore_request& r,
                   caf::typed_response_promise<restore_answer> answer) {
@@ -411,12 +637,8 @@ void claim_remote(self_ptr self, const restore_request& r,
   self->request(rs.front, std::chrono::seconds{10}, resume_claim{r.pid, r.nsp, r.offset, r.has_offset})
     .then(
       [self, r, answer](moved_socket& moved) mutable {
-        if (!moved.found) {
-          if (auto* c = self->state.recovery->refused_unknown)
-            c->inc();
-          answer.deliver(restore_answer{});
-          return;
-        }
+        if (!moved.found)
+          return take_from_redis(self, r, answer);
         adopt(self, r, moved, answer);
       },
       [answer](caf::error&) mutable { answer.deliver(restore_answer{}); });
@@ -452,7 +674,8 @@ void restore_socket(self_ptr self, restore_request& r,
   auto& ks = k->second;
   std::vector<wire_packet> replay{connect_answer(r.nsp, ks.socket_id, r.pid)};
   metrics::counter* why = nullptr;
-  if (!prepare_resume(self, k, r.has_offset, r.offset, replay, why))
+  std::string foreign;
+  if (!prepare_resume(self, k, r.has_offset, r.offset, replay, why, foreign))
     return refuse(why);
   // The socket moves: its rooms, its user, its pid (it can be lost again).
   auto socket_id = ks.socket_id;
@@ -466,13 +689,14 @@ void restore_socket(self_ptr self, restore_request& r,
     st.cfg.directory->joined({st.cfg.name, fresh->id, r.nsp, socket_id, fresh->user_id});
   }
   auto user_id = fresh->user_id;
-  rs.live[fresh->id].push_back({r.nsp, socket_id, r.pid, joined_after});
+  rs.live[fresh->id].push_back({r.nsp, socket_id, r.pid, joined_after, std::move(foreign)});
   rs.kept.erase(k);
   if (rs.kept_gauge)
     rs.kept_gauge->sub();
+  if (mirrored(st))
+    st.cfg.directory->kept_ended(st.cfg.name, r.pid);
   set_alias(rs, lost_id, fresh->id);
-  if (auto a = rs.away.find(lost_id); a != rs.away.end() && --a->second == 0) {
-    rs.away.erase(a);
+  if (leave_away(rs, lost_id, r.pid)) {
     move_groups(st, *lost, *fresh, {}); // the connection's own groups too
     forget_connection(st, lost_id);
   }
@@ -494,7 +718,8 @@ moved_socket hand_over(self_ptr self, resume_claim& c) {
     return {};
   moved_socket moved;
   metrics::counter* why = nullptr;
-  if (!prepare_resume(self, k, c.has_offset, c.offset, moved.missed, why)) {
+  std::string foreign;
+  if (!prepare_resume(self, k, c.has_offset, c.offset, moved.missed, why, foreign)) {
     if (why)
       why->inc();
     return {};
@@ -508,7 +733,8 @@ moved_socket hand_over(self_ptr self, resume_claim& c) {
   // Its rooms; the connection's own groups too when nothing else of it
   // is kept here.
   auto prefix = routing::namespace_group(c.nsp);
-  bool last = rs.away.count(ks.connection_id) && rs.away[ks.connection_id] == 1;
+  auto a = rs.away.find(ks.connection_id);
+  bool last = a != rs.away.end() && a->second.size() == 1;
   if (auto* gs = st.groups.groups_of(lost->id))
     for (auto g : *gs)
       if (last || starts_with(g, prefix))
@@ -542,9 +768,12 @@ void sweep(self_ptr self) {
 
 void end_away(self_ptr self, const std::string& connection_id, const std::string* nsp) {
   auto& rs = *self->state.recovery;
+  auto a = rs.away.find(connection_id);
+  if (a == rs.away.end())
+    return;
   std::vector<std::string> pids;
-  for (auto& [pid, ks] : rs.kept)
-    if (ks.connection_id == connection_id && (!nsp || ks.nsp == *nsp))
+  for (auto& pid : a->second)
+    if (auto k = rs.kept.find(pid); k != rs.kept.end() && (!nsp || k->second.nsp == *nsp))
       pids.push_back(pid);
   for (auto& pid : pids)
     if (auto k = rs.kept.find(pid); k != rs.kept.end())
@@ -555,6 +784,150 @@ void end_all_kept(self_ptr self) {
   auto& rs = *self->state.recovery;
   while (!rs.kept.empty())
     end_kept(self, rs.kept.begin());
+}
+
+namespace {
+
+/// A taken socket's packets, decoded; false when one is unreadable or
+/// they are past the per-socket bounds (then it cannot resume exactly).
+bool decode_carried(const recovery_state& rs, const taken_socket& t,
+                    std::vector<cluster::kept_packet>& out) {
+  if (t.packets.size() > rs.cfg.max_missed_packets)
+    return false;
+  size_t bytes = 0;
+  for (auto& raw : t.packets) {
+    auto p = cluster::decode_kept_packet(raw);
+    if (!p)
+      return false;
+    for (auto& f : p->frames)
+      bytes += f.second.size();
+    out.push_back(std::move(*p));
+  }
+  return bytes <= rs.cfg.max_missed_bytes;
+}
+
+socket_ref ref_of(const hub_state& st, const cluster::kept_record& r) {
+  return {st.cfg.name, r.connection_id, r.nsp, r.socket_id, r.user_id};
+}
+
+} // namespace
+
+void resume_taken(self_ptr self, kept_taken& t) {
+  auto& st = self->state;
+  auto& rs = *st.recovery;
+  auto p = rs.takes.find(t.id);
+  if (p == rs.takes.end())
+    return;
+  auto take = std::move(p->second);
+  rs.takes.erase(p);
+  auto& r = take.request;
+  if (!t.socket) {
+    if (rs.refused_unknown)
+      rs.refused_unknown->inc();
+    take.answer.deliver(restore_answer{});
+    return;
+  }
+  auto& rec = t.socket->record;
+  // Taken, it is this node's to end when it cannot go on.
+  auto end_it = [&](metrics::counter* why) {
+    notify_disconnected(self, ref_of(st, rec), rec.reason);
+    if (why)
+      why->inc();
+    take.answer.deliver(restore_answer{});
+  };
+  if (rec.nsp != r.nsp)
+    return end_it(rs.refused_unknown);
+  if (rec.expires_ms <= now_ms())
+    return end_it(rs.expired);
+  kept_socket ks;
+  ks.adopted = true;
+  if (!decode_carried(rs, *t.socket, ks.carried))
+    return end_it(rs.refused_size);
+  if (r.has_offset && !protocol::parse_offset(r.offset))
+    return end_it(rs.refused_unknown);
+  moved_socket moved;
+  size_t packets = 0, bytes = 0;
+  std::string last;
+  carried_since(ks, r.has_offset ? &r.offset : nullptr, moved.missed, packets, bytes, last);
+  moved.found = true;
+  moved.socket_id = rec.socket_id;
+  moved.connection_id = rec.connection_id;
+  moved.user_id = rec.user_id;
+  moved.reason = rec.reason;
+  moved.groups = std::move(rec.groups);
+  spdlog::info("socket taken over from node {} hub={} nsp={} socket={} missed={}", rec.node,
+               st.cfg.name, rec.nsp, rec.socket_id, packets);
+  adopt(self, r, moved, take.answer);
+}
+
+void adopt_orphans(self_ptr self, std::vector<taken_socket>& sockets) {
+  auto& st = self->state;
+  auto& rs = *st.recovery;
+  auto now = now_ms();
+  for (auto& t : sockets) {
+    auto& rec = t.record;
+    if (auto k = rs.kept.find(t.pid); k != rs.kept.end()) {
+      // Already kept here (its record was taken back from Redis): written again.
+      if (auto* lost = find_connection(st, k->second.connection_id))
+        st.cfg.directory->kept(st.cfg.name, t.pid, record_of(st, *lost, k->second),
+                               std::move(t.packets));
+      continue;
+    }
+    auto ref = ref_of(st, rec);
+    kept_socket ks;
+    ks.adopted = true;
+    auto* e = find_connection(st, rec.connection_id);
+    bool fits = rs.kept.size() < rs.cfg.max_kept_sessions && (!e || is_away(*e));
+    if (rec.expires_ms <= now || !fits || !decode_carried(rs, t, ks.carried)) {
+      auto* why = rec.expires_ms <= now ? rs.expired : rs.refused_size;
+      if (why)
+        why->inc();
+      notify_disconnected(self, std::move(ref), rec.reason);
+      continue;
+    }
+    if (!e) {
+      auto entry = std::make_unique<connection_entry>();
+      entry->id = rec.connection_id;
+      entry->user_id = rec.user_id;
+      entry->connected_ms = now;
+      std::string_view key = entry->id;
+      if (!entry->user_id.empty())
+        st.users[entry->user_id].insert(key);
+      e = entry.get();
+      st.connections.emplace(key, std::move(entry));
+    }
+    for (auto& g : rec.groups)
+      if (routing::is_valid_group_name(g))
+        st.groups.join(e->id, g);
+    for (auto g : {routing::namespace_group(rec.nsp), routing::room_group(rec.nsp, rec.socket_id)}) {
+      st.groups.join(e->id, g);
+      e->managed.push_back(st.groups.stored_name(g));
+    }
+    ks.connection_id = rec.connection_id;
+    ks.nsp = rec.nsp;
+    ks.socket_id = rec.socket_id;
+    ks.reason = rec.reason;
+    ks.joined_after = rs.last_offset;
+    ks.expires_ms = rec.expires_ms;
+    for (auto& p : ks.carried) {
+      size_t bytes = 0;
+      for (auto& f : p.frames)
+        bytes += f.second.size();
+      count_mirrored(rs, ks, bytes);
+    }
+    auto& kept = rs.kept[t.pid] = std::move(ks);
+    rs.away[rec.connection_id].push_back(t.pid);
+    if (rs.kept_gauge)
+      rs.kept_gauge->add();
+    st.cfg.directory->joined(ref);
+    st.cfg.directory->kept(st.cfg.name, t.pid, record_of(st, *e, kept), std::move(t.packets));
+    spdlog::info("socket kept for node {} hub={} nsp={} socket={} connection={}: {} packet(s), "
+                 "{} ms left",
+                 rec.node, st.cfg.name, rec.nsp, rec.socket_id, rec.connection_id,
+                 kept.carried.size(), rec.expires_ms - now);
+  }
+  if (!rs.kept.empty())
+    arm_sweep(self);
 }
 
 const std::string* alias_of(const hub_state& st, std::string_view connection_id) {

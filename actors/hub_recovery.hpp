@@ -8,12 +8,16 @@
 // passes and the hub sends its disconnected event.
 #pragma once
 
+#include "actors/messages.hpp"
+#include "lib/cluster/kept_session.hpp"
+
 #include <sio/config.hpp>
 #include <sio/event_handler.hpp>
 
 #include "lib/metrics/metrics.hpp"
 
 #include <caf/actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <cstdint>
 #include <deque>
@@ -48,6 +52,9 @@ struct recoverable_socket {
   std::string socket_id;
   std::string pid;
   uint64_t joined_after = 0;  ///< the last offset given before it joined
+  /// The last offset its client got from another node (it resumed here
+  /// from there and got nothing here since): an offset this hub did not give.
+  std::string foreign_offset;
 };
 
 /// A socket lost abnormally, kept for its client until `expires_ms`.
@@ -58,6 +65,22 @@ struct kept_socket {
   std::string reason;  ///< why it was lost: its disconnected event's reason
   uint64_t joined_after = 0;
   int64_t expires_ms = 0;
+  std::string foreign_offset;  ///< see recoverable_socket
+  /// Taken over from a node that died (cluster): what it may have missed
+  /// there, with that node's offsets; what it missed here since is in the
+  /// log after joined_after.
+  bool adopted = false;
+  std::vector<cluster::kept_packet> carried;
+  /// Packets and bytes written to Redis for it (socket_directory::missed),
+  /// up to one past the per-socket bounds.
+  uint32_t mirrored_packets = 0;
+  size_t mirrored_bytes = 0;
+};
+
+/// A resume that waits for socket_directory::take_kept.
+struct pending_take {
+  restore_request request;
+  caf::typed_response_promise<restore_answer> answer;
 };
 
 struct recovery_state {
@@ -77,8 +100,11 @@ struct recovery_state {
   std::unordered_map<std::string, std::vector<recoverable_socket>> live;
   /// pid -> a kept socket
   std::unordered_map<std::string, kept_socket> kept;
-  /// connection id of an away entry -> its kept sockets
-  std::unordered_map<std::string, uint32_t> away;
+  /// connection id of an away entry -> the pids of its kept sockets
+  std::unordered_map<std::string, std::vector<std::string>> away;
+  /// Resumes waiting for Redis (cluster), by id.
+  std::unordered_map<uint64_t, pending_take> takes;
+  uint64_t last_take = 0;
   /// A lost connection id -> the connection its socket resumed on (REST
   /// calls naming the old id reach the new one), and the other way.
   std::unordered_map<std::string, std::string> alias;

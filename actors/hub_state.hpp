@@ -144,6 +144,22 @@ void restore_socket(self_ptr self, restore_request& r,
 /// client presented its pid; not found when this hub does not keep it.
 moved_socket hand_over(self_ptr self, resume_claim& c);
 
+/// kept_taken (cluster): a resume that waited for Redis goes on with what
+/// it found there.
+void resume_taken(self_ptr self, kept_taken& t);
+
+/// Cluster: keeps the sockets a dead node kept, for what is left of their
+/// windows (the others, expired or past a bound, end now).
+void adopt_orphans(self_ptr self, std::vector<taken_socket>& sockets);
+
+/// A send's logged packets reached these away connections: written to
+/// Redis for their kept sockets (cluster).
+void note_missed(hub_state& st, const std::vector<connection_entry*>& away,
+                 const logged_send& sent);
+
+/// An away connection's groups changed: its kept sockets' records follow.
+void note_away_groups(hub_state& st, const connection_entry& e);
+
 /// sweep_atom: ends the kept sockets whose window passed.
 void sweep(self_ptr self);
 

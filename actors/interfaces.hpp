@@ -64,6 +64,8 @@ using hub_full_actor = hub_actor::extend<
   /// front to claim from the other nodes a pid this hub does not keep.
   caf::replies_to<resume_claim>::with<moved_socket>,
   caf::reacts_to<bus_atom, caf::actor>,
+  /// Cluster: a kept socket taken from Redis for a resume.
+  caf::reacts_to<kept_taken>,
   /// A client's answer to an acked send.
   caf::reacts_to<client_ack>,
   /// An acked send's timeout (its request id).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/atoms.hpp"
+#include "actors/socket_directory.hpp"
 #include "lib/http/server.hpp"
 #include "lib/routing/odata_filter.hpp"
 
@@ -15,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -176,6 +178,16 @@ struct fanout_handoff {
 struct orphaned_sockets {
   std::vector<socket_ref> sockets;
   std::string reason;
+  /// The sockets it kept for recovery, taken over: kept here now, for
+  /// what is left of their windows.
+  std::vector<taken_socket> kept;
+};
+
+/// Cluster: what socket_directory::take_kept found for a resume the hub
+/// could not serve from its memory or the other nodes' (request `id`).
+struct kept_taken {
+  uint64_t id = 0;
+  std::optional<taken_socket> socket;
 };
 
 // -- adapter peer <-> hub (a Node.js Redis adapter's requests) -------------
@@ -225,6 +237,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::restore_answer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::resume_claim)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::moved_socket)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::orphaned_sockets)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::kept_taken)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::http::exchange)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::sockets_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sio::sockets_answer)

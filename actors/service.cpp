@@ -311,12 +311,18 @@ struct service::impl {
     if (link) {
       // A dead node's sockets, as its records say: each to its hub here,
       // whose handler sends their disconnected events.
-      link->on_orphans([this](std::vector<socket_ref> sockets, const std::string& reason) {
+      link->on_orphans([this](std::vector<socket_ref> sockets, std::vector<taken_socket> kept,
+                              const std::string& reason) {
         std::map<std::string, orphaned_sockets> by_hub;
         for (auto& s : sockets) {
           auto& o = by_hub[s.hub];
           o.reason = reason;
           o.sockets.push_back(std::move(s));
+        }
+        for (auto& t : kept) {
+          auto& o = by_hub[t.hub];
+          o.reason = reason;
+          o.kept.push_back(std::move(t));
         }
         for (auto& [name, o] : by_hub)
           if (auto h = hubs.find(name); h != hubs.end())

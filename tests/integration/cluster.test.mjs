@@ -365,7 +365,7 @@ describe('cluster: a node that dies, a node that leaves', () => {
   let n1;
   let n2;
 
-  function webhookNode(id) {
+  function webhookNode(id, window = 30000) {
     return startSioServer({
       hubs: {
         chat: {
@@ -375,7 +375,7 @@ describe('cluster: a node that dies, a node that leaves', () => {
         rec: {
           anonymousConnectPolicy: 'allow',
           eventHandlers: [{ urlTemplate: upstream.url, systemEvents: ['connected', 'disconnected'] }],
-          connectionStateRecovery: { maxDisconnectionDuration: 30000 },
+          connectionStateRecovery: { maxDisconnectionDuration: window },
         },
       },
       config: {
@@ -469,6 +469,113 @@ describe('cluster: a node that dies, a node that leaves', () => {
       && p.headers['ce-socketid'] === id);
     assert.equal(ended.length, 0, 'the upstream saw nothing of the restart');
     s2.disconnect();
+  });
+
+  const keptOn = async (n) => Number(/^sio_recovery_kept_sessions\{hub="rec"\} (\d+)/m
+    .exec((await request({ port: n.port, path: '/metrics' })).body)?.[1] ?? -1);
+  const sendRec = async (n, route, body) => {
+    const res = await rest(n, 'POST', `/api/hubs/rec/${route}?api-version=2024-01-01`, body);
+    assert.equal(res.status, 202, res.body);
+  };
+  const endedSocket = (sid) => upstream.posts.filter((p) =>
+    p.headers['ce-type'] === 'azure.webpubsub.sys.disconnected' && p.headers['ce-socketid'] === sid);
+
+  it('SIGKILL with recovery: the sockets a dead node kept live on in Redis, taken over by a survivor', async () => {
+    const n3 = await webhookNode('d5', 4000);
+    await sleep(400);
+    const cut = async () => {
+      const s = manager(n3, { hub: 'rec', transports: ['websocket'], forceNew: true, reconnection: false }).socket('/');
+      const got = recorder(s);
+      await once(s, 'connect');
+      return { s, got, id: s.id, cid: s.io.engine.id, pid: s._pid };
+    };
+    const back = await cut();     // comes back after the death
+    const never = await cut();    // never comes back: ended at its window's end
+    const room = roomGroup('/', 'kept');
+    assert.equal((await rest(n1, 'PUT', `/api/hubs/rec/groups/${encodeURIComponent(room)}/connections/${back.cid}`)).status, 200);
+    await sendRec(n1, ':send', '42["m",1]');
+    await until(() => back.got.length === 1 && never.got.length === 1, 3000, 'the first event');
+    const offset = back.got[0].at(-1);
+    back.s.io.engine.close();
+    never.s.io.engine.close();
+    const lostAt = Date.now();
+    await until(async () => (await keptOn(n3)) === 2, 3000, 'the dying node keeps both');
+    await sendRec(n1, `groups/${encodeURIComponent(room)}/:send`, '42["m",2]'); // before the death
+    await sleep(200);
+    await n3.stop('SIGKILL');
+    await until(async () => (await keptOn(n1)) + (await keptOn(n2)) === 2, 4000,
+      'a survivor keeps the dead node\'s kept sockets');
+    // After the death: its room through one node, its old connection id through the other.
+    await sendRec(n2, `groups/${encodeURIComponent(room)}/:send`, '42["m",3]');
+    await sendRec(n1, `connections/${back.cid}/:send`, '42["m",4]');
+    await sendRec(n1, `groups/${encodeURIComponent(roomGroup('/', 'elsewhere'))}/:send`, '42["no",1]');
+    // As socket.io-client resumes (its CONNECT carries its _pid and _lastOffset).
+    const s2 = manager(n2, { hub: 'rec', transports: ['websocket'], forceNew: true, autoConnect: false }).socket('/');
+    Object.assign(s2, { _pid: back.pid, _lastOffset: offset });
+    const got2 = recorder(s2);
+    s2.connect();
+    await once(s2, 'connect', 5000);
+    assert.equal(s2.id, back.id, 'the same socket id, though its node died');
+    assert.equal(s2.recovered, true);
+    await until(() => got2.length >= 3, 3000, 'every missed event');
+    await sleep(200);
+    assert.deepEqual(got2.map((e) => e.slice(0, -1)), [['m', 2], ['m', 3], ['m', 4]], 'in order, once each');
+    // Its room goes on reaching it, from either node.
+    await sendRec(n1, `groups/${encodeURIComponent(room)}/:send`, '42["m",5]');
+    await until(() => got2.length === 4, 3000, 'a send after the recovery');
+    assert.deepEqual(got2[3].slice(0, -1), ['m', 5]);
+    assert.equal(endedSocket(back.id).length, 0, `the upstream saw nothing of the death for the socket that came back: ${endedSocket(back.id).map((p) => p.body + ' ' + p.headers['ce-connectionid'])}`);
+    // The other one ends at its window's end (4000 ms after the loss), with the original reason.
+    await until(() => endedSocket(never.id).length === 1, 7000, 'the disconnected event of the one that never came back');
+    const took = Date.now() - lostAt;
+    assert.ok(took >= 3500 && took < 4000 + 2500, `at its window's end: ${took} ms after the loss`);
+    assert.equal(JSON.parse(endedSocket(never.id)[0].body).reason, 'transport close');
+    assert.equal(endedSocket(never.id)[0].headers['ce-connectionid'], never.cid);
+    await sleep(300);
+    assert.equal(endedSocket(never.id).length, 1, 'once');
+    assert.equal(endedSocket(back.id).length, 0);
+    const c = createClient({ url: redis.url });
+    await c.connect();
+    try {
+      assert.equal(await c.hLen('sio:kept'), 0, 'nothing left kept in Redis');
+    } finally {
+      await c.quit();
+    }
+    s2.disconnect();
+  });
+
+  it('SIGKILL and a restart with the same nodeId: the sockets its previous run kept resume', async () => {
+    let n4 = await webhookNode('d6');
+    await sleep(400);
+    const s = manager(n4, { hub: 'rec', transports: ['polling'], forceNew: true, reconnection: false }).socket('/');
+    const got = recorder(s);
+    await once(s, 'connect');
+    const [id, pid] = [s.id, s._pid];
+    await sendRec(n1, ':send', '42["m",1]');
+    await until(() => got.length === 1, 3000, 'the first event');
+    const offset = got[0].at(-1);
+    const gone = once(s, 'disconnect', 5000);
+    s.io.engine.close();
+    await gone;
+    await until(async () => (await keptOn(n4)) === 1, 3000, 'kept');
+    await sendRec(n1, ':send', '42["m",2]');
+    await sleep(200);
+    await n4.stop('SIGKILL');
+    n4 = await webhookNode('d6'); // back within nodeTimeout: nobody reaped it
+    await until(async () => (await keptOn(n4)) === 1, 3000, 'the new run keeps what the old one kept');
+    await sendRec(n1, ':send', '42["m",3]');
+    const s2 = manager(n4, { hub: 'rec', transports: ['polling'], forceNew: true }).socket('/', { auth: { pid, offset } });
+    const got2 = recorder(s2);
+    await once(s2, 'connect', 5000);
+    assert.equal(s2.id, id, 'the same socket id after the restart');
+    await until(() => got2.length >= 2, 3000, 'the missed events');
+    await sleep(200);
+    assert.deepEqual(got2.map((e) => e.slice(0, -1)), [['m', 2], ['m', 3]]);
+    assert.equal(endedSocket(id).length, 0, 'the upstream saw nothing of the restart');
+    s2.disconnect();
+    // Gone before the stop (else the stop keeps it for a resume elsewhere).
+    await until(() => endedSocket(id).length === 1, 3000, 'its disconnected event');
+    await n4.stop();
   });
 
   it('SIGKILL: a survivor sends the disconnected events of its sockets, and queries stop waiting for it', async () => {
