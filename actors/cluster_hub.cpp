@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace sio {
 
@@ -332,6 +333,11 @@ ack_result merged_acks(pending_query& q) {
 void settle_node(pending_query& q, cluster::bus_message& a) {
   if (!a.reason.empty() && q.acked.refused.empty())
     q.acked.refused = std::move(a.reason);
+  // The sockets this node's outcome names (a set: a node may report many).
+  std::unordered_set<std::string> named;
+  named.reserve(a.acks.size());
+  for (auto& r : a.acks)
+    named.insert(r.socket_id);
   for (auto& r : a.acks) {
     if (r.answered)
       q.acked.acks.push_back({std::move(r.socket_id), std::move(r.connection_id),
@@ -343,14 +349,10 @@ void settle_node(pending_query& q, cluster::bus_message& a) {
   // Reported recipients the node's outcome does not name went before
   // the send reached them.
   if (auto i = q.recipients.find(a.origin); i != q.recipients.end()) {
-    for (auto& r : i->second) {
-      auto named = [&](const socket_ack& x) { return x.socket_id == r.socket_id; };
-      auto named_no = [&](const socket_no_ack& x) { return x.socket_id == r.socket_id; };
-      if (std::none_of(q.acked.acks.begin(), q.acked.acks.end(), named)
-          && std::none_of(q.acked.timed_out.begin(), q.acked.timed_out.end(), named_no))
+    for (auto& r : i->second)
+      if (named.count(r.socket_id) == 0)
         q.acked.timed_out.push_back({std::move(r.socket_id), std::move(r.connection_id),
                                      "disconnected"});
-    }
     q.recipients.erase(i);
   }
 }
