@@ -59,6 +59,7 @@ struct pending_query {
   caf::typed_response_promise<ack_result> ack_promise;
   /// resume: the socket the node that kept it handed over, if any.
   moved_socket moved;
+  std::string nsp;  ///< resume: the namespace of the claimed socket
   caf::typed_response_promise<moved_socket> resume_promise;
 };
 
@@ -101,10 +102,18 @@ struct front_state {
   std::unordered_map<uint64_t, std::variant<send_command, disconnect_command,
                                             close_command>> unconfirmed;
   std::unordered_map<uint64_t, pending_query> queries;
+  /// Resume claims that ended without the socket before every node had
+  /// answered, by id, with their namespace: a node that hands the socket
+  /// over after that has forgotten it, so this node ends it (its
+  /// disconnected event). Bounded: cleared past max_unanswered_resumes.
+  std::unordered_map<uint64_t, std::string> unanswered_resumes;
   static inline const char* name = "cluster_hub";
 };
 
 using front_actor = cluster_hub_actor::stateful_pointer<front_state>;
+
+/// Resume claims remembered for a late hand-over at most.
+constexpr size_t max_unanswered_resumes = 4096;
 
 /// A PUBLISH token with this bit set is a query's request (the rest of the
 /// token is the request id); others are commands.
@@ -390,6 +399,12 @@ void finish(front_actor self, uint64_t id) {
       q.ack_promise.deliver(merged_acks(q));
       break;
     case bus_op::resume:
+      if (!q.moved.found && !q.waiting.empty()) {
+        auto& late = self->state.unanswered_resumes;
+        if (late.size() >= max_unanswered_resumes)
+          late.clear();
+        late.emplace(id, std::move(q.nsp));
+      }
       q.resume_promise.deliver(std::move(q.moved));
       break;
     default:
@@ -401,8 +416,22 @@ void finish(front_actor self, uint64_t id) {
 
 void on_answer(front_actor self, bus_message&& a) {
   auto it = self->state.queries.find(a.request_id);
-  if (it == self->state.queries.end())
-    return; // late: the query was answered at its deadline
+  if (it == self->state.queries.end()) {
+    // Late: the query was answered at its deadline. A socket handed over
+    // after its claim gave up is this node's to end.
+    auto late = self->state.unanswered_resumes.find(a.request_id);
+    if (late != self->state.unanswered_resumes.end() && a.count > 0 && a.sockets.size() == 1) {
+      auto& s = a.sockets.front();
+      orphaned_sockets o;
+      o.sockets.push_back({self->state.cfg.hub, std::move(s.connection_id),
+                           std::move(late->second), std::move(s.socket_id),
+                           std::move(s.user_id)});
+      o.reason = std::move(a.reason);
+      self->state.unanswered_resumes.erase(late);
+      self->send(self->state.cfg.local, std::move(o));
+    }
+    return;
+  }
   auto& q = it->second;
   auto w = std::find(q.waiting.begin(), q.waiting.end(), a.origin);
   if (w == q.waiting.end())
@@ -615,10 +644,11 @@ cluster_hub_actor::behavior_type front(front_actor self, cluster_hub_config cfg)
         return moved_socket{};
       bus_message m;
       m.reason = std::move(c.pid);
-      m.nsp = std::move(c.nsp);
+      m.nsp = c.nsp;
       m.after = std::move(c.offset);
       m.close = c.has_offset;
       auto& q = ask(self, std::move(m), bus_op::resume);
+      q.nsp = std::move(c.nsp);
       q.resume_promise = self->make_response_promise<moved_socket>();
       return q.resume_promise;
     },

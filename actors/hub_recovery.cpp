@@ -185,6 +185,31 @@ void end_kept(self_ptr self, std::unordered_map<std::string, kept_socket>::itera
   }
 }
 
+/// Calls fn(send, packet), in order, for each packet of the log from
+/// `from` on whose offset is after `after`, in `nsp`, of a send that
+/// addresses `lost`; stops (false) when fn returns false.
+template <class Fn>
+bool each_addressed(hub_state& st, std::deque<logged_send>::const_iterator from,
+                    const connection_entry& lost, const std::string& nsp, uint64_t after,
+                    Fn fn) {
+  for (auto s = from; s != st.recovery->log.cend(); ++s) {
+    bool addressed = false, checked = false;
+    for (auto& p : s->packets) {
+      if (p.offset <= after || p.nsp != nsp)
+        continue;
+      if (!checked) {
+        addressed = addresses(st, s->to, lost);
+        checked = true;
+      }
+      if (!addressed)
+        break;
+      if (!fn(*s, p))
+        return false;
+    }
+  }
+  return true;
+}
+
 /// The frames a kept socket missed since offset `start`, or false when it
 /// cannot have them all (evicted, or past the per-socket bounds).
 bool missed_since(hub_state& st, const connection_entry& lost, const kept_socket& ks,
@@ -193,32 +218,20 @@ bool missed_since(hub_state& st, const connection_entry& lost, const kept_socket
   auto& rs = *st.recovery;
   if (rs.evicted_through > start)
     return false;
-  auto first = std::partition_point(rs.log.begin(), rs.log.end(), [&](const logged_send& s) {
+  auto first = std::partition_point(rs.log.cbegin(), rs.log.cend(), [&](const logged_send& s) {
     return s.packets.back().offset <= start;
   });
-  for (auto s = first; s != rs.log.end(); ++s) {
-    bool addressed = false, checked = false;
-    for (auto& p : s->packets) {
-      if (p.offset <= start || p.nsp != ks.nsp)
-        continue;
-      if (!checked) {
-        addressed = addresses(st, s->to, lost);
-        checked = true;
-      }
-      if (!addressed)
-        break;
-      if (++packets > rs.cfg.max_missed_packets)
-        return false;
-      for (uint32_t f = p.first; f < p.first + p.count; ++f) {
-        auto& frame = (*s->batch)[f];
-        bytes += frame.frame->size();
-        out.push_back(frame);
-      }
-      if (bytes > rs.cfg.max_missed_bytes)
-        return false;
-    }
-  }
-  return true;
+  return each_addressed(st, first, lost, ks.nsp, start,
+                        [&](const logged_send& s, const logged_packet& p) {
+                          if (++packets > rs.cfg.max_missed_packets)
+                            return false;
+                          for (uint32_t f = p.first; f < p.first + p.count; ++f) {
+                            auto& frame = (*s.batch)[f];
+                            bytes += frame.frame->size();
+                            out.push_back(frame);
+                          }
+                          return bytes <= rs.cfg.max_missed_bytes;
+                        });
 }
 
 } // namespace
@@ -326,26 +339,17 @@ void mirror_kept(hub_state& st, const connection_entry& lost, const std::string&
   auto& rs = *st.recovery;
   auto& s = st.cfg.session;
   auto since = now - s.ping_interval.count() - s.ping_timeout.count() - 1000;
-  auto first = std::partition_point(rs.log.begin(), rs.log.end(), [&](const logged_send& l) {
+  auto first = std::partition_point(rs.log.cbegin(), rs.log.cend(), [&](const logged_send& l) {
     return l.sent_ms < since;
   });
   std::vector<std::string> packets;
-  for (auto l = first; l != rs.log.end(); ++l) {
-    bool addressed = false, checked = false;
-    for (auto& p : l->packets) {
-      if (p.offset <= ks.joined_after || p.nsp != ks.nsp)
-        continue;
-      if (!checked) {
-        addressed = addresses(st, l->to, lost);
-        checked = true;
-      }
-      if (!addressed)
-        break;
-      if (!count_mirrored(rs, ks, frames_size(*l, p)))
-        break;
-      packets.push_back(encode_logged(*l, p));
-    }
-  }
+  each_addressed(st, first, lost, ks.nsp, ks.joined_after,
+                 [&](const logged_send& l, const logged_packet& p) {
+                   if (!count_mirrored(rs, ks, frames_size(l, p)))
+                     return false;
+                   packets.push_back(encode_logged(l, p));
+                   return true;
+                 });
   st.cfg.directory->kept(st.cfg.name, pid, record_of(st, lost, ks), std::move(packets));
 }
 
