@@ -892,21 +892,15 @@ void adopt_orphans(self_ptr self, std::vector<taken_socket>& sockets) {
     if (!e) {
       auto entry = std::make_unique<connection_entry>();
       entry->id = rec.connection_id;
-      entry->user_id = rec.user_id;
       entry->connected_ms = now;
-      std::string_view key = entry->id;
-      if (!entry->user_id.empty())
-        st.users[entry->user_id].insert(key);
       e = entry.get();
+      std::string_view key = entry->id;
       st.connections.emplace(key, std::move(entry));
     }
     for (auto& g : rec.groups)
       if (routing::is_valid_group_name(g))
         st.groups.join(e->id, g);
-    for (auto g : {routing::namespace_group(rec.nsp), routing::room_group(rec.nsp, rec.socket_id)}) {
-      st.groups.join(e->id, g);
-      e->managed.push_back(st.groups.stored_name(g));
-    }
+    take_socket(st, *e, rec.nsp, rec.socket_id, rec.user_id);
     ks.connection_id = rec.connection_id;
     ks.nsp = rec.nsp;
     ks.socket_id = rec.socket_id;
