@@ -84,7 +84,8 @@ bool leave_away(recovery_state& rs, const std::string& connection_id, const std:
   return true;
 }
 
-/// Whether `pid` can be written to Redis for another node to take over.
+/// Whether kept sockets are written to Redis for another node to take over
+/// (in a cluster: the hub has a directory).
 bool mirrored(const hub_state& st) {
   return st.cfg.directory != nullptr;
 }
@@ -358,8 +359,8 @@ void mirror_kept(hub_state& st, const connection_entry& lost, const std::string&
 void note_missed(hub_state& st, const std::vector<connection_entry*>& away,
                  const logged_send& sent) {
   auto& rs = *st.recovery;
-  for (size_t i = 0; i < sent.packets.size(); ++i) {
-    auto& p = sent.packets[i];
+  for (auto& p : sent.packets) {
+    auto size = frames_size(sent, p);
     std::vector<socket_directory::kept_ref> to;
     for (auto* e : away) {
       auto a = rs.away.find(e->id);
@@ -369,7 +370,7 @@ void note_missed(hub_state& st, const std::vector<connection_entry*>& away,
         auto k = rs.kept.find(pid);
         if (k == rs.kept.end() || k->second.nsp != p.nsp)
           continue;
-        if (count_mirrored(rs, k->second, frames_size(sent, p)))
+        if (count_mirrored(rs, k->second, size))
           to.emplace_back(pid, k->second.expires_ms);
       }
     }
@@ -473,22 +474,22 @@ wire_packet connect_answer(const std::string& nsp, const std::string& socket_id,
 /// when the offset is none of theirs (offsets practically never repeat
 /// across nodes, see start_recovery). Appends them to `out`, counting
 /// them in `packets` and `bytes`; the last one's offset goes to `last`.
-void carried_since(const kept_socket& ks, const std::string* offset_text,
-                   std::vector<wire_packet>& out, size_t& packets, size_t& bytes,
-                   std::string& last) {
+void carried_since(const std::vector<cluster::kept_packet>& carried,
+                   const std::string* offset_text, std::vector<wire_packet>& out,
+                   size_t& packets, size_t& bytes, std::string& last) {
   size_t from = 0;
   if (offset_text)
     if (auto offset = protocol::parse_offset(*offset_text))
-      for (size_t i = 0; i < ks.carried.size(); ++i)
-        if (ks.carried[i].offset == *offset)
+      for (size_t i = 0; i < carried.size(); ++i)
+        if (carried[i].offset == *offset)
           from = i + 1;
-  for (size_t i = from; i < ks.carried.size(); ++i) {
+  for (size_t i = from; i < carried.size(); ++i) {
     ++packets;
-    for (auto& [binary, frame] : ks.carried[i].frames) {
+    for (auto& [binary, frame] : carried[i].frames) {
       bytes += frame.size();
       out.push_back({binary, std::make_shared<const std::string>(frame)});
     }
-    last = std::to_string(ks.carried[i].offset);
+    last = std::to_string(carried[i].offset);
   }
 }
 
@@ -515,7 +516,8 @@ bool prepare_resume(self_ptr self, std::unordered_map<std::string, kept_socket>:
       end_kept(self, k);
       return false;
     }
-    carried_since(ks, has_offset ? &offset_text : nullptr, missed, packets, bytes, foreign);
+    carried_since(ks.carried, has_offset ? &offset_text : nullptr, missed, packets, bytes,
+                  foreign);
   } else if (has_offset && offset_text == ks.foreign_offset) {
     // The offset it got on the node it came from: everything since it
     // joined here.
@@ -792,22 +794,22 @@ void end_all_kept(self_ptr self) {
 
 namespace {
 
-/// A taken socket's packets, decoded; false when one is unreadable or
-/// they are past the per-socket bounds (then it cannot resume exactly).
-bool decode_carried(const recovery_state& rs, const taken_socket& t,
-                    std::vector<cluster::kept_packet>& out) {
+/// A taken socket's packets, decoded into `ks` (carried, and counted as
+/// written to Redis); false when one is unreadable or they are past the
+/// per-socket bounds (then it cannot resume exactly).
+bool decode_carried(const recovery_state& rs, const taken_socket& t, kept_socket& ks) {
   if (t.packets.size() > rs.cfg.max_missed_packets)
     return false;
-  size_t bytes = 0;
   for (auto& raw : t.packets) {
     auto p = cluster::decode_kept_packet(raw);
     if (!p)
       return false;
+    ++ks.mirrored_packets;
     for (auto& f : p->frames)
-      bytes += f.second.size();
-    out.push_back(std::move(*p));
+      ks.mirrored_bytes += f.second.size();
+    ks.carried.push_back(std::move(*p));
   }
-  return bytes <= rs.cfg.max_missed_bytes;
+  return ks.mirrored_bytes <= rs.cfg.max_missed_bytes;
 }
 
 socket_ref ref_of(const hub_state& st, const cluster::kept_record& r) {
@@ -844,15 +846,15 @@ void resume_taken(self_ptr self, kept_taken& t) {
   if (rec.expires_ms <= now_ms())
     return end_it(rs.expired);
   kept_socket ks;
-  ks.adopted = true;
-  if (!decode_carried(rs, *t.socket, ks.carried))
+  if (!decode_carried(rs, *t.socket, ks))
     return end_it(rs.refused_size);
   if (r.has_offset && !protocol::parse_offset(r.offset))
     return end_it(rs.refused_unknown);
   moved_socket moved;
   size_t packets = 0, bytes = 0;
   std::string last;
-  carried_since(ks, r.has_offset ? &r.offset : nullptr, moved.missed, packets, bytes, last);
+  carried_since(ks.carried, r.has_offset ? &r.offset : nullptr, moved.missed, packets, bytes,
+                last);
   moved.found = true;
   moved.socket_id = rec.socket_id;
   moved.connection_id = rec.connection_id;
@@ -882,7 +884,7 @@ void adopt_orphans(self_ptr self, std::vector<taken_socket>& sockets) {
     ks.adopted = true;
     auto* e = find_connection(st, rec.connection_id);
     bool fits = rs.kept.size() < rs.cfg.max_kept_sessions && (!e || is_away(*e));
-    if (rec.expires_ms <= now || !fits || !decode_carried(rs, t, ks.carried)) {
+    if (rec.expires_ms <= now || !fits || !decode_carried(rs, t, ks)) {
       auto* why = rec.expires_ms <= now ? rs.expired : rs.refused_size;
       if (why)
         why->inc();
@@ -907,12 +909,6 @@ void adopt_orphans(self_ptr self, std::vector<taken_socket>& sockets) {
     ks.reason = rec.reason;
     ks.joined_after = rs.last_offset;
     ks.expires_ms = rec.expires_ms;
-    for (auto& p : ks.carried) {
-      size_t bytes = 0;
-      for (auto& f : p.frames)
-        bytes += f.second.size();
-      count_mirrored(rs, ks, bytes);
-    }
     auto& kept = rs.kept[t.pid] = std::move(ks);
     rs.away[rec.connection_id].push_back(t.pid);
     if (rs.kept_gauge)
